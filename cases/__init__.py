@@ -1,0 +1,1 @@
+"""Huiyin's domain: request catalog, cases, status workflow, outbox. Imports no transport."""

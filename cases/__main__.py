@@ -1,0 +1,85 @@
+"""Staff command line: `python -m cases set-status REF in_progress --note "..."` and friends."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cases import bootstrap, service
+from cases.config import get_settings
+from cases.messages import format_date
+from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
+
+
+def _show(session, reference: str) -> str:
+    case = service.find_case(session, reference=reference)
+    tz = get_settings().timezone
+    lines = [
+        f"{case.reference}  {case.request_type}  [{case.status}]  department: {case.department}",
+        f"  resident: {case.resident.channel}:{case.resident.external_id} ({case.resident.display_name or '-'})",
+        f"  created {format_date(case.created_at, tz)}, due {format_date(case.due_at, tz)}",
+        f"  location: {case.address or ''} {'' if case.latitude is None else f'({case.latitude}, {case.longitude})'}",
+        f"  description: {case.description}",
+        f"  photos: {', '.join(p.path for p in case.photos) or '-'}",
+        "  history:",
+    ]
+    for event in case.events:
+        lines.append(
+            f"    {event.created_at:%Y-%m-%d %H:%M} {event.from_status or '-'} -> {event.to_status}"
+            f" by {event.actor}{' ' + event.actor_name if event.actor_name else ''}"
+            f"{' | ' + event.public_note if event.public_note else ''}"
+            f"{' | internal: ' + event.internal_note if event.internal_note else ''}"
+        )
+    moves = ", ".join(s.value for s in next_statuses(Status(case.status), Actor.STAFF)) or "none"
+    lines.append(f"  staff may move it to: {moves}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one staff command; exit 0 on success, 1 on a refused or unknown case."""
+    parser = argparse.ArgumentParser(prog="python -m cases", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init-db", help="create missing tables")
+    set_status = commands.add_parser("set-status", help="move a case to another status")
+    set_status.add_argument("reference")
+    set_status.add_argument("status", choices=[s.value for s in Status])
+    set_status.add_argument("--note", help="public note, sent to the resident")
+    set_status.add_argument("--internal-note", help="internal note, never sent")
+    set_status.add_argument("--by", default="staff", help="staff member's name")
+    show = commands.add_parser("show", help="show a case and its history")
+    show.add_argument("reference")
+    listing = commands.add_parser("list", help="list cases")
+    listing.add_argument("--status", choices=[s.value for s in Status])
+    args = parser.parse_args(argv)
+
+    db = bootstrap.database()
+    try:
+        if args.command == "init-db":
+            print(f"tables ready in {db.engine.url.render_as_string(hide_password=True)}")
+            return 0
+        with db.transaction() as session:
+            if args.command == "set-status":
+                case = service.find_case(session, reference=args.reference)
+                service.change_status(
+                    session, case=case, to_status=args.status, actor=Actor.STAFF,
+                    actor_name=args.by, public_note=args.note, internal_note=args.internal_note,
+                )
+                print(f"{case.reference} is now {case.status}; the resident will be notified.")
+            elif args.command == "show":
+                print(_show(session, args.reference))
+            elif args.command == "list":
+                for case in service.list_cases(session, status=args.status):
+                    print(f"{case.reference}\t{case.status}\t{case.request_type}\t{case.description[:60]}")
+        return 0
+    except service.CaseNotFound as exc:
+        print(f"No case with reference {exc.args[0]}.", file=sys.stderr)
+        return 1
+    except TransitionNotAllowed as exc:
+        print(f"Not allowed: {exc}.", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

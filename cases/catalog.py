@@ -1,0 +1,92 @@
+"""The request catalog, loaded from `catalog.yml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CATALOG_FILE = Path(__file__).with_name("catalog.yml")
+
+
+@dataclass(frozen=True)
+class RequestType:
+    """One kind of request a resident can file."""
+
+    code: str
+    name: str
+    description: str
+    department: str
+    target_days: int
+
+    @property
+    def intent(self) -> str:
+        """The Rasa intent that files this request type."""
+        return f"report_{self.code}"
+
+    def due_at(self, created_at: datetime) -> datetime:
+        """When a case of this type, created at `created_at`, should be resolved."""
+        return created_at + timedelta(days=self.target_days)
+
+
+class UnknownRequestType(KeyError):
+    """A request type code that is not in the catalog."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All request types, in menu order."""
+
+    types: tuple[RequestType, ...]
+
+    def get(self, code: str) -> RequestType:
+        """The request type with this code; raises UnknownRequestType."""
+        for request_type in self.types:
+            if request_type.code == code:
+                return request_type
+        raise UnknownRequestType(code)
+
+    def __contains__(self, code: object) -> bool:
+        return any(t.code == code for t in self.types)
+
+    def codes(self) -> list[str]:
+        """Every code, in menu order."""
+        return [t.code for t in self.types]
+
+    def from_intent(self, intent: str | None) -> RequestType | None:
+        """The request type a `report_<code>` intent names, or None."""
+        if intent and intent.startswith("report_") and intent[len("report_"):] in self:
+            return self.get(intent[len("report_"):])
+        return None
+
+
+def parse_catalog(text: str) -> Catalog:
+    """Build a catalog from YAML text, checking every entry."""
+    data = yaml.safe_load(text) or {}
+    types = []
+    for entry in data.get("request_types", []):
+        request_type = RequestType(
+            code=str(entry["code"]),
+            name=str(entry["name"]),
+            description=str(entry["description"]),
+            department=str(entry["department"]),
+            target_days=int(entry["target_days"]),
+        )
+        if request_type.target_days <= 0:
+            raise ValueError(f"{request_type.code}: target_days must be positive")
+        types.append(request_type)
+    codes = [t.code for t in types]
+    if len(set(codes)) != len(codes):
+        raise ValueError("duplicate request type codes in catalog")
+    if not types:
+        raise ValueError("the catalog lists no request types")
+    return Catalog(types=tuple(types))
+
+
+@lru_cache(maxsize=1)
+def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
+    """The catalog from its data file (read once)."""
+    return parse_catalog(path.read_text(encoding="utf-8"))

@@ -1,0 +1,170 @@
+"""The outbox: notifications queued in the same transaction as the change they report."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Optional
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from cases import messages
+from cases.catalog import Catalog, load_catalog
+from cases.clock import utcnow
+from cases.config import get_settings
+from cases.models import Case, CaseEvent, Notification, Resident
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+
+def queue(
+    session: Session,
+    *,
+    resident: Resident,
+    text: str,
+    case: Optional[Case] = None,
+    event: Optional[CaseEvent] = None,
+    now: Optional[datetime] = None,
+) -> Optional[Notification]:
+    """Queue one message to a resident; None if this event was queued for them already."""
+    if event is not None and event.id is not None:
+        existing = session.scalar(
+            select(Notification).where(
+                Notification.event_id == event.id, Notification.resident_id == resident.id
+            )
+        )
+        if existing is not None:
+            return None
+    now = now or utcnow()
+    notification = Notification(
+        resident=resident,
+        case_id=case.id if case is not None else None,
+        event_id=event.id if event is not None else None,
+        channel=resident.channel,
+        chat_id=resident.external_id,
+        text=text,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(notification)
+    session.flush()
+    return notification
+
+
+def queue_status_change(
+    session: Session,
+    *,
+    case: Case,
+    event: CaseEvent,
+    timezone: Optional[str] = None,
+    catalog: Optional[Catalog] = None,
+    now: Optional[datetime] = None,
+) -> Optional[Notification]:
+    """Queue the push that tells a case's resident about a status change."""
+    resident = case.resident
+    text = messages.status_changed_text(
+        language=resident.language,
+        reference=case.reference or "",
+        type_name=(catalog or load_catalog()).get(case.request_type).name,
+        status=event.to_status,
+        public_note=event.public_note,
+        due_at=case.due_at,
+        timezone=timezone or get_settings().timezone,
+    )
+    return queue(session, resident=resident, text=text, case=case, event=event, now=now)
+
+
+def claim_due(
+    session: Session,
+    *,
+    channel: str,
+    limit: int,
+    lease_seconds: float = 120.0,
+    now: Optional[datetime] = None,
+) -> list[Notification]:
+    """Claim up to `limit` rows due for sending, oldest first; a stale claim (crashed sender) is due again."""
+    now = now or utcnow()
+    stale = now - timedelta(seconds=lease_seconds)
+    query = (
+        select(Notification)
+        .where(
+            Notification.channel == channel,
+            or_(
+                and_(Notification.status == PENDING, Notification.next_attempt_at <= now),
+                and_(Notification.status == SENDING, Notification.claimed_at < stale),
+            ),
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.status = SENDING
+        row.claimed_at = now
+        row.attempts += 1
+    session.flush()
+    return rows
+
+
+def mark_sent(session: Session, *, notification_id: int, now: Optional[datetime] = None) -> None:
+    """Record that the platform accepted the message."""
+    row = session.get(Notification, notification_id)
+    row.status, row.sent_at, row.last_error = SENT, now or utcnow(), None
+
+
+def mark_retry(
+    session: Session, *, notification_id: int, error: str, retry_at: datetime, max_attempts: int
+) -> bool:
+    """Put a row back for another try at `retry_at`, or fail it after `max_attempts`; True if it will be retried."""
+    row = session.get(Notification, notification_id)
+    row.last_error = error[:2000]
+    if row.attempts >= max_attempts:
+        row.status = FAILED
+        return False
+    row.status, row.next_attempt_at, row.claimed_at = PENDING, retry_at, None
+    return True
+
+
+def release(session: Session, *, notification_id: int, retry_at: datetime) -> None:
+    """Give a claimed row back unsent, without counting the attempt (e.g. rate limited)."""
+    row = session.get(Notification, notification_id)
+    row.status, row.next_attempt_at, row.claimed_at = PENDING, retry_at, None
+    row.attempts = max(0, row.attempts - 1)
+
+
+def mark_failed(session: Session, *, notification_id: int, error: str) -> None:
+    """Give up on a row for good (e.g. the resident blocked the bot)."""
+    row = session.get(Notification, notification_id)
+    row.status, row.last_error = FAILED, error[:2000]
+
+
+def web_updates(session: Session, *, resident: Resident, after_id: int = 0, now: Optional[datetime] = None) -> list[Notification]:
+    """Messages after `after_id` for a resident who reads by polling (web chat); pending ones become sent.
+
+    The client sends back the last id it showed, so a lost response is simply fetched again.
+    """
+    rows = list(
+        session.scalars(
+            select(Notification)
+            .where(
+                Notification.resident_id == resident.id,
+                Notification.id > after_id,
+                Notification.status.in_((PENDING, SENDING, SENT)),
+            )
+            .order_by(Notification.id)
+        )
+    )
+    now = now or utcnow()
+    for row in rows:
+        if row.status != SENT:
+            row.status, row.sent_at, row.attempts = SENT, now, row.attempts + 1
+    session.flush()
+    return rows
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    """How many outbox rows are in each state (for health checks and benchmarks)."""
+    return dict(session.execute(select(Notification.status, func.count()).group_by(Notification.status)).all())

@@ -1,0 +1,85 @@
+"""Residents: who is talking to us, on which channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cases.clock import utcnow
+from cases.models import Resident
+
+CHANNELS = ("telegram", "web")
+SUPPORTED_LANGUAGES = ("en", "zh")
+
+
+def sender_id(channel: str, external_id: str) -> str:
+    """The conversation id Rasa knows a resident by, e.g. `telegram:12345`."""
+    return f"{channel}:{external_id}"
+
+
+def parse_sender_id(value: str) -> tuple[str, str]:
+    """Split a Rasa sender id into (channel, external id); raises ValueError."""
+    channel, sep, external_id = (value or "").partition(":")
+    if not sep or channel not in CHANNELS or not external_id:
+        raise ValueError(f"not a resident conversation id: {value!r}")
+    return channel, external_id
+
+
+def normalise_language(code: Optional[str]) -> str:
+    """Our language for a platform language code such as `zh-hans` or `en-GB`."""
+    base = (code or "").split("-")[0].split("_")[0].lower()
+    return base if base in SUPPORTED_LANGUAGES else "en"
+
+
+def find_resident(session: Session, *, channel: str, external_id: str) -> Optional[Resident]:
+    """The resident with this channel identity, if we know them."""
+    return session.scalar(
+        select(Resident).where(Resident.channel == channel, Resident.external_id == str(external_id))
+    )
+
+
+def get_or_create_resident(
+    session: Session,
+    *,
+    channel: str,
+    external_id: str,
+    display_name: Optional[str] = None,
+    language: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> Resident:
+    """The resident for this channel identity, created on first contact; a name given updates it."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    resident = find_resident(session, channel=channel, external_id=external_id)
+    if resident is None:
+        resident = Resident(
+            channel=channel,
+            external_id=str(external_id),
+            display_name=display_name,
+            language=normalise_language(language),
+            created_at=now or utcnow(),
+        )
+        try:
+            with session.begin_nested():
+                session.add(resident)
+        except IntegrityError:  # another process created them a moment ago
+            resident = find_resident(session, channel=channel, external_id=external_id)
+            assert resident is not None
+    elif display_name and resident.display_name != display_name:
+        resident.display_name = display_name
+    return resident
+
+
+def resident_for_sender(session: Session, conversation_id: str) -> Resident:
+    """The resident behind a Rasa conversation id, created if new."""
+    channel, external_id = parse_sender_id(conversation_id)
+    return get_or_create_resident(session, channel=channel, external_id=external_id)
+
+
+def mark_unreachable(session: Session, *, resident: Resident, now: Optional[datetime] = None) -> None:
+    """Record that the platform refuses messages to this resident (e.g. they blocked the bot)."""
+    resident.unreachable_at = now or utcnow()

@@ -1,0 +1,166 @@
+"""Service functions on SQLite and PostgreSQL."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from cases import outbox, service
+from cases.models import Case, CaseEvent, Notification
+from cases.residents import get_or_create_resident
+from cases.workflow import TransitionNotAllowed
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def _resident(session, external_id="100", channel="telegram", language="en"):
+    return get_or_create_resident(session, channel=channel, external_id=external_id, display_name="Ana", language=language)
+
+
+def test_open_case_gives_reference_due_date_and_first_event(db):
+    with db.transaction() as s:
+        case = service.open_case(
+            s, resident=_resident(s), request_type="pothole", description="huge pothole",
+            address="42 Park Lane", photos=["2026/a.jpg"], now=T0,
+        )
+        ref = case.reference
+    with db.transaction() as s:
+        case = service.find_case(s, reference=ref.lower())
+        assert ref == f"HY-2026-{case.id:05d}"
+        assert case.status == "submitted"
+        assert case.department == "Roads and Highways"
+        assert case.due_at == T0 + timedelta(days=7)
+        assert [p.path for p in case.photos] == ["2026/a.jpg"]
+        assert [(e.from_status, e.to_status, e.actor) for e in case.events] == [(None, "submitted", "resident")]
+        assert s.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_open_case_refuses_incomplete_input_and_leaves_nothing(db):
+    for kwargs in (
+        dict(request_type="volcano", description="lava", address="x"),
+        dict(request_type="pothole", description="  ", address="x"),
+        dict(request_type="pothole", description="hole"),
+        dict(request_type="pothole", description="hole", latitude=100.0, longitude=0.0),
+    ):
+        with pytest.raises((ValueError, KeyError)):
+            with db.transaction() as s:
+                service.open_case(s, resident=_resident(s), **kwargs)
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_idempotency_key_returns_the_same_case(db):
+    with db.transaction() as s:
+        first = service.open_case(s, resident=_resident(s), request_type="noise", description="party", address="x", idempotency_key="k1")
+    with db.transaction() as s:
+        again = service.open_case(s, resident=_resident(s), request_type="noise", description="party", address="x", idempotency_key="k1")
+        assert again.id == first.id
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_change_status_records_event_and_queues_push_in_one_transaction(db):
+    with db.transaction() as s:
+        ref = service.open_case(s, resident=_resident(s), request_type="pothole", description="hole", address="x", now=T0).reference
+    with db.transaction() as s:
+        case = service.find_case(s, reference=ref)
+        service.change_status(s, case=case, to_status="in_progress", actor="staff", actor_name="Li",
+                              public_note="crew booked for Tuesday", internal_note="use van 3", now=T0 + timedelta(hours=1))
+    with db.transaction() as s:
+        case = service.find_case(s, reference=ref)
+        assert case.status == "in_progress"
+        event = case.events[-1]
+        assert (event.from_status, event.to_status, event.actor, event.internal_note) == ("submitted", "in_progress", "staff", "use van 3")
+        [note] = s.scalars(select(Notification)).all()
+        assert note.event_id == event.id and note.chat_id == "100" and note.status == "pending"
+        assert "crew booked for Tuesday" in note.text and "use van 3" not in note.text
+        assert "in progress" in note.text and ref in note.text
+
+
+def test_refused_move_changes_nothing(db):
+    with db.transaction() as s:
+        ref = service.open_case(s, resident=_resident(s), request_type="pothole", description="hole", address="x").reference
+    with pytest.raises(TransitionNotAllowed):
+        with db.transaction() as s:
+            service.change_status(s, case=service.find_case(s, reference=ref), to_status="closed", actor="staff")
+    with pytest.raises(TransitionNotAllowed):
+        with db.transaction() as s:
+            service.change_status(s, case=service.find_case(s, reference=ref), to_status="resolved", actor="resident")
+    with db.transaction() as s:
+        case = service.find_case(s, reference=ref)
+        assert case.status == "submitted" and len(case.events) == 1
+        assert s.scalar(select(func.count()).select_from(Notification)) == 0
+        assert s.scalar(select(func.count()).select_from(CaseEvent)) == 1
+
+
+def test_resident_sees_and_cancels_only_own_cases(db):
+    with db.transaction() as s:
+        mine = service.open_case(s, resident=_resident(s, "1"), request_type="graffiti", description="tags", address="x").reference
+        theirs = service.open_case(s, resident=_resident(s, "2"), request_type="graffiti", description="tags", address="y").reference
+    with db.transaction() as s:
+        me = _resident(s, "1")
+        assert service.find_case_for_resident(s, resident=me, reference=theirs) is None
+        assert service.find_case_for_resident(s, resident=me, reference=mine) is not None
+        assert [c.reference for c in service.active_cases_for_resident(s, resident=me)] == [mine]
+        with pytest.raises(service.CaseNotFound):
+            service.cancel_by_resident(s, resident=me, reference=theirs)
+        service.cancel_by_resident(s, resident=me, reference=mine)
+    with db.transaction() as s:
+        assert service.find_case(s, reference=mine).status == "cancelled"
+        assert service.find_case(s, reference=theirs).status == "submitted"
+        assert service.active_cases_for_resident(s, resident=_resident(s, "1")) == []
+        # the resident was answered in the chat; no push for their own move
+        assert s.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_outbox_claim_is_exclusive_and_stale_claims_come_back(db):
+    with db.transaction() as s:
+        case = service.open_case(s, resident=_resident(s), request_type="tree", description="branch", address="x", now=T0)
+        service.change_status(s, case=case, to_status="in_progress", actor="staff", now=T0)
+    with db.transaction() as s:
+        [row] = outbox.claim_due(s, channel="telegram", limit=10, now=T0)
+        row_id = row.id
+    with db.transaction() as s:
+        assert outbox.claim_due(s, channel="telegram", limit=10, now=T0 + timedelta(seconds=5)) == []
+    # the sender crashed mid-send: after the lease the row is due again (at least once)
+    with db.transaction() as s:
+        [again] = outbox.claim_due(s, channel="telegram", limit=10, lease_seconds=60, now=T0 + timedelta(seconds=61))
+        assert again.id == row_id and again.attempts == 2
+        outbox.mark_sent(s, notification_id=row_id, now=T0 + timedelta(seconds=62))
+    with db.transaction() as s:
+        assert outbox.claim_due(s, channel="telegram", limit=10, now=T0 + timedelta(days=1)) == []
+
+
+def test_one_notification_per_event(db):
+    with db.transaction() as s:
+        case = service.open_case(s, resident=_resident(s), request_type="tree", description="branch", address="x")
+        event = service.change_status(s, case=case, to_status="in_progress", actor="staff")
+        assert outbox.queue_status_change(s, case=case, event=event) is None
+        assert s.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+def test_web_updates_are_cursor_based(db):
+    with db.transaction() as s:
+        resident = _resident(s, "sess-1", channel="web")
+        case = service.open_case(s, resident=resident, request_type="noise", description="loud", address="x")
+        service.change_status(s, case=case, to_status="in_progress", actor="staff")
+        service.change_status(s, case=case, to_status="resolved", actor="staff")
+    with db.transaction() as s:
+        resident = _resident(s, "sess-1", channel="web")
+        rows = outbox.web_updates(s, resident=resident)
+        assert [r.status for r in rows] == ["sent", "sent"]
+        last = rows[-1].id
+    with db.transaction() as s:
+        resident = _resident(s, "sess-1", channel="web")
+        assert len(outbox.web_updates(s, resident=resident, after_id=rows[0].id)) == 1
+        assert outbox.web_updates(s, resident=resident, after_id=last) == []
+        # web rows are never picked up by the Telegram sender
+        assert outbox.claim_due(s, channel="telegram", limit=10) == []
+
+
+def test_chinese_resident_gets_chinese_push(db):
+    with db.transaction() as s:
+        case = service.open_case(s, resident=_resident(s, "zh1", language="zh-hans"), request_type="pothole", description="坑", address="x")
+        service.change_status(s, case=case, to_status="resolved", actor="staff", public_note="已修复")
+    with db.transaction() as s:
+        [note] = s.scalars(select(Notification)).all()
+        assert "已解决" in note.text and "已修复" in note.text
