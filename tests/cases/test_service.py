@@ -164,3 +164,15 @@ def test_chinese_resident_gets_chinese_push(db):
     with db.transaction() as s:
         [note] = s.scalars(select(Notification)).all()
         assert "已解决" in note.text and "已修复" in note.text
+
+
+def test_handoff_request_keeps_one_place_in_queue(db):
+    from cases import handoff
+
+    with db.transaction() as s:
+        first = handoff.request_handoff(s, resident=_resident(s, "h1"), reason="help", now=T0)
+        again = handoff.request_handoff(s, resident=_resident(s, "h1"), reason="again")
+        assert again.id == first.id
+        handoff.request_handoff(s, resident=_resident(s, "h2"), now=T0 + timedelta(minutes=1))
+    with db.transaction() as s:
+        assert [h.resident.external_id for h in handoff.waiting_handoffs(s)] == ["h1", "h2"]
