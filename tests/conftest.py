@@ -76,3 +76,4 @@ def settings(tmp_path, monkeypatch):
     get_settings.cache_clear()
     yield Settings(_env_file=None)
     get_settings.cache_clear()
+from tests.stack import stack  # noqa: E402,F401  (session fixture: real Rasa + action server)

@@ -1,0 +1,1 @@
+"""Messaging channels: Telegram and the web chat, talking to residents and to Rasa."""

@@ -1,0 +1,75 @@
+"""What a channel may send to Rasa: residents' text made safe, our own synthetic messages, checked button payloads."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Optional
+
+MAX_TEXT_LENGTH = 4096
+
+# Our channels send these as intent triggers; a resident can never produce them.
+SYNTHETIC_INTENTS = frozenset({"share_location", "share_photo"})
+# Rasa's built-in intents that would reset or rewind a conversation.
+RASA_INTERNAL_INTENTS = frozenset({"restart", "back", "session_start", "nlu_fallback"})
+_BUTTON_PAYLOAD = re.compile(
+    r'^/(?P<intent>[a-z_]{1,40})(\{"(?P<key>request_type|field|reference)":"(?P<value>[A-Za-z0-9_-]{1,40})"\})?$'
+)
+_CONTROL = {"Cc", "Cf"}
+
+
+def resident_text(text: Optional[str]) -> str:
+    """A resident's typed text as plain text for Rasa: trimmed, control characters dropped, no leading `/`.
+
+    Rasa reads text starting with `/` as an intent trigger with injected entities
+    (`/inform{"case_id":"1"}`), so residents' slashes are removed before it sees them.
+    Returns "" when nothing meaningful is left.
+    """
+    cleaned = "".join(
+        ch for ch in (text or "") if ch in "\n\t" or unicodedata.category(ch) not in _CONTROL
+    )
+    cleaned = cleaned.strip()
+    while cleaned.startswith("/"):
+        cleaned = cleaned[1:].lstrip()
+    return cleaned[:MAX_TEXT_LENGTH]
+
+
+def button_payload(data: Optional[str]) -> Optional[str]:
+    """A pressed button's payload if it has the shape our buttons use, else None.
+
+    Button data comes back from the client and can be forged, so only `/intent` or
+    `/intent{"key":"value"}` with known keys and plain values pass, and never an
+    internal or synthetic intent.
+    """
+    match = _BUTTON_PAYLOAD.match(data or "")
+    if not match:
+        return None
+    if match["intent"] in RASA_INTERNAL_INTENTS | SYNTHETIC_INTENTS:
+        return None
+    return data
+
+
+def location_message(latitude: float, longitude: float) -> str:
+    """The message that tells Rasa the resident shared a location."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValueError("coordinates out of range")
+    return "/share_location" + json.dumps(
+        {"latitude": round(float(latitude), 6), "longitude": round(float(longitude), 6)},
+        separators=(",", ":"),
+    )
+
+
+def photo_message(relative_path: str) -> str:
+    """The message that tells Rasa the resident sent a photo, stored at `relative_path` under the media directory."""
+    return "/share_photo" + json.dumps({"photo": relative_path}, separators=(",", ":"))
+
+
+def command_message(command: str) -> Optional[str]:
+    """The Rasa message for one of our chat commands (/start, /help, /status, /cancel), else None."""
+    return {
+        "start": "/greet",
+        "help": "/help",
+        "status": "/check_status",
+        "cancel": "/cancel_request",
+    }.get(command.lower().lstrip("/").split("@")[0])

@@ -1,0 +1,61 @@
+"""Residents' text never reaches Rasa as an intent trigger; button payloads are checked."""
+
+import pytest
+
+from bot import inbound
+
+
+@pytest.mark.parametrize(
+    "typed, sent",
+    [
+        ("/restart", "restart"),
+        ('/inform{"case_id":"1"}', 'inform{"case_id":"1"}'),
+        ("  //back", "back"),
+        ("/", ""),
+        ("there's a pothole", "there's a pothole"),
+        ("\u200b/restart", "restart"),
+        ("   ", ""),
+        (None, ""),
+        ("🙂🙂", "🙂🙂"),
+        ("路灯坏了 near 42 Park Lane", "路灯坏了 near 42 Park Lane"),
+    ],
+)
+def test_resident_text_is_never_an_intent_trigger(typed, sent):
+    assert inbound.resident_text(typed) == sent
+    assert not inbound.resident_text(typed).startswith("/")
+
+
+def test_long_text_is_cut_to_telegram_limit():
+    assert len(inbound.resident_text("a" * 5000)) == inbound.MAX_TEXT_LENGTH
+
+
+@pytest.mark.parametrize(
+    "payload, ok",
+    [
+        ("/affirm", True),
+        ("/report_pothole", True),
+        ('/cancel_request{"reference":"HY-2026-00042"}', True),
+        ('/change_answer{"field":"location"}', True),
+        ("/restart", False),
+        ("/session_start", False),
+        ('/share_photo{"photo":"x.jpg"}', False),
+        ('/inform{"case_id":"1"}', False),
+        ('/cancel_request{"reference":"HY-2026-00042","x":"1"}', False),
+        ('/change_answer{"field":"../../etc"}', False),
+        ("hello", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_button_payloads_are_checked(payload, ok):
+    assert (inbound.button_payload(payload) is not None) is ok
+
+
+def test_synthetic_messages():
+    assert inbound.location_message(51.5, -0.12) == '/share_location{"latitude":51.5,"longitude":-0.12}'
+    assert inbound.photo_message("telegram/a.jpg") == '/share_photo{"photo":"telegram/a.jpg"}'
+    with pytest.raises(ValueError):
+        inbound.location_message(91, 0)
+    assert inbound.command_message("/start") == "/greet"
+    assert inbound.command_message("/status@HuiyinBot") == "/check_status"
+    assert inbound.command_message("/restart") is None
