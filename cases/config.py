@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # Signs web chat session cookies; set it in production so sessions survive restarts.
+    web_secret: Optional[str] = None
 
     telegram_bot_token: Optional[str] = None
     telegram_webhook_url: Optional[str] = None
@@ -42,6 +45,15 @@ class Settings(BaseSettings):
     push_rate_per_second: float = 29.0
     push_per_chat_interval_seconds: float = 1.05
     push_max_attempts: int = 8
+
+    @field_validator(
+        "telegram_bot_token", "telegram_webhook_url", "telegram_webhook_secret", "web_secret",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value):
+        # `.env.example` lists every variable; an empty one means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
 
     def media_path(self) -> Path:
         """The media directory, created on first use."""

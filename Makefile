@@ -1,0 +1,45 @@
+# Huiyin: `make run` starts everything on the embedded defaults; `make test` runs the whole suite.
+SHELL := /bin/bash
+RASA := .venvs/rasa/bin/rasa
+PY := .venvs/app/bin/python
+
+.PHONY: run test setup venvs model validate test-rasa test-python test-nlu bench clean-models help
+
+help:
+	@echo "make run    - set up (once), train if needed, start Rasa, actions, bot + web chat, scheduler"
+	@echo "make test   - set up (once), train if needed, run data validation, Rasa conversation tests, NLU held-out check and pytest"
+	@echo "make bench  - print benchmark figures (reply latency, cold start, push throughput)"
+
+setup venvs:
+	@scripts/venv rasa
+	@scripts/venv app
+
+model: venvs
+	@scripts/train
+
+run: model
+	@mkdir -p var
+	@$(PY) -m cases init-db
+	@exec .venvs/app/bin/honcho start -f Procfile
+
+validate: venvs
+	$(RASA) data validate --data nlu --domain domain.yml --config config.yml --fail-on-warnings
+
+test-rasa: model validate
+	$(RASA) test core --stories tests/conversations -m models --fail-on-prediction-errors --out results/core
+
+test-nlu: model
+	$(PY) -m bench.nlu_heldout --check
+
+test-python: model
+	$(PY) -m pytest -q
+
+test: test-rasa test-nlu test-python
+
+bench: model
+	$(PY) -m bench.reply_latency
+	$(PY) -m bench.cold_start
+	$(PY) -m bench.push_throughput
+
+clean-models:
+	rm -rf models results
