@@ -1,0 +1,1 @@
+"""Test doubles for the external services Huiyin talks to."""
