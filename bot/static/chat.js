@@ -1,0 +1,272 @@
+// Huiyin web chat: talks to /api/*, renders every text with textContent (never innerHTML).
+"use strict";
+
+// Every word the page itself shows, by language, so Chinese can be added next to English.
+const UI = {
+  en: {
+    subtitle: "Report a problem in the city and follow it until it's fixed.",
+    welcome: "Hello! Tell me about a problem in the city — a pothole, a broken street light, " +
+      "rubbish, noise… — or ask about a request you already filed.",
+    placeholder: "Type a message…",
+    send: "Send",
+    shareLocation: "Share my location",
+    sendPhoto: "Send a photo",
+    message: "Message",
+    locationShared: "📍 Location shared",
+    locating: "Getting your location…",
+    locationDenied: "I couldn't get your location. Please type the address or describe the place instead.",
+    photoSent: "📷 Photo",
+    photoWrongType: "Please choose a JPEG, PNG or WebP photo.",
+    photoTooBig: "That photo is larger than 10 MB. Please choose a smaller one.",
+    offline: "I can't reach the server. Please check your connection and try again.",
+    update: "Update",
+    typing: "…",
+  },
+};
+const T = UI.en;
+
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+const POLL_MS = 5000;
+const LAST_UPDATE_KEY = "huiyin.lastUpdateId";
+// The transcript lives for the tab only, so a shared device doesn't keep it around.
+const HISTORY_KEY = "huiyin.history";
+const HISTORY_LIMIT = 100;
+
+const log = document.getElementById("log");
+const form = document.getElementById("composer");
+const input = document.getElementById("text");
+const photoInput = document.getElementById("photo");
+let history = [];
+let queue = Promise.resolve();
+let polling = false;
+
+function safeImage(url) {
+  return typeof url === "string" && /^(https:\/\/|\/(?!\/))/.test(url) ? url : null;
+}
+
+function scrollDown() {
+  log.scrollTop = log.scrollHeight;
+}
+
+// Draws one bubble; `entry` is {who: "me"|"bot"|"update"|"note", text, buttons?, image?, time?}.
+function render(entry, live) {
+  const bubble = document.createElement("div");
+  bubble.className = "msg " + entry.who;
+  if (entry.who === "update") {
+    const label = document.createElement("div");
+    label.className = "label";
+    label.textContent = T.update + (entry.time ? " · " + entry.time : "");
+    bubble.appendChild(label);
+  }
+  if (entry.preview) {
+    const img = document.createElement("img");
+    img.src = entry.preview;
+    img.alt = "";
+    bubble.appendChild(img);
+  }
+  const image = safeImage(entry.image);
+  if (image) {
+    const img = document.createElement("img");
+    img.src = image;
+    img.alt = "";
+    bubble.appendChild(img);
+  }
+  if (entry.text) {
+    const p = document.createElement("p");
+    p.textContent = entry.text;
+    bubble.appendChild(p);
+  }
+  log.appendChild(bubble);
+  if (entry.buttons && entry.buttons.length) {
+    log.appendChild(renderButtons(entry, live));
+  }
+  scrollDown();
+  return bubble;
+}
+
+function renderButtons(entry, live) {
+  const row = document.createElement("div");
+  row.className = "choices";
+  for (const choice of entry.buttons) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = choice.title;
+    button.disabled = !live || entry.used;
+    if (entry.chosen === choice.payload) button.classList.add("chosen");
+    button.addEventListener("click", () => {
+      for (const b of row.querySelectorAll("button")) b.disabled = true;
+      button.classList.add("chosen");
+      entry.used = true;
+      entry.chosen = choice.payload;
+      saveHistory();
+      say({who: "me", text: choice.title});
+      enqueue(() => post("/api/messages", {payload: choice.payload}));
+    });
+    row.appendChild(button);
+  }
+  return row;
+}
+
+function say(entry) {
+  history.push(entry);
+  history = history.slice(-HISTORY_LIMIT);
+  saveHistory();
+  return render(entry, true);
+}
+
+function saveHistory() {
+  try {
+    // Photo previews are blob: URLs that die with the page.
+    const kept = history.map(({preview, ...rest}) => rest);
+    sessionStorage.setItem(HISTORY_KEY, JSON.stringify(kept));
+  } catch (e) { /* storage full or disabled: the chat still works */ }
+}
+
+function restoreHistory() {
+  try {
+    history = JSON.parse(sessionStorage.getItem(HISTORY_KEY) || "[]");
+  } catch (e) {
+    history = [];
+  }
+  if (!Array.isArray(history)) history = [];
+  // Buttons from an earlier page load are shown but no longer pressable.
+  for (const entry of history) render(entry, false);
+}
+
+// Messages go out one at a time, so replies arrive in the order residents wrote.
+function enqueue(task) {
+  queue = queue.then(task, task);
+  return queue;
+}
+
+function showReplies(replies) {
+  for (const reply of replies || []) {
+    say({who: "bot", text: reply.text || "", buttons: reply.buttons || [], image: reply.image || null});
+  }
+}
+
+async function post(url, body) {
+  const typing = render({who: "bot typing", text: T.typing}, false);
+  try {
+    const isForm = body instanceof FormData;
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: isForm ? {} : {"Content-Type": "application/json"},
+      body: isForm ? body : JSON.stringify(body),
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { /* not JSON: a proxy error page */ }
+    if (data.replies) showReplies(data.replies);
+    else if (!response.ok) say({who: "note", text: data.error || T.offline});
+  } catch (e) {
+    say({who: "note", text: T.offline});
+  } finally {
+    typing.remove();
+  }
+}
+
+function sendText() {
+  const text = input.value.trim();
+  if (!text) return;
+  input.value = "";
+  autosize();
+  say({who: "me", text: text});
+  enqueue(() => post("/api/messages", {text: text}));
+}
+
+function shareLocation() {
+  if (!navigator.geolocation) {
+    say({who: "note", text: T.locationDenied});
+    return;
+  }
+  const waiting = render({who: "note", text: T.locating}, false);
+  navigator.geolocation.getCurrentPosition(
+    (position) => {
+      waiting.remove();
+      const {latitude, longitude} = position.coords;
+      say({who: "me", text: T.locationShared + " (" + latitude.toFixed(5) + ", " + longitude.toFixed(5) + ")"});
+      enqueue(() => post("/api/location", {latitude: latitude, longitude: longitude}));
+    },
+    () => {
+      waiting.remove();
+      say({who: "note", text: T.locationDenied});
+    },
+    {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000},
+  );
+}
+
+function sendPhoto() {
+  const file = photoInput.files && photoInput.files[0];
+  photoInput.value = "";
+  if (!file) return;
+  if (!["image/jpeg", "image/png", "image/webp"].includes(file.type)) {
+    say({who: "note", text: T.photoWrongType});
+    return;
+  }
+  if (file.size > MAX_PHOTO_BYTES) {
+    say({who: "note", text: T.photoTooBig});
+    return;
+  }
+  say({who: "me", text: T.photoSent, preview: URL.createObjectURL(file)});
+  const data = new FormData();
+  data.append("photo", file);
+  enqueue(() => post("/api/photo", data));
+}
+
+// Status changes staff made since the last one shown (the id is remembered across visits).
+async function pollUpdates() {
+  if (polling) return;  // the timer and a tab coming back can fire together
+  polling = true;
+  const after = Number(localStorage.getItem(LAST_UPDATE_KEY) || 0);
+  try {
+    const response = await fetch("/api/updates?after=" + after, {credentials: "same-origin"});
+    if (!response.ok) return;
+    const data = await response.json();
+    for (const update of data.updates || []) {
+      const time = new Date(update.created_at).toLocaleString([], {dateStyle: "medium", timeStyle: "short"});
+      say({who: "update", text: update.text, time: time});
+      localStorage.setItem(LAST_UPDATE_KEY, String(update.id));
+    }
+  } catch (e) {
+    /* offline: try again at the next poll */
+  } finally {
+    polling = false;
+  }
+}
+
+function autosize() {
+  input.style.height = "auto";
+  input.style.height = Math.min(input.scrollHeight, 160) + "px";
+}
+
+function start() {
+  document.getElementById("subtitle").textContent = T.subtitle;
+  input.placeholder = T.placeholder;
+  document.getElementById("send").textContent = T.send;
+  document.getElementById("locate").setAttribute("aria-label", T.shareLocation);
+  document.getElementById("locate").title = T.shareLocation;
+  document.getElementById("pick-photo").setAttribute("aria-label", T.sendPhoto);
+  document.getElementById("pick-photo").title = T.sendPhoto;
+  input.setAttribute("aria-label", T.message);
+  restoreHistory();
+  if (!history.length) say({who: "bot", text: T.welcome});
+  form.addEventListener("submit", (event) => { event.preventDefault(); sendText(); });
+  input.addEventListener("keydown", (event) => {
+    // Enter sends; Shift+Enter (and Enter while an input method is composing) does not.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      sendText();
+    }
+  });
+  input.addEventListener("input", autosize);
+  document.getElementById("locate").addEventListener("click", shareLocation);
+  document.getElementById("pick-photo").addEventListener("click", () => photoInput.click());
+  photoInput.addEventListener("change", sendPhoto);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) pollUpdates(); });
+  setInterval(() => { if (!document.hidden) pollUpdates(); }, POLL_MS);
+  pollUpdates();
+  input.focus();
+}
+
+start();

@@ -1,0 +1,313 @@
+"""The web chat end to end: real Rasa, real action server, real database; only the browser is httpx."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from bot import texts
+from bot.rasa_client import RasaClient
+from bot.webchat import COOKIE, MAX_PHOTO_BYTES, create_app
+from cases import residents, service
+from cases.db import Database
+from cases.models import Resident
+from tests.stack import free_port
+
+REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")
+# The smallest valid PNG (1x1 pixel): enough for the magic-byte check and for a case photo.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
+
+
+class RecordingRasa(RasaClient):
+    """The real Rasa client, remembering what the web chat sent it."""
+
+    def __init__(self, base_url: str):
+        super().__init__(base_url)
+        self.sent: list[str] = []
+
+    async def send(self, sender, message):
+        self.sent.append(message)
+        return await super().send(sender, message)
+
+
+def browser(app) -> httpx.AsyncClient:
+    """A fresh browser: no cookie until the server issues one."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+def texts_of(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [reply["text"] for reply in response.json()["replies"]]
+
+
+def session_of(client: httpx.AsyncClient) -> str:
+    return client.cookies[COOKIE].split(".")[0]
+
+
+async def say(client, text):
+    return await client.post("/api/messages", json={"text": text})
+
+
+@pytest.fixture
+async def stack_app(stack):
+    """The web chat wired to the running stack, as bot/__main__ would wire it."""
+    db, rasa = Database(stack.database_url), RecordingRasa(stack.rasa_url)
+    app = create_app(settings=stack.settings(media_dir=stack.media_dir), db=db, rasa=rasa)
+    app.state.db, app.state.rasa = db, rasa
+    yield app
+    await rasa.aclose()
+    db.dispose()
+
+
+@pytest.fixture
+async def offline_app(sqlite_db, tmp_path):
+    """The web chat on a real database with nobody listening where Rasa should be."""
+    rasa = RecordingRasa(f"http://127.0.0.1:{free_port()}")
+    app = create_app(settings=_settings(tmp_path, sqlite_db.url), db=sqlite_db, rasa=rasa)
+    app.state.db, app.state.rasa, app.state.media = sqlite_db, rasa, tmp_path / "media"
+    yield app
+    await rasa.aclose()
+
+
+def _settings(tmp_path, database_url):
+    from cases.config import Settings
+
+    return Settings(_env_file=None, database_url=database_url, media_dir=tmp_path / "media", web_secret="test")
+
+
+# --- with the real dialogue --------------------------------------------------------------
+
+
+async def test_greeting_is_answered(stack_app):
+    async with browser(stack_app) as client:
+        replies = texts_of(await say(client, "hello"))
+    assert replies and all(replies)
+    assert texts.text("unavailable") not in replies
+
+
+async def test_filing_a_case_and_following_its_updates(stack_app, stack):
+    db = stack_app.state.db
+    async with browser(stack_app) as resident:
+        assert (await resident.get("/")).status_code == 200
+        assert texts_of(await say(resident, "there's a big pothole on my street"))
+        assert texts_of(await resident.post("/api/location", json={"latitude": 31.2304, "longitude": 121.4737}))
+        summary = await resident.post("/api/photo", files={"photo": ("road.png", PNG, "image/png")})
+        payloads = [b["payload"] for reply in summary.json()["replies"] for b in reply["buttons"]]
+        assert "/affirm" in payloads, summary.json()
+        done = " ".join(texts_of(await resident.post("/api/messages", json={"payload": "/affirm"})))
+        reference = REFERENCE.search(done).group(0)
+
+        with db.transaction() as session:
+            case = service.find_case(session, reference=reference)
+            assert (case.resident.channel, case.resident.external_id) == ("web", session_of(resident))
+            assert case.request_type == "pothole"
+            assert (round(case.latitude, 4), round(case.longitude, 4)) == (31.2304, 121.4737)
+            [photo] = case.photos
+            assert re.fullmatch(r"web/\d{4}/\d{2}/[\w-]+\.png", photo.path)
+            assert (stack.media_dir / photo.path).read_bytes() == PNG
+            service.change_status(session, case=case, to_status="in_progress", actor="staff",
+                                  public_note="A crew is booked for Tuesday.")
+        with db.transaction() as session:
+            service.change_status(session, case=service.find_case(session, reference=reference),
+                                  to_status="resolved", actor="staff")
+
+        updates = (await resident.get("/api/updates")).json()["updates"]
+        assert len(updates) == 2 and updates[0]["id"] < updates[1]["id"]
+        assert all(reference in u["text"] for u in updates)
+        assert "A crew is booked for Tuesday." in updates[0]["text"]
+        after = (await resident.get(f"/api/updates?after={updates[-1]['id']}")).json()["updates"]
+        assert after == []
+        own_status = " ".join(texts_of(await say(resident, f"what is the status of {reference}")))
+
+    # Someone else (no cookie) is another resident and learns nothing about this case.
+    async with browser(stack_app) as stranger:
+        other_status = " ".join(texts_of(await say(stranger, f"what is the status of {reference}")))
+        assert session_of(stranger) != session_of(resident)
+        assert (await stranger.get("/api/updates")).json()["updates"] == []
+    assert "resolved" in own_status.lower()
+    assert "resolved" not in other_status.lower() and "Tuesday" not in other_status
+
+
+async def test_typed_slash_commands_reach_rasa_as_plain_text(stack_app):
+    async with browser(stack_app) as client:
+        replies = texts_of(await say(client, "/restart"))
+        replies += texts_of(await say(client, '/inform{"reference":"HY-2026-00001"}'))
+    assert stack_app.state.rasa.sent == ["restart", 'inform{"reference":"HY-2026-00001"}']
+    assert replies and texts.text("unavailable") not in replies
+
+
+@pytest.mark.parametrize("payload", ["/restart", '/share_location{"latitude":1}', "hello", '/affirm{"x":"1"}'])
+async def test_forged_button_payload_is_an_expired_button(offline_app, payload):
+    async with browser(offline_app) as client:
+        response = await client.post("/api/messages", json={"payload": payload})
+    assert texts_of(response) == [texts.text("button_expired")]
+    assert offline_app.state.rasa.sent == []
+
+
+# --- the channel's own answers and refusals (no dialogue needed) -----------------------------
+
+
+async def test_page_health_and_session_cookie(offline_app):
+    async with browser(offline_app) as client:
+        page = await client.get("/")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        cookie = page.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie
+        assert "://" not in page.text  # nothing fetched from elsewhere
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        assert (await client.get("/static/chat.js")).status_code == 200
+        assert (await client.get("/")).headers.get("set-cookie") is None  # the same session continues
+        assert (await client.get("/healthz")).json() == {"ok": True}
+
+
+async def test_a_cookie_we_did_not_sign_gets_a_new_session(offline_app):
+    async with browser(offline_app) as client:
+        client.cookies.set(COOKIE, "chosen-by-me.fake")
+        response = await say(client, "hello")
+        assert response.status_code == 200
+        assert COOKIE in response.cookies and not response.cookies[COOKIE].startswith("chosen-by-me")
+    with offline_app.state.db.transaction() as session:
+        assert residents.find_resident(session, channel="web", external_id="chosen-by-me") is None
+
+
+async def test_language_comes_from_accept_language(offline_app):
+    async with browser(offline_app) as client:
+        response = await client.post("/api/messages", json={"text": "你好"},
+                                     headers={"accept-language": "fr;q=0.9, zh-CN;q=0.8, en;q=0.5"})
+        with offline_app.state.db.transaction() as session:
+            resident = residents.find_resident(session, channel="web", external_id=session_of(client))
+            assert resident.language == "zh"
+    assert texts_of(response) == [texts.text("unavailable", "zh")]
+
+
+async def test_rasa_down_gets_an_apology(offline_app):
+    async with browser(offline_app) as client:
+        assert texts_of(await say(client, "there's a pothole")) == [texts.text("unavailable")]
+
+
+async def test_empty_and_overlong_text(offline_app):
+    async with browser(offline_app) as client:
+        assert texts_of(await say(client, "  \u200b ")) == [texts.text("empty")]
+        assert offline_app.state.rasa.sent == []
+        replies = texts_of(await say(client, "pothole " * 600))
+    assert replies[0] == texts.text("too_long")
+    assert len(offline_app.state.rasa.sent[0]) == 4096
+
+
+@pytest.mark.parametrize(
+    "content, content_type, status",
+    [
+        (b"{not json", "application/json", 400),
+        (b'["a list"]', "application/json", 400),
+        (b'{"text": 42}', "application/json", 400),
+        (b'{"text": "a", "payload": "/affirm"}', "application/json", 400),
+        (b"text=hello", "application/x-www-form-urlencoded", 400),
+        (b'{"text": "' + b"a" * 17_000 + b'"}', "application/json", 413),
+    ],
+)
+async def test_bad_message_bodies_are_refused_clearly(offline_app, content, content_type, status):
+    async with browser(offline_app) as client:
+        response = await client.post("/api/messages", content=content, headers={"content-type": content_type})
+    assert response.status_code == status
+    assert response.json()["error"]
+    assert offline_app.state.rasa.sent == []
+
+
+async def test_oversized_body_without_content_length_is_refused(offline_app):
+    async def chunks():
+        for _ in range(20):
+            yield b"x" * 1024
+
+    async with browser(offline_app) as client:
+        response = await client.post("/api/messages", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413 and "16 KB" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"latitude": 91, "longitude": 0}, {"latitude": 0, "longitude": -180.5}, {"latitude": "31", "longitude": 121},
+     {"latitude": True, "longitude": 121}, {"latitude": 31}, {}, {"latitude": 10**400, "longitude": 0}],
+)
+async def test_bad_coordinates_are_refused(offline_app, body):
+    async with browser(offline_app) as client:
+        response = await client.post("/api/location", json=body)
+    assert response.status_code == 400 and "latitude" in response.json()["error"]
+    assert offline_app.state.rasa.sent == []
+
+
+@pytest.mark.parametrize(
+    "files, status",
+    [
+        ({"photo": ("road.jpg", b"this is not an image", "image/jpeg")}, 400),
+        ({"photo": ("road.gif", b"GIF89a" + b"\0" * 100, "image/gif")}, 400),
+        ({"photo": ("empty.png", b"", "image/png")}, 400),
+        ({"picture": ("road.png", PNG, "image/png")}, 400),
+        ({"photo": ("huge.jpg", b"\xff\xd8\xff" + b"\0" * MAX_PHOTO_BYTES, "image/jpeg")}, 413),
+    ],
+)
+async def test_bad_photos_are_refused_and_nothing_is_saved(offline_app, files, status):
+    async with browser(offline_app) as client:
+        response = await client.post("/api/photo", files=files)
+        twice = await client.post("/api/photo", files={"photo": ("a.png", PNG), "photo2": ("b.png", PNG)})
+    assert response.status_code == status and response.json()["error"]
+    assert twice.status_code == 400
+    assert not (offline_app.state.media / "web").exists()
+    assert offline_app.state.rasa.sent == []
+
+
+async def test_photo_is_saved_under_media_and_sent_as_a_path(offline_app):
+    webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\0" * 24
+    async with browser(offline_app) as client:
+        response = await client.post("/api/photo", files={"photo": ("x.bin", webp, "application/octet-stream")})
+    assert texts_of(response) == [texts.text("unavailable")]
+    [message] = offline_app.state.rasa.sent
+    path = re.fullmatch(r'/share_photo\{"photo":"(web/\d{4}/\d{2}/[\w-]+\.webp)"\}', message).group(1)
+    assert (offline_app.state.media / path).read_bytes() == webp
+
+
+async def test_updates_belong_to_their_resident_only(offline_app):
+    db = offline_app.state.db
+    async with browser(offline_app) as owner, browser(offline_app) as other:
+        await say(owner, "hi")
+        await say(other, "hi")
+        with db.transaction() as session:
+            resident = residents.find_resident(session, channel="web", external_id=session_of(owner))
+            case = service.open_case(session, resident=resident, request_type="streetlight",
+                                     description="lamp out", address="1 Main St")
+            service.change_status(session, case=case, to_status="in_progress", actor="staff")
+        first = (await owner.get("/api/updates?after=0")).json()["updates"]
+        assert len(first) == 1 and case.reference in first[0]["text"]
+        assert (await owner.get(f"/api/updates?after={first[0]['id']}")).json()["updates"] == []
+        assert (await other.get("/api/updates")).json()["updates"] == []
+        assert (await owner.get("/api/updates?after=-1")).status_code == 400
+        assert (await owner.get("/api/updates?after=abc")).status_code == 400
+        assert (await owner.get("/api/updates?after=²")).status_code == 400
+
+
+async def test_database_down_answers_503_with_the_apology(tmp_path):
+    # A directory where the SQLite file should be: every connection fails.
+    broken = Database(f"sqlite:///{tmp_path}")
+    rasa = RecordingRasa(f"http://127.0.0.1:{free_port()}")
+    app = create_app(settings=_settings(tmp_path, broken.url), db=broken, rasa=rasa)
+    async with browser(app) as client:
+        responses = [
+            await say(client, "there's a pothole"),
+            await client.post("/api/location", json={"latitude": 31.2, "longitude": 121.4}),
+            await client.post("/api/photo", files={"photo": ("road.png", PNG, "image/png")}),
+        ]
+        client.cookies.clear()
+        await client.get("/")
+        responses.append(await client.get("/api/updates"))
+    for response in responses:
+        assert response.status_code == 503
+        assert response.json()["error"] == texts.text("unavailable")
+        assert "Traceback" not in response.text and "sqlite" not in response.text.lower()
+    assert responses[0].json()["replies"][0]["text"] == texts.text("unavailable")
+    assert rasa.sent == [] and not (tmp_path / "media" / "web").exists()
+    await rasa.aclose()
+    broken.dispose()
