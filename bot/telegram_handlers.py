@@ -1,0 +1,234 @@
+"""Telegram update handlers: admit an update once, turn it into a message for Rasa, deliver the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Awaitable, Callable
+
+from telegram import Chat, Message, PhotoSize, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    Application, ApplicationHandlerStop, CallbackContext, CallbackQueryHandler, CommandHandler,
+    ExtBot, MessageHandler, TypeHandler, filters,
+)
+
+from bot import inbound, texts
+from bot.conversation import converse
+from bot.rasa_client import RasaClient, Reply
+from bot.telegram_records import CHANNEL, admit_update, claim_button
+from bot.telegram_replies import ChatPacer, remove_keyboard, send_replies
+from cases.clock import utcnow
+from cases.config import Settings
+from cases.db import Database
+from cases.residents import normalise_language, sender_id
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "status", "cancel")
+_FILE_ID = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the handlers need, kept in the Application's bot_data."""
+
+    settings: Settings
+    db: Database
+    rasa: RasaClient
+    pacer: ChatPacer
+
+
+class HuiyinContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """PTB's callback context plus our dependencies and the resident's language."""
+
+    language: str = "en"
+
+    @property
+    def deps(self) -> Deps:
+        """The settings, database, Rasa client and pacer of this bot."""
+        return self.bot_data["deps"]
+
+
+Handler = Callable[[Update, HuiyinContext], Awaitable[None]]
+
+
+async def say(update: Update, context: HuiyinContext, text: str) -> None:
+    """Send one of the bot's own texts to the chat."""
+    deps = context.deps
+    await send_replies(context.bot, update.effective_chat.id, [Reply(text=text)], deps.pacer)
+
+
+async def answer(update: Update, context: HuiyinContext, *messages: str) -> None:
+    """Send `messages` to Rasa one after another, delivering each answer before the next message."""
+    chat_id, deps = update.effective_chat.id, context.deps
+    for message in messages:
+        replies = await converse(deps.rasa, sender=sender_id(CHANNEL, str(chat_id)), message=message,
+                                 language=context.language)
+        await send_replies(context.bot, chat_id, replies, deps.pacer)
+        if replies == [Reply(text=texts.text("unavailable", context.language))]:
+            break  # Rasa is down: the next message (a photo's caption) would only repeat the apology
+
+
+def guarded(handler: Handler) -> Handler:
+    """Run a handler so that a failure is logged with its stack trace and the resident gets an apology."""
+
+    @functools.wraps(handler)
+    async def run(update: Update, context: HuiyinContext) -> None:
+        try:
+            await handler(update, context)
+        except ApplicationHandlerStop:
+            raise
+        except Forbidden as exc:  # the resident blocked the bot: an apology would be refused too
+            log.warning("chat %s refuses messages: %s", getattr(update.effective_chat, "id", None), exc)
+            raise ApplicationHandlerStop from None
+        except Exception:
+            log.exception("%s failed on update %s", handler.__name__, update.update_id)
+            try:
+                await say(update, context, texts.text("unavailable", context.language))
+            except Exception:  # noqa: BLE001 - Telegram itself may be the problem; the log has it
+                log.exception("could not apologise for update %s", update.update_id)
+            raise ApplicationHandlerStop  # nothing else runs for this update
+
+    return run
+
+
+@guarded
+async def admit(update: Update, context: HuiyinContext) -> None:
+    """Let through only new updates from private chats, and know the resident's language."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or not (update.message or update.callback_query):
+        raise ApplicationHandlerStop
+    if chat.type != Chat.PRIVATE:
+        log.info("ignoring update %s from %s chat %s: private chats only", update.update_id, chat.type, chat.id)
+        raise ApplicationHandlerStop
+    context.language = normalise_language(user.language_code)  # until the database says otherwise
+    # update_id counts per bot, so the bot's id keeps two bots sharing a database apart.
+    key = f"{context.bot.id}:{update.update_id}"
+    language = await asyncio.to_thread(
+        admit_update, context.deps.db, key, chat.id, user.full_name, user.language_code
+    )
+    if language is None:
+        log.info("update %s already handled; ignoring the repeat", update.update_id)
+        raise ApplicationHandlerStop
+    context.language = language
+
+
+async def answer_text(update: Update, context: HuiyinContext, raw: str) -> None:
+    """Typed text to Rasa as plain text, never as an intent trigger; the bot itself answers empty text."""
+    text = inbound.resident_text(raw)
+    if not text:
+        await say(update, context, texts.text("empty", context.language))
+        return
+    if len(raw.strip()) > inbound.MAX_TEXT_LENGTH:
+        await say(update, context, texts.text("too_long", context.language))
+    await answer(update, context, text)
+
+
+@guarded
+async def on_text(update: Update, context: HuiyinContext) -> None:
+    """Typed text, including slash commands that are not ours."""
+    await answer_text(update, context, update.message.text or "")
+
+
+@guarded
+async def on_command(update: Update, context: HuiyinContext) -> None:
+    """/start, /help, /status, /cancel; with words after them, the whole text is read as text."""
+    if context.args:  # "/status HY-2026-00042": the reference matters, so NLU reads it all
+        await answer_text(update, context, update.message.text)
+        return
+    await answer(update, context, inbound.command_message(update.message.text.split()[0]))
+
+
+@guarded
+async def on_location(update: Update, context: HuiyinContext) -> None:
+    """A shared location."""
+    location = update.message.location
+    await answer(update, context, inbound.location_message(location.latitude, location.longitude))
+
+
+async def save_photo(context: HuiyinContext, photo: PhotoSize, sent_at: datetime) -> str:
+    """Download a photo under the media directory; its path relative to that directory."""
+    name = _FILE_ID.sub("_", photo.file_unique_id)
+    relative = PurePosixPath(CHANNEL, f"{sent_at:%Y}", f"{sent_at:%m}", f"{name}.jpg")
+    target: Path = context.deps.settings.media_path() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    file = await context.bot.get_file(photo.file_id)
+    await file.download_to_drive(target)
+    return relative.as_posix()
+
+
+@guarded
+async def on_photo(update: Update, context: HuiyinContext) -> None:
+    """A photo: stored, then announced to Rasa; its caption follows as text."""
+    message = update.message
+    largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
+    try:
+        relative = await save_photo(context, largest, message.date or utcnow())
+    except (TelegramError, OSError):
+        log.exception("photo %s from chat %s not saved", largest.file_id, message.chat_id)
+        await say(update, context, texts.text("photo_failed", context.language))
+        return
+    caption = inbound.resident_text(message.caption)
+    await answer(update, context, inbound.photo_message(relative), *([caption] if caption else []))
+
+
+@guarded
+async def on_button(update: Update, context: HuiyinContext) -> None:
+    """A pressed inline button: only payloads shaped like ours, and each keyboard only once."""
+    query = update.callback_query
+    await query.answer()  # stops the client's spinner whatever happens next
+    payload = inbound.button_payload(query.data)
+    message = query.message if query.message and query.message.is_accessible else None
+    if payload is not None and message is not None:
+        if await asyncio.to_thread(claim_button, context.deps.db, context.bot.id, message.chat.id,
+                                   message.message_id):
+            await remove_keyboard(context.bot, message.chat.id, message.message_id, context.deps.pacer)
+        else:
+            payload = None
+    if payload is None:
+        await say(update, context, texts.text("button_expired", context.language))
+        return
+    await answer(update, context, payload)
+
+
+def message_kind(message: Message) -> str:
+    """What kind of media a message we cannot read carries, in texts.MEDIA_NAMES' terms."""
+    if message.sticker:
+        return "sticker"
+    if message.voice:
+        return "voice"
+    if message.video or message.video_note:
+        return "video"
+    if message.audio:
+        return "audio"
+    if message.contact:
+        return "contact"
+    if message.document and not message.animation:
+        return "document"
+    return "other"
+
+
+@guarded
+async def on_unsupported(update: Update, context: HuiyinContext) -> None:
+    """Stickers, voice notes, files and the rest: say what we can read instead."""
+    await say(update, context, texts.unsupported(message_kind(update.message), context.language))
+
+
+def add_handlers(application: Application) -> None:
+    """Register the handlers: admission first (group -1), then one handler per kind of update."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    application.add_handler(TypeHandler(Update, admit), group=-1)
+    application.add_handlers([
+        CommandHandler(COMMANDS, on_command, filters=private),
+        MessageHandler(private & filters.TEXT, on_text),
+        MessageHandler(private & filters.LOCATION, on_location),
+        MessageHandler(private & filters.PHOTO, on_photo),
+        CallbackQueryHandler(on_button),
+        MessageHandler(private, on_unsupported),
+    ])

@@ -1,0 +1,42 @@
+"""What the Telegram channel records in the database: updates already handled, keyboards already pressed."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cases.clock import utcnow
+from cases.db import Database
+from cases.models import InboundUpdate
+from cases.residents import get_or_create_resident
+
+CHANNEL = "telegram"
+
+
+def remember(session: Session, channel: str, key: str) -> bool:
+    """Record `key` as handled on `channel`; False if it already was (the unique constraint says so)."""
+    try:
+        with session.begin_nested():
+            session.add(InboundUpdate(channel=channel, update_id=key, received_at=utcnow()))
+        return True
+    except IntegrityError:
+        return False
+
+
+def admit_update(db: Database, key: str, chat_id: int, name: str, language: Optional[str]) -> Optional[str]:
+    """Record the update and find or create its resident; their language, or None for a repeat."""
+    with db.transaction() as session:
+        if not remember(session, CHANNEL, key):
+            return None
+        resident = get_or_create_resident(
+            session, channel=CHANNEL, external_id=str(chat_id), display_name=name, language=language
+        )
+        return resident.language
+
+
+def claim_button(db: Database, bot_id: int, chat_id: int, message_id: int) -> bool:
+    """Whether this is the first press on the message's buttons (a double tap sends two)."""
+    with db.transaction() as session:
+        return remember(session, f"{CHANNEL}_button", f"{bot_id}:{chat_id}:{message_id}")

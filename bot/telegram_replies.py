@@ -1,0 +1,110 @@
+"""Rasa's replies as Telegram messages: split to Telegram's length limit, buttons as inline keyboards, paced per chat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Optional
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
+
+from bot.rasa_client import Button, Reply
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 4096
+MAX_CALLBACK_DATA_BYTES = 64
+
+
+class ChatPacer:
+    """Keeps the bot's sends to one chat `interval` seconds apart, Telegram's per-chat limit.
+
+    Callers for one chat never overlap: the update processor handles a chat's updates one at a time.
+    """
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._last: dict[int, float] = {}
+
+    @asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+        """Wait until the chat may get another message, then let the block send it."""
+        wait = self._last.get(chat_id, float("-inf")) + self.interval - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        try:
+            yield
+        finally:
+            # Measured after the send completed, so Telegram saw it no later than this.
+            now = self._last[chat_id] = time.monotonic()
+            if len(self._last) > 10_000:
+                self._last = {c: t for c, t in self._last.items() if now - t < self.interval}
+
+
+def _utf16_length(char: str) -> int:
+    return 2 if ord(char) > 0xFFFF else 1
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """`text` in pieces Telegram accepts, cut at a line break or space where possible."""
+    pieces = []
+    text = text.strip()
+    while text:
+        # Telegram counts UTF-16 code units, so an emoji may take two of the `limit`.
+        end, units = 0, 0
+        while end < len(text) and units + _utf16_length(text[end]) <= limit:
+            units += _utf16_length(text[end])
+            end += 1
+        if end < len(text):
+            cut = max(text.rfind("\n", 0, end + 1), text.rfind(" ", 0, end + 1))
+            end = cut if cut > limit // 2 else end
+        pieces.append(text[:end].rstrip())
+        text = text[end:].lstrip()
+    return pieces
+
+
+def keyboard(buttons: Iterable[Button]) -> Optional[InlineKeyboardMarkup]:
+    """One button per row, the payload as callback data; payloads Telegram cannot carry are left out."""
+    rows = []
+    for button in buttons:
+        if not 1 <= len(button.payload.encode()) <= MAX_CALLBACK_DATA_BYTES:
+            log.warning("button %r dropped: payload %r is not 1-64 bytes", button.title, button.payload)
+            continue
+        rows.append([InlineKeyboardButton(button.title or button.payload, callback_data=button.payload)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def send_text(bot: Bot, chat_id: int, text: str, pacer: ChatPacer,
+                    markup: Optional[InlineKeyboardMarkup] = None) -> None:
+    """Send `text`, split if too long; the keyboard goes with the last piece."""
+    pieces = split_text(text) or ["…"]  # Telegram refuses a keyboard without text
+    for number, piece in enumerate(pieces, start=1):
+        async with pacer.turn(chat_id):
+            await bot.send_message(chat_id, piece, reply_markup=markup if number == len(pieces) else None)
+
+
+async def send_replies(bot: Bot, chat_id: int, replies: Iterable[Reply], pacer: ChatPacer) -> None:
+    """Deliver Rasa's replies in order: images as photos, texts with their buttons."""
+    for reply in replies:
+        if reply.image:
+            try:
+                async with pacer.turn(chat_id):
+                    await bot.send_photo(chat_id, reply.image)
+            except BadRequest as exc:  # a broken image link should not cost the resident the text
+                log.warning("image %r not sent to %s: %s", reply.image, chat_id, exc)
+        markup = keyboard(reply.buttons)
+        if reply.text.strip() or markup:
+            await send_text(bot, chat_id, reply.text, pacer, markup)
+
+
+async def remove_keyboard(bot: Bot, chat_id: int, message_id: int, pacer: ChatPacer) -> None:
+    """Take the buttons off a message so they cannot be pressed again."""
+    try:
+        async with pacer.turn(chat_id):
+            await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest as exc:  # already removed, or the message is gone: nothing left to press
+        log.info("keyboard of message %s in %s not removed: %s", message_id, chat_id, exc)
