@@ -1,0 +1,92 @@
+"""Residents' answers made safe to store: descriptions, addresses, map pins, photo paths, references."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import PurePosixPath
+from typing import Any, Iterable, Optional
+
+from cases.service import normalise_reference
+
+MIN_DESCRIPTION, MAX_DESCRIPTION = 3, 2000
+MIN_ADDRESS, MAX_ADDRESS = 4, 300
+MAX_PHOTO_PATH = 500
+_PHOTO_PATH = re.compile(r"^[A-Za-z0-9_.\-/]+$")
+
+
+class InvalidAnswer(ValueError):
+    """An answer the form cannot use; `response` names what to tell the resident."""
+
+    def __init__(self, response: str):
+        super().__init__(response)
+        self.response = response
+
+
+def is_typed(text: Optional[str]) -> bool:
+    """Whether a message was typed by the resident (channels strip a leading `/`; buttons keep it)."""
+    return not (text or "").startswith("/")
+
+
+def clean_description(text: Optional[str]) -> str:
+    """The description as stored: trimmed and cut at MAX_DESCRIPTION; raises InvalidAnswer."""
+    text = (text or "").strip()
+    if len(text) < MIN_DESCRIPTION or not is_typed(text) or not any(c.isalnum() for c in text):
+        raise InvalidAnswer("utter_invalid_description")
+    return text[:MAX_DESCRIPTION].rstrip()
+
+
+def clean_address(text: Optional[str]) -> str:
+    """The address as stored: whitespace collapsed, a few characters to MAX_ADDRESS; raises InvalidAnswer."""
+    text = " ".join((text or "").split())
+    if len(text) < MIN_ADDRESS or not is_typed(text) or not any(c.isalnum() for c in text):
+        raise InvalidAnswer("utter_invalid_address")
+    if len(text) > MAX_ADDRESS:
+        raise InvalidAnswer("utter_address_too_long")
+    return text
+
+
+def entity_value(entities: Iterable[dict], name: str) -> Any:
+    """The value of the first entity called `name`, or None."""
+    return next((e.get("value") for e in entities or () if e.get("entity") == name), None)
+
+
+def parse_pin(entities: Iterable[dict]) -> Optional[tuple[float, float]]:
+    """(latitude, longitude) from a shared location's entities, or None if missing or out of range."""
+    try:
+        latitude = float(entity_value(entities, "latitude"))
+        longitude = float(entity_value(entities, "longitude"))
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
+
+
+def format_pin(latitude: float, longitude: float) -> str:
+    """A shared location as residents see it in the summary."""
+    return f"{latitude:.5f}, {longitude:.5f}"
+
+
+def safe_photo_path(value: Any) -> Optional[str]:
+    """A photo path relative to the media directory, or None if it could point anywhere else."""
+    if not isinstance(value, str):
+        return None
+    path = value.strip()
+    if not path or len(path) > MAX_PHOTO_PATH or not _PHOTO_PATH.match(path):
+        return None
+    parts = PurePosixPath(path).parts
+    if path.startswith("/") or any(part in ("..", ".") for part in parts):
+        return None
+    return path
+
+
+def find_reference(text: Optional[str], entities: Iterable[dict], prefix: str) -> Optional[str]:
+    """The case reference in a message: the NLU entity, else anything shaped like one in the text."""
+    value = entity_value(entities, "reference")
+    if value:
+        return normalise_reference(str(value))
+    match = re.search(rf"\b{re.escape(prefix)}-\d{{4}}-\d{{5}}\b", text or "", re.IGNORECASE)
+    return normalise_reference(match.group(0)) if match else None

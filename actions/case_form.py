@@ -1,0 +1,164 @@
+"""The filing form's extraction and validation: which message answers which question, and is it usable."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.answers import (
+    InvalidAnswer, clean_address, clean_description, entity_value, format_pin, is_typed, parse_pin,
+    safe_photo_path,
+)
+from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
+from cases.catalog import load_catalog
+
+# These interrupt the form (rules in nlu/en/rules.yml answer them); everything else the
+# resident sends while the form is active is taken as an answer to the current question.
+CONTROL_INTENTS = frozenset(
+    {"cancel_request", "talk_to_human", "change_answer", "help", "check_status", "bot_challenge"}
+)
+# Small talk answers no question; the question is asked again.
+NOT_AN_ANSWER = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
+SKIP_WORDS = frozenset({"skip", "skip it", "no photo", "no picture", "none", "no"})
+ATTACHMENTS = frozenset({"share_location", "share_photo"})
+DomainDict = dict[str, Any]
+
+
+def _answer(tracker: Tracker, slot: str) -> Optional[str]:
+    """The latest message as the answer to the question about `slot`, or None if it is not one."""
+    if tracker.get_slot(REQUESTED_SLOT) != slot:
+        return None
+    intent, text = latest_intent(tracker), latest_text(tracker)
+    if intent in CONTROL_INTENTS or intent in ATTACHMENTS:
+        return None  # attachments have their own extractors; control intents reject the form
+    if not is_typed(text) and load_catalog().from_intent(intent) is not None:
+        return None  # a request-type button switches the type (extract_request_type)
+    return text
+
+
+def _invalid(dispatcher: CollectingDispatcher, response: str, slot: str, **others: Any) -> dict[str, Any]:
+    """Tell the resident why the answer was refused; the form asks again."""
+    dispatcher.utter_message(response=response)
+    return {slot: None, **others}
+
+
+class ValidateCaseForm(FormValidationAction):
+    """Fill and check `case_form`: request type, description, location, photo (or skip), confirmation."""
+
+    def name(self) -> str:
+        return "validate_case_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """The form's questions; the photo is not asked again once skipped."""
+        if tracker.get_slot("photo_skipped"):
+            return [slot for slot in domain_slots if slot != "photo"]
+        return domain_slots
+
+    # --- request type: set when filing starts; asked only after "change the type" ---
+
+    async def extract_request_type(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """A request-type button at any question, or the answer to the type question."""
+        kind = load_catalog().from_intent(latest_intent(tracker))
+        asked = tracker.get_slot(REQUESTED_SLOT) == "request_type"
+        if kind is not None and (asked or not is_typed(latest_text(tracker))):
+            return {"request_type": kind.code}
+        answer = _answer(tracker, "request_type")
+        return {} if answer is None else {"request_type": answer}
+
+    def validate_request_type(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Only a type from the catalog."""
+        if value in load_catalog():
+            return {"request_type": value}
+        return _invalid(dispatcher, "utter_pick_request_type", "request_type")
+
+    # --- description: usually the message that started the report ---
+
+    async def extract_description(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """The answer to the description question."""
+        answer = _answer(tracker, "description")
+        return {} if answer is None else {"description": answer}
+
+    def validate_description(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Trimmed, cut at the maximum length, and not small talk."""
+        if tracker.get_slot(REQUESTED_SLOT) != "description":
+            return {"description": value}  # taken from the first message, checked by action_start_report
+        if latest_intent(tracker) in NOT_AN_ANSWER:
+            return _invalid(dispatcher, "utter_invalid_description", "description")
+        try:
+            return {"description": clean_description(value)}
+        except InvalidAnswer as refused:
+            return _invalid(dispatcher, refused.response, "description")
+
+    # --- location: a shared pin (at any step) or a typed address ---
+
+    async def extract_location(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """A shared pin at any question, or the answer to the location question."""
+        if latest_intent(tracker) == "share_location":
+            asked = tracker.get_slot(REQUESTED_SLOT) == "location"
+            if asked or parse_pin(latest_entities(tracker)) is not None:
+                return {"location": latest_text(tracker)}
+            return {}
+        answer = _answer(tracker, "location")
+        return {} if answer is None else {"location": answer}
+
+    def validate_location(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Coordinates in range, or an address of sensible length."""
+        if latest_intent(tracker) == "share_location":
+            pin = parse_pin(latest_entities(tracker))
+            if pin is None:
+                return _invalid(dispatcher, "utter_invalid_coordinates", "location", latitude=None, longitude=None)
+            return {"location": format_pin(*pin), "latitude": pin[0], "longitude": pin[1]}
+        if tracker.get_slot(REQUESTED_SLOT) != "location":
+            return {"location": value}  # a pin shared just before the report started
+        if latest_intent(tracker) in NOT_AN_ANSWER:
+            return _invalid(dispatcher, "utter_invalid_address", "location")
+        try:
+            return {"location": clean_address(value), "latitude": None, "longitude": None}
+        except InvalidAnswer as refused:
+            return _invalid(dispatcher, refused.response, "location")
+
+    # --- photo: a shared photo (at any step), or skip ---
+
+    async def extract_photo(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """A shared photo at any question, or the answer to the photo question."""
+        if latest_intent(tracker) == "share_photo":
+            asked = tracker.get_slot(REQUESTED_SLOT) == "photo"
+            if asked or safe_photo_path(entity_value(latest_entities(tracker), "photo")) is not None:
+                return {"photo": latest_text(tracker)}
+            return {}
+        answer = _answer(tracker, "photo")
+        return {} if answer is None else {"photo": answer}
+
+    def validate_photo(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """A safe path under the media directory, or a skip."""
+        if latest_intent(tracker) == "share_photo":
+            path = safe_photo_path(entity_value(latest_entities(tracker), "photo"))
+            if path is None:
+                return _invalid(dispatcher, "utter_photo_expected", "photo")
+            return {"photo": path, "photo_skipped": False}
+        if tracker.get_slot(REQUESTED_SLOT) != "photo":
+            return {"photo": value}  # a photo shared just before the report started
+        if latest_intent(tracker) == "deny" or latest_text(tracker).strip().lower() in SKIP_WORDS:
+            return {"photo": None, "photo_skipped": True}
+        return _invalid(dispatcher, "utter_photo_expected", "photo")
+
+    # --- confirmation: the summary's answer ---
+
+    async def extract_confirmed(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """The answer to the summary."""
+        answer = _answer(tracker, "confirmed")
+        return {} if answer is None else {"confirmed": answer}
+
+    def validate_confirmed(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Only an explicit yes files the report."""
+        intent = latest_intent(tracker)
+        if intent == "affirm":
+            return {"confirmed": True}
+        if intent == "deny":
+            return _invalid(dispatcher, "utter_not_sent_yet", "confirmed")
+        return _invalid(dispatcher, "utter_use_summary_buttons", "confirmed")

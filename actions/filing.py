@@ -1,0 +1,206 @@
+"""Filing a report: start it, show the summary, file it, discard it, change an answer."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import deps
+from actions.answers import (
+    InvalidAnswer, clean_description, entity_value, format_pin, is_typed, parse_pin, safe_photo_path,
+)
+from actions.conversation import (
+    earlier_user_messages, latest_entities, latest_intent, latest_text, message_entities,
+    message_intent, reset_filing,
+)
+from cases import service
+from cases.catalog import load_catalog
+from cases.messages import format_date
+from cases.residents import resident_for_sender
+
+FORM = "case_form"
+# Earlier messages that may hold the description when a report starts from a button.
+DESCRIBING_INTENTS = frozenset({"nlu_fallback", "inform", "out_of_scope"})
+# Which slots each answer lives in (change_answer's `field` entity; a few everyday aliases too).
+FIELD_SLOTS = {
+    "request_type": ("request_type",),
+    "description": ("description",),
+    "location": ("location", "latitude", "longitude"),
+    "photo": ("photo", "photo_skipped"),
+}
+FIELD_ALIASES = {
+    "type": "request_type", "category": "request_type", "address": "location", "place": "location",
+    "picture": "photo", "image": "photo", "pic": "photo", "details": "description", "text": "description",
+}
+MAX_IDEMPOTENCY_KEY = 200
+
+
+@dataclass
+class Context:
+    """What the resident sent just before starting a report from a button or a typed message."""
+
+    description: Optional[str] = None
+    pin: Optional[tuple[float, float]] = None
+    photo: Optional[str] = None
+
+
+def context_before(tracker: Tracker) -> Context:
+    """Photos and pins sent just before, and the typed message a menu button answers."""
+    context = Context()
+    for event in earlier_user_messages(tracker):
+        intent, text = message_intent(event), event.get("text") or ""
+        if intent == "share_photo":
+            context.photo = context.photo or safe_photo_path(entity_value(message_entities(event), "photo"))
+        elif intent == "share_location":
+            context.pin = context.pin or parse_pin(message_entities(event))
+        elif intent == "something_else":
+            continue  # the button between a misunderstood message and the type the resident picked
+        else:
+            describing = intent in DESCRIBING_INTENTS or load_catalog().from_intent(intent) is not None
+            if describing and is_typed(text):
+                try:
+                    context.description = clean_description(text)
+                except InvalidAnswer:
+                    pass
+            break
+    return context
+
+
+class ActionStartReport(Action):
+    """A report_<code> intent: start a fresh report of that type, its first message as the description."""
+
+    def name(self) -> str:
+        return "action_start_report"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        events = reset_filing()
+        kind = load_catalog().from_intent(latest_intent(tracker))
+        if kind is not None:
+            events.append(SlotSet("request_type", kind.code))
+        context = context_before(tracker)
+        description = context.description
+        if is_typed(latest_text(tracker)):
+            try:
+                description = clean_description(latest_text(tracker))
+            except InvalidAnswer:
+                pass
+            if kind is not None:
+                # NLU chose the type: say which, so a wrong guess is fixed now, not at the summary.
+                dispatcher.utter_message(response="utter_report_started", type_name=kind.name)
+        if description:
+            events.append(SlotSet("description", description))
+        if context.pin:
+            events += [SlotSet("location", format_pin(*context.pin)),
+                       SlotSet("latitude", context.pin[0]), SlotSet("longitude", context.pin[1])]
+        if context.photo:
+            events.append(SlotSet("photo", context.photo))
+        return events
+
+
+def type_name(code: Optional[str]) -> str:
+    """The catalog name of a request type code."""
+    catalog = load_catalog()
+    return catalog.get(code).name if code in catalog else (code or "")
+
+
+class ActionAskConfirmed(Action):
+    """The filing form's last question: a summary of the report with Confirm / Change / Cancel buttons."""
+
+    def name(self) -> str:
+        return "action_ask_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        response = "utter_summary_with_photo" if tracker.get_slot("photo") else "utter_summary_without_photo"
+        dispatcher.utter_message(
+            response=response,
+            type_name=type_name(tracker.get_slot("request_type")),
+            description=tracker.get_slot("description") or "",
+            location=tracker.get_slot("location") or "",
+        )
+        return []
+
+
+def idempotency_key(tracker: Tracker) -> str:
+    """The same confirming message (a retried webhook, a double tap) files the case only once."""
+    message = tracker.latest_message or {}
+    message_id = message.get("message_id") or hashlib.sha256(
+        f"{latest_text(tracker)}|{len(tracker.events)}".encode()
+    ).hexdigest()[:32]
+    key = f"{tracker.sender_id}:{message_id}"
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+class ActionOpenCase(Action):
+    """The resident confirmed: file the case and give them its reference, department and due date."""
+
+    def name(self) -> str:
+        return "action_open_case"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        slot = tracker.get_slot
+        settings = deps.settings()
+        try:
+            with deps.get_database().transaction() as session:
+                case = service.open_case(
+                    session,
+                    resident=resident_for_sender(session, tracker.sender_id),
+                    request_type=slot("request_type"),
+                    description=slot("description"),
+                    latitude=slot("latitude"),
+                    longitude=slot("longitude"),
+                    address=None if slot("latitude") is not None else slot("location"),
+                    photos=[slot("photo")] if slot("photo") else [],
+                    idempotency_key=idempotency_key(tracker),
+                    reference_prefix=settings.reference_prefix,
+                )
+                filed = dict(reference=case.reference, type_name=type_name(case.request_type),
+                             department=case.department, due_date=format_date(case.due_at, settings.timezone))
+        except Exception:  # noqa: BLE001 - whatever failed, the resident must not lose the report
+            deps.report_unavailable(dispatcher, self.name())
+            # Back to the summary with every answer kept, so pressing Confirm again retries.
+            return [SlotSet("confirmed", None), ActiveLoop(FORM)]
+        dispatcher.utter_message(response="utter_case_opened", **filed)
+        return reset_filing()
+
+
+class ActionDiscardReport(Action):
+    """Cancel while filing: forget the report; nothing was filed."""
+
+    def name(self) -> str:
+        return "action_discard_report"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_report_discarded")
+        return [ActiveLoop(None)] + reset_filing()
+
+
+def field_to_change(tracker: Tracker) -> Optional[str]:
+    """The answer the resident wants to change (`field` entity), or None if they did not say."""
+    value = str(entity_value(latest_entities(tracker), "field") or "").strip().lower()
+    value = FIELD_ALIASES.get(value, value)
+    return value if value in FIELD_SLOTS else None
+
+
+class ActionChangeAnswer(Action):
+    """Change an answer while filing: clear it so the form asks again, or ask which one."""
+
+    def name(self) -> str:
+        return "action_change_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        if tracker.active_loop_name != FORM:
+            dispatcher.utter_message(response="utter_nothing_to_change")
+            return []
+        field = field_to_change(tracker)
+        if field is None:
+            dispatcher.utter_message(response="utter_ask_which_change")
+            return []
+        # Clearing `confirmed` too brings the summary back once the new answer is in.
+        return [SlotSet(name, None) for name in FIELD_SLOTS[field]] + [SlotSet("confirmed", None)]

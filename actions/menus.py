@@ -1,0 +1,80 @@
+"""Menus built from the request catalog: the help menu and the low-confidence suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import button, latest_intent
+from cases.catalog import load_catalog
+
+SUGGESTIONS = 3
+# Which words go above the menu, by what the resident just did.
+MENU_RESPONSES = {
+    "help": "utter_help",
+    "something_else": "utter_something_else",
+    "share_photo": "utter_photo_first",
+    "share_location": "utter_location_first",
+}
+
+
+def request_type_buttons() -> list[dict[str, str]]:
+    """One button per request type, in catalog order."""
+    return [button(kind.name, kind.intent) for kind in load_catalog().types]
+
+
+class ActionShowMenu(Action):
+    """Say what the assistant can file, with a button per request type."""
+
+    def name(self) -> str:
+        return "action_show_menu"
+
+    def response(self, tracker: Tracker) -> str:
+        """The words above the buttons."""
+        return MENU_RESPONSES.get(latest_intent(tracker), "utter_what_to_report")
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response=self.response(tracker), buttons=request_type_buttons())
+        return []
+
+
+class ActionAskRequestType(ActionShowMenu):
+    """The filing form's question for the request type (after "change the type")."""
+
+    def name(self) -> str:
+        return "action_ask_request_type"
+
+    def response(self, tracker: Tracker) -> str:
+        return "utter_ask_request_type"
+
+
+def likeliest_request_types(intent_ranking: list[dict], count: int = SUGGESTIONS) -> list[str]:
+    """The `count` report types NLU found likeliest, topped up in catalog order."""
+    catalog = load_catalog()
+    codes: list[str] = []
+    for ranked in intent_ranking or []:
+        kind = catalog.from_intent(ranked.get("name"))
+        if kind is not None and kind.code not in codes:
+            codes.append(kind.code)
+    codes += [code for code in catalog.codes() if code not in codes]
+    return codes[:count]
+
+
+class ActionSuggestRequestTypes(Action):
+    """Low NLU confidence: offer the likeliest request types, "something else" and a person."""
+
+    def name(self) -> str:
+        return "action_suggest_request_types"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        catalog = load_catalog()
+        codes = likeliest_request_types((tracker.latest_message or {}).get("intent_ranking", []))
+        names: dict[str, str] = {}
+        for number, code in enumerate(codes, start=1):
+            names[f"type_{number}"] = code
+            names[f"type_{number}_name"] = catalog.get(code).name
+        # The buttons are in the response, filled from these values.
+        dispatcher.utter_message(response="utter_suggest_request_types", **names)
+        return []

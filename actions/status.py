@@ -1,0 +1,116 @@
+"""Following requests up: the status of one, the list of open ones, cancelling one."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import deps
+from actions.answers import find_reference
+from actions.conversation import button, latest_entities, latest_text
+from actions.filing import type_name
+from cases import service, workflow
+from cases.messages import format_date, status_label
+from cases.models import Case
+from cases.residents import resident_for_sender
+from cases.workflow import Actor, Status, TransitionNotAllowed
+
+MAX_LISTED = 20
+MAX_CANCEL_BUTTONS = 8
+# Replies are worked out inside the transaction and sent after it, so a failure sends nothing half-way.
+Reply = tuple[str, dict[str, Any]]
+
+
+def reference_in_message(tracker: Tracker) -> Optional[str]:
+    """The case reference the resident gave in their latest message, if any."""
+    return find_reference(latest_text(tracker), latest_entities(tracker), deps.settings().reference_prefix)
+
+
+def case_line(case: Case, timezone: str) -> str:
+    """One line of the open-requests list."""
+    return (f"{case.reference} · {type_name(case.request_type)} · {status_label(case.status)}"
+            f" · {format_date(case.due_at, timezone)}")
+
+
+def status_replies(case: Case, timezone: str) -> list[Reply]:
+    """The answer about one of the resident's cases: status, due date while open, last public note."""
+    values = dict(reference=case.reference, type_name=type_name(case.request_type),
+                  status=status_label(case.status), due_date=format_date(case.due_at, timezone))
+    still_open = Status(case.status) in (Status.SUBMITTED, Status.IN_PROGRESS)
+    replies = [("utter_case_status_open" if still_open else "utter_case_status_done", values)]
+    note = service.last_public_note(case)
+    if note:
+        replies.append(("utter_case_note", {"note": note}))
+    return replies
+
+
+class ActionCheckStatus(Action):
+    """The status of the case named in the message, or the resident's open cases."""
+
+    def name(self) -> str:
+        return "action_check_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        reference = reference_in_message(tracker)
+        timezone = deps.settings().timezone
+        try:
+            with deps.get_database().transaction() as session:
+                resident = resident_for_sender(session, tracker.sender_id)
+                if reference:
+                    case = service.find_case_for_resident(session, resident=resident, reference=reference)
+                    # Someone else's reference gets the very same answer as a wrong one.
+                    replies = (status_replies(case, timezone) if case is not None
+                               else [("utter_case_not_found", {"reference": reference})])
+                else:
+                    cases = service.active_cases_for_resident(session, resident=resident)
+                    lines = [case_line(case, timezone) for case in cases[:MAX_LISTED]]
+                    if len(cases) > MAX_LISTED:
+                        lines.append("…")
+                    replies = ([("utter_active_cases", {"cases": "\n".join(lines)})] if cases
+                               else [("utter_no_open_requests", {})])
+        except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
+            deps.report_unavailable(dispatcher, self.name())
+            return []
+        for response, values in replies:
+            dispatcher.utter_message(response=response, **values)
+        return []
+
+
+def cancellable(case: Case) -> bool:
+    """Whether the resident may still cancel this case."""
+    return workflow.allowed(Status(case.status), Status.CANCELLED, Actor.RESIDENT)
+
+
+class ActionCancelRequest(Action):
+    """Cancel the case named in the message, or offer the cancellable ones as buttons."""
+
+    def name(self) -> str:
+        return "action_cancel_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        reference = reference_in_message(tracker)
+        try:
+            with deps.get_database().transaction() as session:
+                resident = resident_for_sender(session, tracker.sender_id)
+                if reference:
+                    case = service.cancel_by_resident(session, resident=resident, reference=reference)
+                    reply: Reply = ("utter_case_cancelled", {"reference": case.reference})
+                else:
+                    cases = [c for c in service.active_cases_for_resident(session, resident=resident) if cancellable(c)]
+                    buttons = [button(f"{c.reference} · {type_name(c.request_type)}", "cancel_request",
+                                      reference=c.reference) for c in cases[:MAX_CANCEL_BUTTONS]]
+                    reply = (("utter_ask_which_to_cancel", {"buttons": buttons}) if buttons
+                             else ("utter_nothing_to_cancel", {}))
+        # Someone else's reference gets the very same answer as a wrong one.
+        except service.CaseNotFound:
+            reply = ("utter_case_not_found", {"reference": reference})
+        except TransitionNotAllowed as refused:
+            reply = ("utter_cannot_cancel", {"reference": reference, "status": status_label(refused.from_status)})
+        except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
+            deps.report_unavailable(dispatcher, self.name())
+            return []
+        response, values = reply
+        dispatcher.utter_message(response=response, **values)
+        return []

@@ -1,0 +1,129 @@
+"""The filing form's validation action: which message answers which question, and what is refused."""
+
+from __future__ import annotations
+
+from actions.answers import MAX_DESCRIPTION
+from actions.case_form import ValidateCaseForm
+from tests.actions.trackers import responses, run, slots_set, tracker
+
+FORM = "case_form"
+FILLED = {"request_type": "pothole", "description": "deep pothole"}
+
+
+async def validate(domain, text, intent, *entities, **slots):
+    """Run validate_case_form on one message with the form active."""
+    t = tracker(text, intent, *entities, slots=slots, form=FORM, domain=domain)
+    return await run(ValidateCaseForm(), t, domain)
+
+
+async def test_typed_address_fills_location_then_asks_for_the_photo(domain):
+    events, dispatcher = await validate(domain, "27 Rosemary  Close", "inform", requested_slot="location", **FILLED)
+    assert slots_set(events) == {"location": "27 Rosemary Close", "latitude": None, "longitude": None}
+    assert dispatcher.messages == []
+
+
+async def test_low_confidence_answer_is_still_the_address(domain):
+    events, _ = await validate(domain, "the rec behind the old cinema", "nlu_fallback", requested_slot="location", **FILLED)
+    assert slots_set(events)["location"] == "the rec behind the old cinema"
+
+
+async def test_shared_location_sets_coordinates(domain):
+    events, _ = await validate(domain, '/share_location{"latitude": 51.5, "longitude": -0.12}', "share_location",
+                               ("latitude", 51.5), ("longitude", -0.12), requested_slot="location", **FILLED)
+    assert slots_set(events) == {"location": "51.50000, -0.12000", "latitude": 51.5, "longitude": -0.12}
+
+
+async def test_location_shared_while_asked_for_the_photo_is_kept(domain):
+    events, dispatcher = await validate(domain, "/share_location{...}", "share_location", ("latitude", "22.5"),
+                                        ("longitude", "114.1"), requested_slot="photo", location="Old Street", **FILLED)
+    assert slots_set(events)["latitude"] == 22.5 and slots_set(events)["location"] == "22.50000, 114.10000"
+    assert dispatcher.messages == []
+
+
+async def test_out_of_range_coordinates_are_refused(domain):
+    events, dispatcher = await validate(domain, "/share_location{...}", "share_location", ("latitude", 91),
+                                        ("longitude", 0), requested_slot="location", **FILLED)
+    assert slots_set(events)["location"] is None
+    assert responses(dispatcher) == ["utter_invalid_coordinates"]
+
+
+async def test_short_long_and_small_talk_addresses_are_refused(domain):
+    for text, intent, response in (
+        ("x1", "inform", "utter_invalid_address"),
+        ("a" * 301, "inform", "utter_address_too_long"),
+        ("hello there", "greet", "utter_invalid_address"),
+        ("/affirm", "affirm", "utter_invalid_address"),
+    ):
+        events, dispatcher = await validate(domain, text, intent, requested_slot="location", **FILLED)
+        assert slots_set(events)["location"] is None, text
+        assert responses(dispatcher) == [response], text
+
+
+async def test_address_of_300_characters_is_accepted(domain):
+    events, _ = await validate(domain, "b" * 300, "inform", requested_slot="location", **FILLED)
+    assert slots_set(events)["location"] == "b" * 300
+
+
+async def test_description_is_trimmed_and_cut(domain):
+    slots = {"request_type": "noise", "requested_slot": "description"}
+    events, _ = await validate(domain, "  " + "x" * 2500 + "  ", "report_noise", **slots)
+    assert slots_set(events)["description"] == "x" * MAX_DESCRIPTION
+
+
+async def test_photo_then_skip(domain):
+    filled = {**FILLED, "location": "Elm St"}
+    events, _ = await validate(domain, '/share_photo{"photo": "telegram/2026/abc.jpg"}', "share_photo",
+                               ("photo", "telegram/2026/abc.jpg"), requested_slot="photo", **filled)
+    assert slots_set(events) == {"photo": "telegram/2026/abc.jpg", "photo_skipped": False}
+
+    events, _ = await validate(domain, "/deny", "deny", requested_slot="photo", **filled)
+    assert slots_set(events)["photo_skipped"] is True
+    assert slots_set(events)["requested_slot"] == "confirmed"  # the photo is not asked again
+
+
+async def test_photo_paths_outside_the_media_directory_are_refused(domain):
+    filled = {**FILLED, "location": "Elm St"}
+    for path in ("../../etc/passwd", "/etc/passwd", "a/../../b.jpg", "bad path.jpg"):
+        events, dispatcher = await validate(domain, "/share_photo{...}", "share_photo", ("photo", path),
+                                            requested_slot="photo", **filled)
+        assert slots_set(events)["photo"] is None, path
+        assert responses(dispatcher) == ["utter_photo_expected"], path
+
+
+async def test_text_instead_of_a_photo_asks_again(domain):
+    events, dispatcher = await validate(domain, "here it is", "inform", requested_slot="photo", location="x y z", **FILLED)
+    assert slots_set(events)["photo"] is None
+    assert responses(dispatcher) == ["utter_photo_expected"]
+
+
+async def test_confirm_deny_and_other_answers_at_the_summary(domain):
+    filled = {**FILLED, "location": "Elm St", "photo_skipped": True, "requested_slot": "confirmed"}
+    events, _ = await validate(domain, "/affirm", "affirm", **filled)
+    assert slots_set(events)["confirmed"] is True and slots_set(events)["requested_slot"] is None
+    events, dispatcher = await validate(domain, "no", "deny", **filled)
+    assert slots_set(events)["confirmed"] is None and responses(dispatcher) == ["utter_not_sent_yet"]
+    events, dispatcher = await validate(domain, "hmm", "inform", **filled)
+    assert responses(dispatcher) == ["utter_use_summary_buttons"]
+
+
+async def test_control_intents_are_not_answers_so_the_form_lets_the_rules_act(domain):
+    for intent in ("cancel_request", "talk_to_human", "change_answer", "help", "check_status", "bot_challenge"):
+        events, dispatcher = await validate(domain, "cancel", intent, requested_slot="location", **FILLED)
+        assert [e for e in events if e["event"] == "slot" and e["name"] != "requested_slot"] == [], intent
+        assert dispatcher.messages == []
+
+
+async def test_request_type_button_switches_the_type_at_any_question(domain):
+    events, dispatcher = await validate(domain, "/report_tree", "report_tree", requested_slot="location", **FILLED)
+    assert slots_set(events)["request_type"] == "tree"
+    assert "location" not in slots_set(events)
+    assert dispatcher.messages == []
+
+
+async def test_request_type_question_takes_a_typed_report(domain):
+    slots = {"description": "branch down", "requested_slot": "request_type"}
+    events, _ = await validate(domain, "it's a fallen tree actually", "report_tree", **slots)
+    assert slots_set(events)["request_type"] == "tree"
+    events, dispatcher = await validate(domain, "dunno", "inform", **slots)
+    assert slots_set(events)["request_type"] is None
+    assert responses(dispatcher) == ["utter_pick_request_type"]

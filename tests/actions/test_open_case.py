@@ -1,0 +1,56 @@
+"""Confirming a report files exactly one case, on every database backend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from actions.filing import ActionOpenCase
+from cases.messages import format_date
+from cases.models import Case
+from tests.actions.trackers import RESIDENT, run, slots_set, tracker
+
+SLOTS = {"request_type": "pothole", "description": "deep pothole in the cycle lane", "location": "42 Park Lane",
+         "latitude": None, "longitude": None, "photo": "telegram/2026/abc.jpg", "confirmed": True}
+
+
+def confirm(domain, message_id="m-1", **slots):
+    """The tracker right after the resident pressed Confirm."""
+    return tracker("/affirm", "affirm", slots={**SLOTS, **slots}, message_id=message_id, domain=domain)
+
+
+async def test_confirm_files_one_case_with_every_answer(backend_db, domain, settings):
+    events, dispatcher = await run(ActionOpenCase(), confirm(domain), domain)
+    with backend_db.transaction() as session:
+        [case] = session.scalars(select(Case)).all()
+        assert (case.request_type, case.description, case.address) == ("pothole", SLOTS["description"], "42 Park Lane")
+        assert (case.latitude, case.longitude) == (None, None)
+        assert [photo.path for photo in case.photos] == ["telegram/2026/abc.jpg"]
+        assert case.due_at - case.created_at == timedelta(days=7)
+        assert f"{case.resident.channel}:{case.resident.external_id}" == RESIDENT
+        [message] = dispatcher.messages
+        assert message["response"] == "utter_case_opened"
+        assert message["reference"] == case.reference and case.reference.startswith("HY-")
+        assert message["department"] == "Roads and Highways"
+        assert message["due_date"] == format_date(case.due_at, settings.timezone)
+    assert not any(slots_set(events).values())  # the filing slots are cleared
+
+
+async def test_same_confirming_message_twice_files_once(backend_db, domain):
+    first, d1 = await run(ActionOpenCase(), confirm(domain, message_id="same"), domain)
+    again, d2 = await run(ActionOpenCase(), confirm(domain, message_id="same"), domain)
+    assert d1.messages[0]["reference"] == d2.messages[0]["reference"]
+    with backend_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+    await run(ActionOpenCase(), confirm(domain, message_id="another"), domain)
+    with backend_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+async def test_shared_location_is_stored_as_coordinates(actions_db, domain):
+    slots = {"location": "51.50000, -0.12000", "latitude": 51.5, "longitude": -0.12, "photo": None}
+    await run(ActionOpenCase(), confirm(domain, **slots), domain)
+    with actions_db.transaction() as session:
+        case = session.scalars(select(Case)).one()
+        assert (case.latitude, case.longitude, case.address, case.photos) == (51.5, -0.12, None, [])

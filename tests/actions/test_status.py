@@ -1,0 +1,130 @@
+"""Status of one case, the list of open ones, and cancelling: own, someone else's, unknown."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from cases import service
+from cases.models import Case
+from cases.residents import resident_for_sender
+from cases.workflow import Actor
+from actions.status import ActionCancelRequest, ActionCheckStatus
+from tests.actions.trackers import RESIDENT, responses, run, tracker
+
+NEIGHBOUR = "web:neighbour-session"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def file_case(database, sender=RESIDENT, request_type="pothole", minutes=0) -> str:
+    """File a case for `sender` directly through the service; its reference."""
+    with database.transaction() as session:
+        case = service.open_case(session, resident=resident_for_sender(session, sender), request_type=request_type,
+                                 description="something broken", address="1 Main St", now=T0 + timedelta(minutes=minutes))
+        return case.reference
+
+
+def move(database, reference, status, note=None):
+    """Staff move a case to another status."""
+    with database.transaction() as session:
+        service.change_status(session, case=service.find_case(session, reference=reference), to_status=status,
+                              actor=Actor.STAFF, public_note=note)
+
+
+def status(database, reference):
+    with database.transaction() as session:
+        return service.find_case(session, reference=reference).status
+
+
+async def test_status_of_own_case_has_status_due_date_type_and_last_note(actions_db, domain):
+    reference = file_case(actions_db)
+    move(actions_db, reference, "in_progress", note="A crew is booked for Thursday.")
+    _, dispatcher = await run(ActionCheckStatus(), tracker(f"status of {reference}", "check_status",
+                                                            ("reference", reference.lower())), domain)
+    first, note = dispatcher.messages
+    assert first["response"] == "utter_case_status_open"
+    assert (first["reference"], first["status"], first["type_name"], first["due_date"]) == (
+        reference, "in progress", "Pothole or damaged road", "2026-03-09")
+    assert (note["response"], note["note"]) == ("utter_case_note", "A crew is booked for Thursday.")
+
+
+async def test_reference_found_in_the_text_without_the_entity(actions_db, domain):
+    reference = file_case(actions_db)
+    _, dispatcher = await run(ActionCheckStatus(), tracker(f"any news on {reference.lower()}?", "check_status"), domain)
+    assert dispatcher.messages[0]["reference"] == reference
+
+
+async def test_someone_elses_case_looks_exactly_like_an_unknown_one(actions_db, domain):
+    theirs = file_case(actions_db, sender=NEIGHBOUR)
+    unknown = "HY-2026-09999"
+    _, foreign = await run(ActionCheckStatus(), tracker(theirs, "check_status", ("reference", theirs)), domain)
+    _, missing = await run(ActionCheckStatus(), tracker(unknown, "check_status", ("reference", unknown)), domain)
+    assert foreign.messages == [{**missing.messages[0], "reference": theirs}]
+    assert responses(foreign) == ["utter_case_not_found"]
+
+
+async def test_open_cases_newest_first(actions_db, domain):
+    older = file_case(actions_db, request_type="noise", minutes=0)
+    newer = file_case(actions_db, request_type="tree", minutes=5)
+    closed = file_case(actions_db, minutes=10)
+    move(actions_db, closed, "rejected")
+    file_case(actions_db, sender=NEIGHBOUR)
+    _, dispatcher = await run(ActionCheckStatus(), tracker("my requests", "check_status"), domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_active_cases"
+    lines = message["cases"].splitlines()
+    assert [line.split(" · ")[0] for line in lines] == [newer, older]
+    assert lines[0] == f"{newer} · Trees and hedges · submitted · 2026-03-09"
+
+
+async def test_no_open_cases(actions_db, domain):
+    _, dispatcher = await run(ActionCheckStatus(), tracker("my requests", "check_status"), domain)
+    assert responses(dispatcher) == ["utter_no_open_requests"]
+
+
+async def test_cancel_own_case(actions_db, domain):
+    reference = file_case(actions_db)
+    _, dispatcher = await run(ActionCancelRequest(), tracker("/cancel_request", "cancel_request",
+                                                              ("reference", reference)), domain)
+    assert dispatcher.messages[0]["response"] == "utter_case_cancelled"
+    assert status(actions_db, reference) == "cancelled"
+
+
+async def test_cancel_someone_elses_case_is_refused_like_an_unknown_one(actions_db, domain):
+    theirs = file_case(actions_db, sender=NEIGHBOUR)
+    unknown = "HY-2026-09999"
+    _, foreign = await run(ActionCancelRequest(), tracker(f"cancel {theirs}", "cancel_request",
+                                                           ("reference", theirs)), domain)
+    _, missing = await run(ActionCancelRequest(), tracker(f"cancel {unknown}", "cancel_request",
+                                                           ("reference", unknown)), domain)
+    assert responses(foreign) == ["utter_case_not_found"]
+    assert foreign.messages == [{**missing.messages[0], "reference": theirs}]
+    assert status(actions_db, theirs) == "submitted"
+
+
+async def test_cancel_a_resolved_case_is_refused_politely(actions_db, domain):
+    reference = file_case(actions_db)
+    move(actions_db, reference, "resolved")
+    _, dispatcher = await run(ActionCancelRequest(), tracker(f"cancel {reference}", "cancel_request",
+                                                              ("reference", reference)), domain)
+    [message] = dispatcher.messages
+    assert (message["response"], message["status"]) == ("utter_cannot_cancel", "resolved")
+    assert status(actions_db, reference) == "resolved"
+
+
+async def test_cancel_without_reference_offers_cancellable_cases(actions_db, domain):
+    first = file_case(actions_db, minutes=0)
+    second = file_case(actions_db, request_type="graffiti", minutes=5)
+    move(actions_db, file_case(actions_db, minutes=9), "resolved")  # open but no longer cancellable
+    _, dispatcher = await run(ActionCancelRequest(), tracker("cancel my request", "cancel_request"), domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_which_to_cancel"
+    assert [b["payload"] for b in message["buttons"]] == [
+        f'/cancel_request{{"reference":"{second}"}}', f'/cancel_request{{"reference":"{first}"}}']
+    assert message["buttons"][0]["title"] == f"{second} · Graffiti and vandalism"
+
+
+async def test_nothing_to_cancel(actions_db, domain):
+    _, dispatcher = await run(ActionCancelRequest(), tracker("cancel my request", "cancel_request"), domain)
+    assert responses(dispatcher) == ["utter_nothing_to_cancel"]
+    with actions_db.transaction() as session:
+        assert session.query(Case).count() == 0
