@@ -23,7 +23,7 @@ run: model
 	@exec .venvs/app/bin/honcho start -f Procfile
 
 validate: venvs
-	$(RASA) data validate --data nlu --domain domain.yml --config config.yml --fail-on-warnings
+	$(PY) scripts/validate_data.py
 
 test-rasa: model validate
 	$(RASA) test core --stories tests/conversations -m models --fail-on-prediction-errors --out results/core

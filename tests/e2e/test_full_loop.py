@@ -1,0 +1,172 @@
+"""The whole loop with everything real except Telegram's servers.
+
+A resident files a pothole report (words, location, photo, confirm), gets a reference; staff
+move the case from the command line; the scheduler process pushes both changes; the resident
+asks for the status and sees it resolved. The same through the web chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from bot.rasa_client import RasaClient
+from bot.telegram import build_application, running
+from bot.webchat import create_app
+from cases.db import Database
+from cases.service import find_case
+from tests.fakes.telegram_server import FakeTelegramServer
+from tests.stack import APP_PYTHON, PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+
+REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")
+WAIT = 30.0
+# A tiny but valid JPEG (1x1 pixel).
+JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c"
+    "20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b080001000101011100ffc4001f000001050101010101010000"
+    "0000000000000102030405060708090a0bffc400b5100002010303020403050504040000017d01020300041105122131410613516107227114328191"
+    "a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a636465666768696a"
+    "737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8"
+    "d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008010100003f00fbd3ffd9"
+)
+
+
+def staff(stack, *args: str) -> str:
+    """Run the staff command line against the stack's database, as staff would."""
+    env = {**os.environ, "DATABASE_URL": stack.database_url, "MEDIA_DIR": str(stack.media_dir),
+           "TIMEZONE": "Asia/Shanghai", "TELEGRAM_BOT_TOKEN": ""}
+    done = subprocess.run([str(APP_PYTHON), "-m", "cases", *args], env=env, cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def start_scheduler(stack, fake: FakeTelegramServer, log_path) -> subprocess.Popen:
+    """The real scheduler process (`python -m jobs`), sending through the fake Bot API."""
+    env = {**os.environ, "DATABASE_URL": stack.database_url, "MEDIA_DIR": str(stack.media_dir),
+           "TIMEZONE": "Asia/Shanghai", "TELEGRAM_BOT_TOKEN": fake.token or "",
+           "TELEGRAM_API_BASE_URL": fake.base_url, "TELEGRAM_FILE_BASE_URL": fake.base_file_url,
+           "PUSH_INTERVAL_SECONDS": "0.5"}
+    return subprocess.Popen([str(APP_PYTHON), "-m", "jobs"], env=env, cwd=PROJECT_ROOT,
+                            stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+
+
+async def answer(fake, chat: int, push) -> list:
+    """Push an update and return the bot's new messages once it has answered."""
+    before = len(fake.sent_messages(chat))
+    push()
+    await fake.wait_for_messages(chat, before + 1, timeout=WAIT)
+    await asyncio.sleep(1.5)  # a turn may have more than one message, paced 1 s apart per chat
+    return fake.sent_messages(chat)[before:]
+
+
+def button_payloads(messages) -> list[str]:
+    """Every button payload offered in these messages."""
+    return [b["callback_data"] for m in messages for row in (m.reply_markup or {}).get("inline_keyboard", [])
+            for b in row]
+
+
+def last_with_buttons(messages):
+    """The last message that carries a keyboard."""
+    return [m for m in messages if (m.reply_markup or {}).get("inline_keyboard")][-1]
+
+
+async def test_telegram_resident_files_a_pothole_and_follows_it_to_resolved(stack, tmp_path):
+    chat = random.randrange(10**9, 2 * 10**9)
+    async with FakeTelegramServer(token=f"{chat}:E2E", enforce_limits=True) as fake:
+        settings = stack.settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
+                                  telegram_file_base_url=fake.base_file_url, media_dir=stack.media_dir)
+        db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
+        try:
+            async with running(build_application(settings, db=db, rasa=rasa), settings):
+                asked_location = await answer(fake, chat, lambda: fake.push_text(
+                    chat, "there's a huge pothole outside 42 Park Lane, nearly lost a wheel in it"))
+                assert "location" in " ".join(m.text for m in asked_location).lower()
+                asked_photo = await answer(fake, chat, lambda: fake.push_location(chat, 31.2304, 121.4737))
+                assert "photo" in " ".join(m.text for m in asked_photo).lower()
+                summary = await answer(fake, chat, lambda: fake.push_photo(chat, JPEG))
+                assert "/affirm" in button_payloads(summary), [m.text for m in summary]
+                confirm_message = last_with_buttons(summary)
+                done = await answer(fake, chat, lambda: fake.push_callback(
+                    chat, "/affirm", message_id=confirm_message.message_id))
+                [reference] = {r for m in done for r in REFERENCE.findall(m.text)}
+
+                with db.transaction() as session:
+                    case = find_case(session, reference=reference)
+                    assert case.request_type == "pothole"
+                    assert "42 Park Lane" in case.description
+                    assert (case.latitude, case.longitude) == (31.2304, 121.4737)
+                    [photo] = case.photos
+                    assert (stack.media_dir / photo.path).read_bytes() == JPEG
+                    assert case.resident.external_id == str(chat)
+
+                before_pushes = len(fake.sent_messages(chat))
+                staff(stack, "set-status", reference, "in_progress", "--note", "crew booked for Tuesday")
+                staff(stack, "set-status", reference, "resolved", "--note", "pothole filled")
+                scheduler = start_scheduler(stack, fake, tmp_path / "jobs.log")
+                try:
+                    pushes = (await fake.wait_for_messages(chat, before_pushes + 2, timeout=WAIT))[before_pushes:]
+                finally:
+                    scheduler.terminate()
+                    scheduler.wait(timeout=30)
+                assert reference in pushes[0].text and "in progress" in pushes[0].text
+                assert "crew booked for Tuesday" in pushes[0].text
+                assert reference in pushes[1].text and "resolved" in pushes[1].text
+                assert "pothole filled" in pushes[1].text
+
+                # The resident reads the update before asking (the bot and the scheduler are separate
+                # processes and do not share per-chat pacing).
+                await asyncio.sleep(1.1)
+                status = await answer(fake, chat, lambda: fake.push_text(chat, f"what's the status of {reference}"))
+                assert "resolved" in " ".join(m.text for m in status).lower()
+            assert fake.duplicates() == []
+            assert fake.violations == []
+        finally:
+            await rasa.aclose()
+            db.dispose()
+
+
+async def test_web_chat_resident_files_and_sees_updates_when_polling(stack):
+    db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
+    app = create_app(settings=stack.settings(), db=db, rasa=rasa)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://chat",
+                                     timeout=WAIT) as web:
+            (await web.get("/")).raise_for_status()
+
+            async def say(**body):
+                response = await web.post("/api/messages", json=body)
+                response.raise_for_status()
+                return response.json()["replies"]
+
+            await say(text="the street lamp outside 12 acacia avenue has been flickering all week")
+            await say(text="12 Acacia Avenue, by the post box")
+            summary = await say(payload="/deny")  # no photo
+            assert "/affirm" in [b["payload"] for r in summary for b in r.get("buttons") or []]
+            done = await say(payload="/affirm")
+            [reference] = {r for reply in done for r in REFERENCE.findall(reply["text"])}
+
+            staff(stack, "set-status", reference, "in_progress", "--note", "electrician on the way")
+            staff(stack, "set-status", reference, "resolved")
+            updates = (await web.get("/api/updates")).json()["updates"]
+            assert [reference in u["text"] for u in updates] == [True, True]
+            assert "electrician on the way" in updates[0]["text"] and "resolved" in updates[1]["text"]
+            assert (await web.get(f"/api/updates?after={updates[-1]['id']}")).json()["updates"] == []
+
+            status = await say(text=f"status of {reference}?")
+            assert "resolved" in " ".join(r["text"] for r in status).lower()
+        with db.transaction() as session:
+            case = find_case(session, reference=reference)
+            assert case.request_type == "streetlight" and case.address and "Acacia" in case.address
+    finally:
+        await rasa.aclose()
+        db.dispose()
