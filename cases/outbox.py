@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from cases import messages
 from cases.catalog import Catalog, load_catalog
@@ -84,29 +84,65 @@ def claim_due(
     lease_seconds: float = 120.0,
     now: Optional[datetime] = None,
 ) -> list[Notification]:
-    """Claim up to `limit` rows due for sending, oldest first; a stale claim (crashed sender) is due again."""
+    """Claim up to `limit` rows due for sending, oldest first; a stale claim (crashed sender) is due again.
+
+    A row waits while an earlier message to the same resident is being sent or waits for a retry,
+    so every chat gets its messages in order.
+    """
     now = now or utcnow()
     stale = now - timedelta(seconds=lease_seconds)
-    query = (
-        select(Notification)
+    due = or_(
+        and_(Notification.status == PENDING, Notification.next_attempt_at <= now),
+        and_(Notification.status == SENDING, Notification.claimed_at < stale),
+    )
+    earlier = aliased(Notification)
+    held_back = (
+        select(earlier.id)
         .where(
-            Notification.channel == channel,
+            earlier.resident_id == Notification.resident_id,
+            earlier.id < Notification.id,
             or_(
-                and_(Notification.status == PENDING, Notification.next_attempt_at <= now),
-                and_(Notification.status == SENDING, Notification.claimed_at < stale),
+                and_(earlier.status == PENDING, earlier.next_attempt_at > now),
+                and_(earlier.status == SENDING, earlier.claimed_at >= stale),
             ),
         )
-        .order_by(Notification.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        .exists()
     )
-    rows = list(session.scalars(query))
-    for row in rows:
-        row.status = SENDING
-        row.claimed_at = now
-        row.attempts += 1
-    session.flush()
-    return rows
+    claimed: list[int] = []
+    while len(claimed) < limit:
+        candidates = list(
+            session.scalars(
+                select(Notification.id)
+                .where(Notification.channel == channel, due, ~held_back)
+                .order_by(Notification.id)
+                .limit(limit - len(claimed))
+                .with_for_update(skip_locked=True, of=Notification)
+            )
+        )
+        if not candidates:
+            break
+        # SQLite's SELECT locks nothing, so the UPDATE checks again: a concurrent claimer that got there
+        # first keeps its rows, and the next round (now under our write lock) looks further.
+        won = list(
+            session.scalars(
+                update(Notification)
+                .where(Notification.id.in_(candidates), due, ~held_back)
+                .values(status=SENDING, claimed_at=now, attempts=Notification.attempts + 1)
+                .returning(Notification.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        claimed += won
+        if len(won) == len(candidates):
+            break
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.id.in_(claimed))
+            .order_by(Notification.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def mark_sent(session: Session, *, notification_id: int, now: Optional[datetime] = None) -> None:

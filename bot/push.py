@@ -1,0 +1,421 @@
+"""Delivering queued Telegram notifications from the outbox, within Telegram's rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import random
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable, Optional
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
+from telegram.request import HTTPXRequest
+
+from cases import outbox
+from cases.clock import utcnow
+from cases.config import Settings
+from cases.db import Database
+from cases.models import Resident
+from cases.residents import mark_unreachable
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_ON_THE_WIRE = 32  # sends in flight at once; the bot's HTTP pool has as many connections
+BATCH_SIZE = 20  # rows per claim: small batches keep a claimed row's local wait short
+LEASE_SECONDS = 120.0
+LEASE_MARGIN = 30.0  # a send never starts this close to the lease's end, so HTTP timeouts fit inside it
+MAX_SWEEP_SECONDS = 300.0
+QUIET_SECONDS = 0.5  # after a claim found nothing more, how long before asking the database again
+RETRY_BASE_SECONDS, RETRY_CAP_SECONDS = 5.0, 900.0
+TOKEN_PAUSE_SECONDS = 60.0
+SENT, FAILED, RETRY, PAUSED, GONE = "sent", "failed", "retry", "paused", "gone"
+
+
+class _Chat:
+    """One chat's turn-taking: one send at a time, the next no sooner than the interval after it."""
+
+    __slots__ = ("lock", "ready_at", "in_window")
+
+    def __init__(self) -> None:
+        self.lock, self.ready_at, self.in_window = asyncio.Lock(), 0.0, [0.0]
+
+
+class PushLimiter:
+    """Telegram's limits on our side, shared by every sweep of the process.
+
+    Telegram stamps a send somewhere between our request and its answer, so a send holds its place
+    in the window from the moment it starts until `window` after it was answered: then no
+    window of that length can hold more than `rate * window` sends at Telegram's end, however the
+    network delays them. Likewise one chat waits `chat_interval` after its previous send was
+    answered. Sends are also spread about `window / limit` apart, at most `max_on_the_wire` are
+    in flight, and a RetryAfter pauses everything.
+    """
+
+    def __init__(self, *, rate: float, chat_interval: float, window: float = 1.0,
+                 max_on_the_wire: int = MAX_ON_THE_WIRE, clock: Callable[[], float] = time.monotonic):
+        self.limit = max(1, int(rate * window))
+        self.rate, self.window, self.chat_interval, self.clock = self.limit / window, window, chat_interval, clock
+        self.spacing = window / self.limit
+        self._window: list[list[float]] = []  # one per recent send: [answered at], inf while in flight
+        self._next_at = 0.0  # when the evenly spaced schedule allows the next send
+        self._paused_until = 0.0
+        self._turns = asyncio.Lock()  # first come, first served
+        self._answered = asyncio.Event()
+        self._wire = asyncio.Semaphore(max_on_the_wire)
+        self._chats: dict[int, _Chat] = {}
+        self._pruned_at = clock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PushLimiter:
+        """The limiter with our margins below Telegram's limits."""
+        return cls(rate=settings.push_rate_per_second, chat_interval=settings.push_per_chat_interval_seconds)
+
+    def pause(self, seconds: float) -> None:
+        """Stop every send for `seconds` (Telegram answered RetryAfter)."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait until a message may go to `chat_id` now; call release(chat_id) once it was answered."""
+        chat = self._chats.setdefault(chat_id, _Chat())
+        await chat.lock.acquire()
+        try:
+            while (delay := chat.ready_at - self.clock()) > 0:
+                await asyncio.sleep(delay)
+            await self._wire.acquire()
+            try:
+                async with self._turns:
+                    while (delay := self._next_global() - self.clock()) > 0:
+                        self._answered.clear()  # an answer may free a place before `delay` is up
+                        with contextlib.suppress(asyncio.TimeoutError):
+                            await asyncio.wait_for(self._answered.wait(), None if delay == math.inf else delay)
+                    chat.in_window = [math.inf]
+                    self._window.append(chat.in_window)
+                    self._next_at = max(self._next_at, self.clock()) + self.spacing
+            except BaseException:
+                self._wire.release()
+                raise
+        except BaseException:
+            chat.lock.release()
+            raise
+
+    def release(self, chat_id: int) -> None:
+        """The send to `chat_id` was answered (or abandoned); its next one waits the chat interval from now."""
+        chat, now = self._chats[chat_id], self.clock()
+        chat.in_window[0], chat.ready_at = now, now + self.chat_interval
+        chat.lock.release()
+        self._wire.release()
+        self._answered.set()
+        if now - self._pruned_at > 60:  # forget chats whose interval has passed
+            self._pruned_at = now
+            for key in [k for k, c in self._chats.items() if not c.lock.locked() and c.ready_at < now]:
+                del self._chats[key]
+
+    def _next_global(self) -> float:
+        """The earliest time the next send keeps the window, the spacing and any pause (inf: wait for an answer)."""
+        now = self.clock()
+        self._window = [entry for entry in self._window if entry[0] > now - self.window]
+        # A spacing of slack lets a send that woke late be followed at once, so lateness does not
+        # add up; the window still holds.
+        times = [self._paused_until, self._next_at - self.spacing]
+        if len(self._window) >= self.limit:  # wait until enough of them are a window past their answer
+            answered = sorted(entry[0] for entry in self._window)
+            times.append(answered[len(answered) - self.limit] + self.window)
+        return max(times)
+
+
+@dataclass
+class DeliveryStats:
+    """What one sweep did."""
+
+    sent: int = 0
+    retried: int = 0  # transient failure: tried again later
+    failed: int = 0  # given up for good
+    released: int = 0  # handed back unsent (RetryAfter, lease running out, shutdown)
+    rate_limited: int = 0  # RetryAfter answers
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return (f"{self.sent} sent, {self.retried} to retry, {self.failed} failed, {self.released} handed back, "
+                f"{self.rate_limited} RetryAfter, in {self.seconds:.1f} s")
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A claimed row, detached from its session."""
+
+    id: int
+    resident_id: int
+    chat_id: str
+    text: str
+    attempts: int
+    claimed_at: datetime
+
+
+def push_bot(settings: Settings) -> Bot:
+    """A plain Bot for pushes: no AIORateLimiter, since our limiter paces them and must see RetryAfter."""
+    return Bot(
+        settings.telegram_bot_token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_file_base_url,
+        request=HTTPXRequest(connection_pool_size=MAX_ON_THE_WIRE + 2),
+    )
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before another try after `attempts` failed ones: exponential, capped, with jitter."""
+    return min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)) * random.uniform(0.5, 1.0)
+
+
+async def deliver_due(
+    *,
+    db: Database,
+    bot: Bot,
+    limiter: PushLimiter,
+    settings: Settings,
+    now: Callable[[], datetime] = utcnow,
+    lease_seconds: float = LEASE_SECONDS,
+    batch_size: int = BATCH_SIZE,
+    max_seconds: float = MAX_SWEEP_SECONDS,
+) -> DeliveryStats:
+    """Send due Telegram notifications until none is due (or `max_seconds` passed); `now` is the clock."""
+    if lease_seconds <= 2 * LEASE_MARGIN:
+        raise ValueError(f"lease_seconds must exceed {2 * LEASE_MARGIN}")
+    sweep = _Sweep(db=db, bot=bot, limiter=limiter, settings=settings, now=now,
+                   lease_seconds=lease_seconds, batch_size=batch_size)
+    started = time.monotonic()
+    try:
+        await sweep.run(deadline=started + max_seconds)
+    finally:
+        sweep.stats.seconds = time.monotonic() - started
+        stats = sweep.stats
+        if stats.sent or stats.retried or stats.failed or stats.released:
+            log.info("telegram pushes: %s", stats)
+    return sweep.stats
+
+
+class _Sweep:
+    """One deliver_due run: claims rows in small batches and runs one worker per chat."""
+
+    def __init__(self, *, db, bot, limiter, settings, now, lease_seconds, batch_size):
+        self.db, self.bot, self.limiter, self.settings, self.now = db, bot, limiter, settings, now
+        self.lease_seconds, self.batch_size = lease_seconds, batch_size
+        # Enough chats in hand that some chat is always past its interval, but not so many rows
+        # that a claimed one could wait out its lease here.
+        self.max_chats = max(batch_size, math.ceil(2 * limiter.rate * limiter.chat_interval))
+        self.max_rows = max(batch_size, int(limiter.rate * (lease_seconds - LEASE_MARGIN) / 3))
+        self.queues: dict[str, deque[_Item]] = {}
+        self.tasks: set[asyncio.Task] = set()
+        self.changed = asyncio.Event()
+        self.stats = DeliveryStats()
+
+    async def run(self, *, deadline: float) -> None:
+        """Claim and send until nothing is due; on cancellation, finish sends on the wire and hand back the rest."""
+        try:
+            await self._dispatch(deadline)
+        finally:
+            tasks = list(self.tasks)
+            for task in tasks:  # a worker waiting for its turn stops; one on the wire finishes first
+                task.cancel()
+            await asyncio.shield(asyncio.gather(*tasks, return_exceptions=True))
+
+    async def _dispatch(self, deadline: float) -> None:
+        """Keep enough chats in hand; stop when a claim finds nothing and no worker is left."""
+        quiet_until = 0.0
+        while True:
+            clock = time.monotonic()
+            wants_more = len(self.queues) < self.max_chats and sum(map(len, self.queues.values())) < self.max_rows
+            if clock < deadline and wants_more and (clock >= quiet_until or not self.tasks):
+                items = await self._claim()
+                self._enqueue(items)
+                if not self.tasks:
+                    return
+                if len(items) == self.batch_size:
+                    continue
+                quiet_until = time.monotonic() + QUIET_SECONDS
+            elif not self.tasks:
+                return
+            self.changed.clear()
+            try:  # a finished send may make its chat's next row due
+                await asyncio.wait_for(self.changed.wait(), timeout=QUIET_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _claim(self) -> list[_Item]:
+        """Claim the next small batch in one short transaction."""
+
+        def claim(session: Session) -> list[_Item]:
+            rows = outbox.claim_due(session, channel=CHANNEL, limit=self.batch_size,
+                                    lease_seconds=self.lease_seconds, now=self.now())
+            return [_Item(r.id, r.resident_id, r.chat_id, r.text, r.attempts, r.claimed_at) for r in rows]
+
+        try:
+            return await self._write(claim)
+        except OperationalError:
+            log.exception("could not claim notifications")
+            return []
+
+    def _enqueue(self, items: list[_Item]) -> None:
+        """Queue rows per chat (they come oldest first) and start a worker for each new chat."""
+        for item in items:
+            queue = self.queues.get(item.chat_id)
+            if queue is None:
+                queue = self.queues[item.chat_id] = deque()
+                task = asyncio.create_task(self._work(item.chat_id, queue))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+            queue.append(item)
+
+    async def _work(self, chat_id: str, queue: deque[_Item]) -> None:
+        """Send one chat's rows in order, one at a time."""
+        send: Optional[asyncio.Task] = None
+        gone: Optional[str] = None  # the chat refuses messages: its other rows fail instead of going back
+        try:
+            while queue:
+                item = queue[0]
+                if not item.chat_id.lstrip("-").isdigit():  # only a bug could store one; never retry it
+                    queue.popleft()
+                    await self._fail(item, ValueError(f"not a Telegram chat id: {item.chat_id!r}"))
+                    continue
+                key = int(item.chat_id)
+                await self.limiter.acquire(key)
+                if self._lease_ending(item):
+                    self.limiter.release(key)
+                    log.warning("notification %s waited too long; handing it back", item.id)
+                    break
+                queue.popleft()
+                send = asyncio.create_task(self._send(item, key))
+                outcome, error = await asyncio.shield(send)
+                if outcome in (RETRY, PAUSED):
+                    break  # later rows go back and wait behind this one (claim_due keeps the order)
+                if outcome == GONE:
+                    gone = error
+                    break
+        except asyncio.CancelledError:
+            pass  # shutting down
+        except Exception:  # noqa: BLE001 - e.g. the database is down: the rows come back after their lease
+            log.exception("push worker for chat %s failed", chat_id)
+        finally:
+            rest = list(queue)
+            queue.clear()
+            del self.queues[chat_id]
+            if send is not None:
+                await asyncio.wait([send])  # a send on the wire finishes and is marked, even on shutdown
+            try:
+                if rest:
+                    await self._settle_rest(rest, gone)
+            except Exception:  # noqa: BLE001
+                log.exception("could not hand back notifications %s", [item.id for item in rest])
+            self.changed.set()
+
+    async def _settle_rest(self, rest: list[_Item], gone: Optional[str]) -> None:
+        """Fail the rows of a chat that refuses messages; hand any others back unsent."""
+        retry_at = self.now()
+
+        def settle(session: Session) -> None:
+            for item in rest:
+                if gone:
+                    outbox.mark_failed(session, notification_id=item.id, error=gone)
+                else:
+                    outbox.release(session, notification_id=item.id, retry_at=retry_at)
+
+        await self._write(settle)
+        if gone:
+            self.stats.failed += len(rest)
+        else:
+            self.stats.released += len(rest)
+
+    def _lease_ending(self, item: _Item) -> bool:
+        """Whether the row's claim is too old to start a send: another sender may take it soon."""
+        return (self.now() - item.claimed_at).total_seconds() > self.lease_seconds - LEASE_MARGIN
+
+    async def _send(self, item: _Item, key: int) -> tuple[str, Optional[str]]:
+        """Send one row and record the outcome in its own transaction; returns (outcome, error)."""
+        try:
+            await self.bot.send_message(chat_id=key, text=item.text)
+            refused = None
+        except Exception as exc:  # noqa: BLE001 - sorted out below, once the limiter knows the answer came
+            refused = exc
+        finally:
+            self.limiter.release(key)
+        if refused is None:
+            await self._write(lambda s: outbox.mark_sent(s, notification_id=item.id, now=self.now()))
+            self.stats.sent += 1
+            return SENT, None
+        if isinstance(refused, RetryAfter):
+            self.stats.rate_limited += 1
+            log.warning("Telegram asked us to wait %.0f s", _seconds(refused.retry_after))
+            return await self._hand_back(item, _seconds(refused.retry_after))
+        if isinstance(refused, InvalidToken):  # our fault, not the row's: keep its attempts for later
+            log.error("Telegram rejected the bot token; pausing pushes for %.0f s", TOKEN_PAUSE_SECONDS)
+            return await self._hand_back(item, TOKEN_PAUSE_SECONDS)
+        if isinstance(refused, (Forbidden, BadRequest, ChatMigrated, ValueError)):
+            return await self._fail(item, refused)
+        return await self._retry(item, refused)  # NetworkError, TimedOut, 5xx and anything unexpected
+
+    async def _hand_back(self, item: _Item, seconds: float) -> tuple[str, Optional[str]]:
+        """Pause every send for `seconds` and give the row back without counting the attempt."""
+        self.limiter.pause(seconds)
+        retry_at = self.now() + timedelta(seconds=seconds)
+        await self._write(lambda s: outbox.release(s, notification_id=item.id, retry_at=retry_at))
+        self.stats.released += 1
+        return PAUSED, None
+
+    async def _fail(self, item: _Item, exc: Exception) -> tuple[str, Optional[str]]:
+        """Give up on a row Telegram refused for good; a blocked bot makes the resident unreachable."""
+        error = f"{type(exc).__name__}: {exc}"
+        blocked = isinstance(exc, Forbidden)
+        gone = blocked or "chat not found" in str(exc).lower()
+
+        def fail(session: Session) -> None:
+            if blocked:
+                mark_unreachable(session, resident=session.get(Resident, item.resident_id), now=self.now())
+            outbox.mark_failed(session, notification_id=item.id, error=error)
+
+        await self._write(fail)
+        self.stats.failed += 1
+        log.warning("notification %s to chat %s failed: %s", item.id, item.chat_id, error)
+        return (GONE if gone else FAILED), error
+
+    async def _retry(self, item: _Item, exc: Exception) -> tuple[str, Optional[str]]:
+        """Try a row again later with back-off, or fail it after the last attempt."""
+        error = f"{type(exc).__name__}: {exc}"
+        retry_at = self.now() + timedelta(seconds=retry_delay(item.attempts))
+        again = await self._write(lambda s: outbox.mark_retry(
+            s, notification_id=item.id, error=error, retry_at=retry_at,
+            max_attempts=self.settings.push_max_attempts))
+        if again:
+            self.stats.retried += 1
+        else:
+            self.stats.failed += 1
+        log.warning("notification %s to chat %s: %s (%s)", item.id, item.chat_id, error,
+                    f"attempt {item.attempts}, retry at {retry_at:%H:%M:%S}" if again else "giving up")
+        return (RETRY if again else FAILED), error
+
+    async def _write(self, work: Callable[[Session], object]) -> object:
+        """Run `work` in its own short transaction off the event loop; retried if the database is busy."""
+        for attempt in range(3):
+            try:
+                return await asyncio.to_thread(self._transaction, work)
+            except OperationalError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
+
+    def _transaction(self, work: Callable[[Session], object]) -> object:
+        """Run `work` in a transaction (in a worker thread)."""
+        with self.db.transaction() as session:
+            return work(session)
+
+
+def _seconds(value) -> float:
+    """RetryAfter.retry_after in seconds, whether PTB gives an int or a timedelta."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,1 @@
+"""Scheduled jobs: idempotent sweeps over database state, run by `python -m jobs`."""

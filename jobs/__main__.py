@@ -1,0 +1,74 @@
+"""The scheduler process: `python -m jobs` runs the periodic jobs until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from telegram import Bot
+from telegram.error import NetworkError
+
+from bot.push import push_bot
+from cases import bootstrap
+from cases.config import get_settings
+from jobs.scheduler import build_scheduler, stop_scheduler
+
+log = logging.getLogger("jobs")
+SHUTDOWN_GRACE_SECONDS = 30.0  # room for sends on the wire to finish and be recorded (PTB's HTTP timeouts fit)
+
+
+async def run() -> None:
+    """Run the scheduler until a stop signal, then let running sweeps wind down and close everything."""
+    settings = get_settings()
+    db = bootstrap.database(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            bot = None
+            if settings.telegram_bot_token:
+                bot = push_bot(settings)
+                stack.push_async_callback(bot.shutdown)
+                await _connect(bot)
+            else:
+                log.warning("TELEGRAM_BOT_TOKEN is not set: Telegram pushes are off "
+                            "(web chat residents still get their updates when they poll)")
+            scheduler = build_scheduler(settings=settings, db=db, bot=bot)
+            scheduler.start()
+            log.info("scheduler running: %s", ", ".join(job.id for job in scheduler.get_jobs()) or "no jobs yet")
+            await stop.wait()
+            log.info("stopping")
+            await stop_scheduler(scheduler, grace_seconds=SHUTDOWN_GRACE_SECONDS)
+    finally:
+        db.dispose()
+    log.info("stopped")
+
+
+async def _connect(bot: Bot) -> None:
+    """Check the token with Telegram; if Telegram is unreachable now, pushes simply retry later."""
+    try:
+        await bot.initialize()
+    except NetworkError as exc:
+        log.warning("Telegram unreachable at start-up (%s); pushes will be retried", exc)
+
+
+class _SkipOverlapWarnings(logging.Filter):
+    """Drops APScheduler's warning that a run was skipped while the last one still drains a backlog (by design)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+def main() -> None:
+    """Configure logging and run the scheduler."""
+    bootstrap.configure_logging()
+    logging.getLogger("apscheduler.scheduler").addFilter(_SkipOverlapWarnings())
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The scheduler and its list of periodic jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Awaitable, Callable, Optional
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import Bot
+
+from bot.push import PushLimiter, deliver_due
+from cases.config import Settings
+from cases.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One periodic sweep: an id, the coroutine function to run and how often."""
+
+    id: str
+    run: Callable[[], Awaitable[Any]]
+    seconds: float
+
+
+def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> list[Job]:
+    """Every periodic job of this deployment (Telegram pushes only when there is a bot)."""
+    jobs: list[Job] = []
+    if bot is not None:
+        limiter = PushLimiter.from_settings(settings)  # one per process: it remembers recent sends
+        jobs.append(Job("telegram_push", partial(deliver_due, db=db, bot=bot, limiter=limiter, settings=settings),
+                        settings.push_interval_seconds))
+    return jobs
+
+
+def build_scheduler(*, settings: Settings, db: Database, bot: Optional[Bot]) -> AsyncIOScheduler:
+    """An AsyncIOScheduler with every job, not yet started; each job runs once at a time."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    for job in scheduled_jobs(settings=settings, db=db, bot=bot):
+        # Sweeps are idempotent over database state: a run missed or skipped is caught up by the next.
+        scheduler.add_job(partial(_until_shutdown, job), "interval", seconds=job.seconds, id=job.id,
+                          name=job.id, max_instances=1, coalesce=True, misfire_grace_time=None)
+    return scheduler
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, *, grace_seconds: float = 30.0) -> None:
+    """Shut the scheduler down and give running sweeps `grace_seconds` to finish their sends and hand back the rest."""
+    scheduler.shutdown(wait=False)  # cancels running jobs
+    await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+    # The process runs nothing but the scheduler's jobs, so every other task belongs to one of them.
+    running = asyncio.all_tasks() - {asyncio.current_task()}
+    if running:
+        await asyncio.wait(running, timeout=grace_seconds)
+
+
+async def _until_shutdown(job: Job) -> Any:
+    """Run a job; shutdown cancels it, and a cancelled sweep has already handed back its work."""
+    try:
+        return await job.run()
+    except asyncio.CancelledError:
+        log.info("%s stopped by shutdown", job.id)
+        return None
