@@ -12,29 +12,8 @@ from bot.push import PushLimiter, deliver_due, push_bot
 from cases.config import Settings
 from cases.models import Notification
 from jobs.scheduler import build_scheduler, stop_scheduler
-from tests.bot.test_push import queue_pushes
+from tests.bot.test_push import bot, fake, push_settings, queue_pushes  # noqa: F401 (fixtures)
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
-
-
-@pytest.fixture
-def fake():
-    """The fake Bot API in a thread, Telegram's limits enforced."""
-    with FakeTelegramServer() as server:
-        yield server
-
-
-@pytest.fixture
-def push_settings(fake):
-    """Settings with a short push interval, pointing the bot at the fake."""
-    return Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url,
-                    telegram_file_base_url=fake.base_file_url, push_interval_seconds=0.2)
-
-
-@pytest.fixture
-async def bot(push_settings):
-    """The push bot, initialised against the fake."""
-    async with push_bot(push_settings) as telegram_bot:
-        yield telegram_bot
 
 
 def statuses(db) -> dict[int, str]:
