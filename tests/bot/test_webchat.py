@@ -12,7 +12,6 @@ from bot.rasa_client import RasaClient
 from bot.webchat import COOKIE, MAX_PHOTO_BYTES, create_app
 from cases import residents, service
 from cases.db import Database
-from cases.models import Resident
 from tests.stack import free_port
 
 REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")

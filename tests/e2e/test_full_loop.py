@@ -12,7 +12,6 @@ import os
 import random
 import re
 import subprocess
-import sys
 
 import httpx
 import pytest

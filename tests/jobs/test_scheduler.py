@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from bot.push import PushLimiter, deliver_due, push_bot
-from cases.config import Settings
+from bot.push import PushLimiter, deliver_due
 from cases.models import Notification
 from jobs.scheduler import build_scheduler, stop_scheduler
 from tests.bot.test_push import bot, fake, push_settings, queue_pushes  # noqa: F401 (fixtures)
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 
 def statuses(db) -> dict[int, str]:
