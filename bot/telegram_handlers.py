@@ -185,16 +185,14 @@ async def on_button(update: Update, context: HuiyinContext) -> None:
     await query.answer()  # stops the client's spinner whatever happens next
     payload = inbound.button_payload(query.data)
     message = query.message if query.message and query.message.is_accessible else None
-    if payload is not None and message is not None:
-        if await asyncio.to_thread(claim_button, context.deps.db, context.bot.id, message.chat.id,
-                                   message.message_id):
-            await remove_keyboard(context.bot, message.chat.id, message.message_id, context.deps.pacer)
-        else:
-            payload = None
-    if payload is None:
+    claimed = payload is not None and message is not None and await asyncio.to_thread(
+        claim_button, context.deps.db, context.bot.id, message.chat.id, message.message_id)
+    if not claimed:
         await say(update, context, texts.text("button_expired", context.language))
         return
     await answer(update, context, payload)
+    # After the answer: the per-chat interval would otherwise delay the answer by a second.
+    await remove_keyboard(context.bot, message.chat.id, message.message_id, context.deps.pacer)
 
 
 def message_kind(message: Message) -> str:

@@ -87,9 +87,26 @@ async def send_text(bot: Bot, chat_id: int, text: str, pacer: ChatPacer,
             await bot.send_message(chat_id, piece, reply_markup=markup if number == len(pieces) else None)
 
 
+def coalesce(replies: Iterable[Reply]) -> list[Reply]:
+    """Join a turn's consecutive texts into one message where no buttons or image sit between them.
+
+    Every message to a chat waits a second after the previous one (Telegram's per-chat limit),
+    so "Got it." + "Where is it?" as two messages would make the resident wait a second more.
+    """
+    joined: list[Reply] = []
+    for reply in replies:
+        last = joined[-1] if joined else None
+        if (last is not None and not last.buttons and not last.image and not reply.image
+                and len(last.text) + len(reply.text) + 2 <= MAX_MESSAGE_LENGTH):
+            joined[-1] = Reply(text=f"{last.text}\n\n{reply.text}".strip(), buttons=reply.buttons)
+        else:
+            joined.append(reply)
+    return joined
+
+
 async def send_replies(bot: Bot, chat_id: int, replies: Iterable[Reply], pacer: ChatPacer) -> None:
     """Deliver Rasa's replies in order: images as photos, texts with their buttons."""
-    for reply in replies:
+    for reply in coalesce(replies):
         if reply.image:
             try:
                 async with pacer.turn(chat_id):
