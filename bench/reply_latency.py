@@ -4,7 +4,9 @@ fake Telegram Bot API → python-telegram-bot → Rasa → action server → dat
 Each simulated resident files a report (words, typed address, skip photo, confirm) and then
 asks for its status: five messages, each sent when the previous one was answered. Prints the
 time from an update being queued at the fake to the bot's first reply arriving there (p50/p95)
-and messages per second, for 1 and for 20 residents at once.
+and messages per second, for 1 and for 20 residents at once. Residents write again once the
+bot has been quiet in their chat for THINK_SECONDS, so messages per second reflects people
+chatting, not the stack's capacity.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from cases.db import Database
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.stack import start_stack
 
+THINK_SECONDS = 1.1
 MESSAGES = [
     ("text", "there is a big pothole outside number {n} park lane, my bike nearly went in"),
     ("text", "{n} Park Lane, opposite the bakery"),
@@ -53,11 +56,26 @@ async def resident(fake: FakeTelegramServer, chat: int, latencies: list[float]) 
             fake.push_text(chat, content.format(n=chat % 997))
         else:
             fake.push_callback(chat, content, message_id=keyboard.message_id)
-        # A fast resident: the next message goes as soon as the first reply is in. The rest of
-        # a turn's messages (paced per chat) still arrive in order, so queueing shows in the figures.
         await fake.wait_for_messages(chat, before + 1, timeout=120)
         latencies.append(time.monotonic() - started)
         turn_start = before
+        await _read_whole_answer(fake, chat)
+
+
+async def _read_whole_answer(fake: FakeTelegramServer, chat: int) -> None:
+    """Wait until the bot has been quiet in this chat for THINK_SECONDS: the turn is over and read.
+
+    The bot keeps a second between messages to one chat (Telegram's limit), so writing again
+    sooner would measure that pacing instead of the stack; a person reads before writing anyway.
+    """
+    def sends() -> int:
+        return sum(1 for c in fake.calls if str(c.params.get("chat_id")) == str(chat) and c.method != "getFile")
+
+    seen, quiet_since = sends(), time.monotonic()
+    while time.monotonic() - quiet_since < THINK_SECONDS:
+        await asyncio.sleep(0.05)
+        if (now := sends()) != seen:
+            seen, quiet_since = now, time.monotonic()
 
 
 async def run(concurrency: int, rounds: int, stack) -> None:
