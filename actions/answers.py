@@ -7,7 +7,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Optional
 
-from cases.service import normalise_reference
+from cases.service import find_reference_in_text, normalise_reference
 
 MIN_DESCRIPTION, MAX_DESCRIPTION = 3, 2000
 MIN_ADDRESS, MAX_ADDRESS = 4, 300
@@ -88,5 +88,4 @@ def find_reference(text: Optional[str], entities: Iterable[dict], prefix: str) -
     value = entity_value(entities, "reference")
     if value:
         return normalise_reference(str(value))
-    match = re.search(rf"\b{re.escape(prefix)}-\d{{4}}-\d{{5}}\b", text or "", re.IGNORECASE)
-    return normalise_reference(match.group(0)) if match else None
+    return find_reference_in_text(text, prefix)

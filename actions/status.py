@@ -11,11 +11,11 @@ from actions import deps
 from actions.answers import find_reference
 from actions.conversation import button, latest_entities, latest_text
 from actions.filing import type_name
-from cases import service, workflow
+from cases import service
 from cases.messages import format_date, status_label
 from cases.models import Case
 from cases.residents import resident_for_sender
-from cases.workflow import Actor, Status, TransitionNotAllowed
+from cases.workflow import Status, TransitionNotAllowed
 
 MAX_LISTED = 20
 MAX_CANCEL_BUTTONS = 8
@@ -78,11 +78,6 @@ class ActionCheckStatus(Action):
         return []
 
 
-def cancellable(case: Case) -> bool:
-    """Whether the resident may still cancel this case."""
-    return workflow.allowed(Status(case.status), Status.CANCELLED, Actor.RESIDENT)
-
-
 class ActionCancelRequest(Action):
     """Cancel the case named in the message, or offer the cancellable ones as buttons."""
 
@@ -98,7 +93,7 @@ class ActionCancelRequest(Action):
                     case = service.cancel_by_resident(session, resident=resident, reference=reference)
                     reply: Reply = ("utter_case_cancelled", {"reference": case.reference})
                 else:
-                    cases = [c for c in service.active_cases_for_resident(session, resident=resident) if cancellable(c)]
+                    cases = [c for c in service.active_cases_for_resident(session, resident=resident) if service.resident_may_cancel(c)]
                     buttons = [button(f"{c.reference} · {type_name(c.request_type)}", "cancel_request",
                                       reference=c.reference) for c in cases[:MAX_CANCEL_BUTTONS]]
                     reply = (("utter_ask_which_to_cancel", {"buttons": buttons}) if buttons

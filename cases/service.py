@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Iterable, Optional
 
@@ -27,6 +28,17 @@ def make_reference(prefix: str, created_at: datetime, case_id: int) -> str:
 def normalise_reference(text: str) -> str:
     """A reference as typed (`hy-2026-00042 `) in its stored form (`HY-2026-00042`)."""
     return (text or "").strip().strip("#.,;:!?()[]").upper()
+
+
+def find_reference_in_text(text: Optional[str], prefix: str = "HY") -> Optional[str]:
+    """The first case reference written in free text ("any news on hy-2026-00042?"), normalised."""
+    match = re.search(rf"\b{re.escape(prefix)}-\d{{4}}-\d{{5}}\b", text or "", re.IGNORECASE)
+    return normalise_reference(match.group(0)) if match else None
+
+
+def resident_may_cancel(case: Case) -> bool:
+    """Whether the resident may still cancel this case (the transition table decides)."""
+    return workflow.allowed(Status(case.status), Status.CANCELLED, Actor.RESIDENT)
 
 
 def open_case(

@@ -176,3 +176,17 @@ def test_handoff_request_keeps_one_place_in_queue(db):
         handoff.request_handoff(s, resident=_resident(s, "h2"), now=T0 + timedelta(minutes=1))
     with db.transaction() as s:
         assert [h.resident.external_id for h in handoff.waiting_handoffs(s)] == ["h1", "h2"]
+
+
+def test_reference_found_in_free_text():
+    assert service.find_reference_in_text("any news on hy-2026-00042??") == "HY-2026-00042"
+    assert service.find_reference_in_text("number HY-2026-0004 is short") is None
+    assert service.find_reference_in_text(None) is None
+
+
+def test_resident_may_cancel_only_while_open(db):
+    with db.transaction() as s:
+        case = service.open_case(s, resident=_resident(s), request_type="tree", description="branch", address="x")
+        assert service.resident_may_cancel(case)
+        service.change_status(s, case=case, to_status="resolved", actor="staff")
+        assert not service.resident_may_cancel(case)
