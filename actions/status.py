@@ -38,7 +38,7 @@ def status_replies(case: Case, timezone: str) -> list[Reply]:
     """The answer about one of the resident's cases: status, due date while open, last public note."""
     values = dict(reference=case.reference, type_name=type_name(case.request_type),
                   status=status_label(case.status), due_date=format_date(case.due_at, timezone))
-    still_open = Status(case.status) in (Status.SUBMITTED, Status.IN_PROGRESS)
+    still_open = Status(case.status) in (Status.SUBMITTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.SCHEDULED)
     replies = [("utter_case_status_open" if still_open else "utter_case_status_done", values)]
     note = service.last_public_note(case)
     if note:

@@ -41,7 +41,37 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
 
-    push_interval_seconds: float = 2.0
+    # The staff console (python -m web): its own port, meant for the city's internal network.
+    console_host: str = "127.0.0.1"
+    console_port: int = 8001
+    # How links in staff alerts and reports point at the console.
+    console_public_url: str = "http://127.0.0.1:8001"
+    # Signs nothing: console sessions live in the database. A login lasts this long without use.
+    staff_session_hours: float = 12.0
+
+    # When people answer handed-over chats (city time), e.g. "mon-fri" and 09:00-18:00.
+    office_days: str = "mon-fri"
+    office_open: str = "09:00"
+    office_close: str = "18:00"
+    # A handed-over chat waiting longer than this is flagged to supervisors.
+    handoff_flag_minutes: float = 10.0
+    # Low-confidence turns in a row after which the bot hands the chat to a person.
+    low_confidence_handoff_turns: int = 2
+
+    # Non-urgent pushes wait from quiet_hours_start until quiet_hours_end (city time).
+    quiet_hours_start: str = "21:00"
+    quiet_hours_end: str = "08:00"
+
+    # An overdue case goes up one level at its due date, and again each time this much more passes.
+    escalation_step_hours: float = 48.0
+    # The satisfaction question goes out this long after "resolved"; unanswered, the case closes after expiry.
+    survey_delay_hours: float = 2.0
+    survey_expiry_days: float = 7.0
+    # Reports: weekly on this weekday, monthly on the 1st, at this hour (city time).
+    report_weekday: str = "mon"
+    report_hour: int = 8
+
+    push_interval_seconds: float = 1.0
     push_rate_per_second: float = 29.0
     push_per_chat_interval_seconds: float = 1.05
     push_max_attempts: int = 8

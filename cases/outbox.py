@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -12,6 +13,7 @@ from cases import messages
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.config import get_settings
+from cases.hours import QuietHours
 from cases.models import Case, CaseEvent, Notification, Resident
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -24,9 +26,15 @@ def queue(
     text: str,
     case: Optional[Case] = None,
     event: Optional[CaseEvent] = None,
+    buttons: Optional[Sequence[Sequence[dict]]] = None,
+    urgent: bool = False,
+    quiet_hours: Optional[QuietHours] = None,
     now: Optional[datetime] = None,
 ) -> Optional[Notification]:
-    """Queue one message to a resident; None if this event was queued for them already."""
+    """Queue one message to a resident; None if this event was queued for them already.
+
+    `buttons` are rows of {"title", "payload"}. A message that is not urgent waits out quiet hours.
+    """
     if event is not None and event.id is not None:
         existing = session.scalar(
             select(Notification).where(
@@ -36,6 +44,7 @@ def queue(
         if existing is not None:
             return None
     now = now or utcnow()
+    send_at = now if urgent else (quiet_hours or QuietHours.from_settings()).release_time(now)
     notification = Notification(
         resident=resident,
         case_id=case.id if case is not None else None,
@@ -43,9 +52,11 @@ def queue(
         channel=resident.channel,
         chat_id=resident.external_id,
         text=text,
+        buttons=json.dumps([list(row) for row in buttons], ensure_ascii=False) if buttons else None,
+        urgent=urgent,
         status=PENDING,
         attempts=0,
-        next_attempt_at=now,
+        next_attempt_at=send_at,
         created_at=now,
     )
     session.add(notification)
@@ -58,12 +69,14 @@ def queue_status_change(
     *,
     case: Case,
     event: CaseEvent,
+    resident: Optional[Resident] = None,
     timezone: Optional[str] = None,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> Optional[Notification]:
-    """Queue the push that tells a case's resident about a status change."""
-    resident = case.resident
+    """Queue the push that tells a case's resident (or a follower of a merged case) about a status change."""
+    followed = resident is not None and resident.id != case.resident_id
+    resident = resident or case.resident
     text = messages.status_changed_text(
         language=resident.language,
         reference=case.reference or "",
@@ -72,8 +85,16 @@ def queue_status_change(
         public_note=event.public_note,
         due_at=case.due_at,
         timezone=timezone or get_settings().timezone,
+        scheduled_for=case.scheduled_for,
+        duplicate_of=case.duplicate_of.reference if case.duplicate_of is not None else None,
+        followed=followed,
     )
     return queue(session, resident=resident, text=text, case=case, event=event, now=now)
+
+
+def buttons_of(notification: Notification) -> list[list[dict]]:
+    """The rows of buttons stored with a notification (empty if none)."""
+    return json.loads(notification.buttons) if notification.buttons else []
 
 
 def claim_due(
@@ -180,20 +201,25 @@ def mark_failed(session: Session, *, notification_id: int, error: str) -> None:
 def web_updates(session: Session, *, resident: Resident, after_id: int = 0, now: Optional[datetime] = None) -> list[Notification]:
     """Messages after `after_id` for a resident who reads by polling (web chat); pending ones become sent.
 
-    The client sends back the last id it showed, so a lost response is simply fetched again.
+    The client sends back the highest id it showed, so a lost response is simply fetched again; rows
+    held back by quiet hours come when due even if later urgent ones were shown first.
     """
+    now = now or utcnow()
     rows = list(
         session.scalars(
             select(Notification)
             .where(
                 Notification.resident_id == resident.id,
-                Notification.id > after_id,
-                Notification.status.in_((PENDING, SENDING, SENT)),
+                or_(
+                    # not yet shown and due (a message held by quiet hours may sit before the cursor)
+                    and_(Notification.status.in_((PENDING, SENDING)), Notification.next_attempt_at <= now),
+                    # shown already, but the client's cursor says its answer was lost
+                    and_(Notification.status == SENT, Notification.id > after_id),
+                ),
             )
             .order_by(Notification.id)
         )
     )
-    now = now or utcnow()
     for row in rows:
         if row.status != SENT:
             row.status, row.sent_at, row.attempts = SENT, now, row.attempts + 1

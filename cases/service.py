@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Iterable, Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cases import outbox, workflow
+from cases import messages, outbox, workflow
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
-from cases.models import Case, CaseEvent, CasePhoto, Resident
+from cases.config import get_settings
+from cases.models import Case, CaseChase, CaseEvent, CasePhoto, Resident, StaffAlert, StaffUser
 from cases.workflow import Actor, Status
+
+# CaseEvent.kind values: a status change, or something else that happened to the case.
+STATUS_EVENT, ESCALATION, ASSIGNMENT, TYPE_CHANGE, CHASE, NOTE, SURVEY = (
+    "status", "escalation", "assignment", "type_change", "chase", "note", "survey")
+EVENT_KINDS = (STATUS_EVENT, ESCALATION, ASSIGNMENT, TYPE_CHANGE, CHASE, NOTE, SURVEY)
 
 
 class CaseNotFound(LookupError):
@@ -103,6 +111,14 @@ def open_case(
     return case
 
 
+class ScheduleDateRequired(ValueError):
+    """A move to "scheduled" without the date the work is booked for."""
+
+
+class InvalidDuplicate(ValueError):
+    """A case marked as a duplicate of itself, of an unknown case, or of a case that is itself a duplicate."""
+
+
 def change_status(
     session: Session,
     *,
@@ -110,21 +126,37 @@ def change_status(
     to_status: Status | str,
     actor: Actor | str,
     actor_name: Optional[str] = None,
+    staff: Optional[StaffUser] = None,
     public_note: Optional[str] = None,
     internal_note: Optional[str] = None,
+    scheduled_for: Optional[date] = None,
+    duplicate_of: Optional[Case] = None,
     timezone: Optional[str] = None,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> CaseEvent:
-    """The one way a status changes: check the move, record the event, queue the resident's push."""
+    """The one way a status changes: check the move, record the event, queue the pushes.
+
+    The case's resident is told unless they made the change themselves (the conversation answered
+    them already), and so is every resident whose case was merged into this one as a duplicate.
+    """
     to_status, actor = Status(to_status), Actor(actor)
     workflow.check(Status(case.status), to_status, actor)
+    if to_status is Status.SCHEDULED and scheduled_for is None:
+        raise ScheduleDateRequired("a scheduled case needs the date the work is booked for")
+    if to_status is Status.DUPLICATE:
+        if duplicate_of is None or duplicate_of.id == case.id or duplicate_of.duplicate_of_id is not None:
+            raise InvalidDuplicate("a duplicate needs another case that is not itself a duplicate")
     now = now or utcnow()
+    if staff is not None:
+        actor_name = actor_name or staff.display_name
     event = CaseEvent(
+        kind=STATUS_EVENT,
         from_status=case.status,
         to_status=to_status.value,
         actor=actor.value,
         actor_name=actor_name,
+        staff_id=staff.id if staff is not None else None,
         public_note=(public_note or "").strip() or None,
         internal_note=(internal_note or "").strip() or None,
         created_at=now,
@@ -132,13 +164,238 @@ def change_status(
     case.events.append(event)
     case.status = to_status.value
     case.updated_at = now
+    if to_status is Status.SCHEDULED:
+        case.scheduled_for = scheduled_for
+    if to_status is Status.DUPLICATE:
+        case.duplicate_of_id = duplicate_of.id
+        case.duplicate_of = duplicate_of
+    if to_status is Status.RESOLVED:
+        case.resolved_at = now
+    if actor is Actor.STAFF and case.first_response_at is None:
+        case.first_response_at = now
     session.flush()
-    # The resident who made the change was answered in the conversation already.
+    timezone = timezone or get_settings().timezone
     if actor is not Actor.RESIDENT:
-        outbox.queue_status_change(
-            session, case=case, event=event, timezone=timezone, catalog=catalog, now=now
-        )
+        outbox.queue_status_change(session, case=case, event=event, timezone=timezone, catalog=catalog, now=now)
+    for follower in followers(session, case):
+        outbox.queue_status_change(session, case=case, event=event, resident=follower, timezone=timezone,
+                                   catalog=catalog, now=now)
     return event
+
+
+def followers(session: Session, case: Case) -> list[Resident]:
+    """Residents whose cases were merged into this one, other than its own resident."""
+    return list(session.scalars(
+        select(Resident).join(Case, Case.resident_id == Resident.id)
+        .where(Case.duplicate_of_id == case.id, Resident.id != case.resident_id)
+        .distinct().order_by(Resident.id)))
+
+
+def followed_case(case: Case) -> Case:
+    """The case a resident follows for this one: the one it was merged into, or itself."""
+    return case.duplicate_of if case.duplicate_of is not None else case
+
+
+def record_event(
+    session: Session,
+    *,
+    case: Case,
+    kind: str,
+    actor: Actor | str,
+    actor_name: Optional[str] = None,
+    staff: Optional[StaffUser] = None,
+    public_note: Optional[str] = None,
+    internal_note: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> CaseEvent:
+    """Add a history entry that is not a status change (escalation, assignment, chase, note...)."""
+    if kind not in EVENT_KINDS or kind == STATUS_EVENT:
+        raise ValueError(f"unknown event kind {kind!r}")
+    now = now or utcnow()
+    event = CaseEvent(
+        kind=kind, from_status=case.status, to_status=case.status, actor=Actor(actor).value,
+        actor_name=actor_name or (staff.display_name if staff is not None else None),
+        staff_id=staff.id if staff is not None else None,
+        public_note=(public_note or "").strip() or None, internal_note=(internal_note or "").strip() or None,
+        created_at=now,
+    )
+    case.events.append(event)
+    case.updated_at = now
+    session.flush()
+    return event
+
+
+def assign(
+    session: Session,
+    *,
+    case: Case,
+    staff: StaffUser,
+    department: Optional[str] = None,
+    assignee: Optional[StaffUser] = None,
+    internal_note: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> CaseEvent:
+    """Give a case to a department and/or a staff member (None: the department's agents); staff only, not pushed."""
+    department = (department or "").strip() or case.department
+    if assignee is not None and not assignee.active:
+        raise ValueError("that staff account is disabled")
+    before = f"{case.department} / {case.assignee.display_name if case.assignee else '-'}"
+    case.department = department
+    case.assignee_id = assignee.id if assignee is not None else None
+    case.assignee = assignee
+    after = f"{department} / {assignee.display_name if assignee else '-'}"
+    note = f"Assigned: {before} -> {after}" + (f". {internal_note.strip()}" if (internal_note or "").strip() else "")
+    if case.first_response_at is None:
+        case.first_response_at = now or utcnow()
+    return record_event(session, case=case, kind=ASSIGNMENT, actor=Actor.STAFF, staff=staff,
+                        internal_note=note, now=now)
+
+
+def change_request_type(
+    session: Session,
+    *,
+    case: Case,
+    request_type: str,
+    staff: StaffUser,
+    internal_note: Optional[str] = None,
+    timezone: Optional[str] = None,
+    catalog: Optional[Catalog] = None,
+    now: Optional[datetime] = None,
+) -> CaseEvent:
+    """Re-route a case to another request type: its department and due date follow, the resident is told."""
+    catalog = catalog or load_catalog()
+    kind = catalog.get(request_type)
+    if kind.code == case.request_type:
+        raise ValueError("the case already has that request type")
+    now = now or utcnow()
+    old = catalog.get(case.request_type).name if case.request_type in catalog else case.request_type
+    case.request_type, case.department = kind.code, kind.department
+    case.assignee_id, case.assignee = None, None
+    case.due_at = kind.due_at(case.created_at)
+    case.escalation_level, case.escalated_at = 0, None
+    if case.first_response_at is None:
+        case.first_response_at = now
+    note = f"Request type: {old} -> {kind.name}" + (
+        f". {internal_note.strip()}" if (internal_note or "").strip() else "")
+    event = record_event(session, case=case, kind=TYPE_CHANGE, actor=Actor.STAFF, staff=staff,
+                         internal_note=note, now=now)
+    timezone = timezone or get_settings().timezone
+    for resident in [case.resident, *followers(session, case)]:
+        text = messages.type_changed_text(language=resident.language, reference=case.reference or "",
+                                          type_name=kind.name, department=kind.department,
+                                          due_at=case.due_at, timezone=timezone)
+        outbox.queue(session, resident=resident, text=text, case=case, event=event, now=now)
+    return event
+
+
+def mark_duplicate(
+    session: Session,
+    *,
+    case: Case,
+    original_reference: str,
+    staff: StaffUser,
+    public_note: Optional[str] = None,
+    internal_note: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> CaseEvent:
+    """Merge a case into another: it becomes "duplicate" and its resident follows the other case."""
+    try:
+        original = find_case(session, reference=original_reference)
+    except CaseNotFound:
+        raise InvalidDuplicate(f"no case {original_reference}") from None
+    if original.duplicate_of_id is not None:
+        original = original.duplicate_of  # follow the chain to the case that is worked
+    event = change_status(session, case=case, to_status=Status.DUPLICATE, actor=Actor.STAFF, staff=staff,
+                          public_note=public_note, internal_note=internal_note, duplicate_of=original, now=now)
+    # Cases merged into this one now follow the original too.
+    for merged in session.scalars(select(Case).where(Case.duplicate_of_id == case.id)):
+        merged.duplicate_of_id, merged.duplicate_of = original.id, original
+    session.flush()
+    return event
+
+
+class CannotChase(Exception):
+    """A chase (催办) that is not possible: `reason` is not_overdue, already_today or closed."""
+
+    def __init__(self, reason: str, case: Case):
+        super().__init__(reason)
+        self.reason, self.case = reason, case
+
+
+def local_day(moment: datetime, timezone: Optional[str] = None) -> date:
+    """The calendar day in the city's time zone."""
+    return moment.astimezone(ZoneInfo(timezone or get_settings().timezone)).date()
+
+
+def chase_case(
+    session: Session,
+    *,
+    resident: Resident,
+    reference: str,
+    timezone: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> CaseChase:
+    """A resident chases (催办) their overdue case: once per case and city day, logged and sent to staff.
+
+    Raises CaseNotFound (not theirs / none), or CannotChase(not_overdue | already_today | closed).
+    """
+    case = find_case_for_resident(session, resident=resident, reference=reference)
+    if case is None:
+        raise CaseNotFound(reference)
+    now = now or utcnow()
+    worked = followed_case(case)
+    if not workflow.is_working(Status(worked.status)):
+        raise CannotChase("closed", case)
+    if worked.due_at > now:
+        raise CannotChase("not_overdue", case)
+    day = local_day(now, timezone)
+    if session.scalar(select(CaseChase).where(CaseChase.case_id == worked.id, CaseChase.local_day == day)):
+        raise CannotChase("already_today", case)
+    chase = CaseChase(case_id=worked.id, resident_id=resident.id, local_day=day, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(chase)
+            session.flush()
+    except IntegrityError:
+        raise CannotChase("already_today", case) from None
+    record_event(session, case=worked, kind=CHASE, actor=Actor.RESIDENT, actor_name=resident.display_name,
+                 internal_note=f"Chased by the resident ({case.reference}).", now=now)
+    level_role = "agent" if worked.escalation_level == 0 else "supervisor"
+    alert(session, key=f"chase:{worked.id}:{day.isoformat()}", kind="chase", case=worked,
+          staff=worked.assignee if worked.escalation_level == 0 else None,
+          role=None if (worked.escalation_level == 0 and worked.assignee) else level_role,
+          department=None if worked.escalation_level >= 2 else worked.department,
+          text=f"{worked.reference} was chased by the resident: it was due {worked.due_at:%Y-%m-%d}.", now=now)
+    return chase
+
+
+def alert(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    text: str,
+    case: Optional[Case] = None,
+    handoff_id: Optional[int] = None,
+    staff: Optional[StaffUser] = None,
+    role: Optional[str] = None,
+    department: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> Optional[StaffAlert]:
+    """Record an alert for staff once per key (None if it exists): one person, or a role (in a department)."""
+    if session.scalar(select(StaffAlert.id).where(StaffAlert.key == key)) is not None:
+        return None
+    row = StaffAlert(key=key, kind=kind, text=text, case_id=case.id if case is not None else None,
+                     handoff_id=handoff_id, staff_id=staff.id if staff is not None else None,
+                     role=None if staff is not None else (role or "supervisor"),
+                     department=department, created_at=now or utcnow())
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
 
 
 def find_case(session: Session, *, reference: str) -> Case:

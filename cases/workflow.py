@@ -9,9 +9,13 @@ class Status(str, Enum):
     """Where a case stands."""
 
     SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"  # a person has read it and it is routed
     IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
+    SCHEDULED = "scheduled"  # work is booked for a date (Case.scheduled_for)
+    RESOLVED = "resolved"  # staff say it is done; the resident is asked to confirm
+    CLOSED_FIXED = "closed_fixed"  # closed, and the problem is fixed
+    CLOSED_NOT_FIXED = "closed_not_fixed"  # closed without a fix (not ours to fix, cannot be fixed)
+    DUPLICATE = "duplicate"  # the same problem as another case (Case.duplicate_of), which the resident follows
     CANCELLED = "cancelled"
     REJECTED = "rejected"
 
@@ -25,22 +29,38 @@ class Actor(str, Enum):
 
 
 S, A = Status, Actor
+_STAFF, _BOTH, _STAFF_SYSTEM = frozenset({A.STAFF}), frozenset({A.RESIDENT, A.STAFF}), frozenset({A.STAFF, A.SYSTEM})
+_OPEN = (S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.SCHEDULED)
+
+
+def _table() -> dict[tuple[Status, Status], frozenset[Actor]]:
+    table: dict[tuple[Status, Status], frozenset[Actor]] = {}
+    for frm in _OPEN:
+        # Staff may move an open case forward to any later working status, or rule on it.
+        for to in (S.ACKNOWLEDGED, S.IN_PROGRESS, S.SCHEDULED):
+            if _OPEN.index(to) > _OPEN.index(frm) or (frm, to) == (S.SCHEDULED, S.IN_PROGRESS):
+                table[(frm, to)] = _STAFF
+        table[(frm, S.RESOLVED)] = _STAFF
+        table[(frm, S.CLOSED_NOT_FIXED)] = _STAFF
+        table[(frm, S.DUPLICATE)] = _STAFF
+        table[(frm, S.REJECTED)] = _STAFF
+        table[(frm, S.CANCELLED)] = _BOTH
+    table[(S.SCHEDULED, S.SCHEDULED)] = _STAFF  # rescheduled to another date
+    # After "resolved": the resident confirms (rating 3-5) or says it is not fixed (1-2), or nobody answers.
+    table[(S.RESOLVED, S.IN_PROGRESS)] = _BOTH  # reopened: staff, or the resident's "not fixed"
+    table[(S.RESOLVED, S.CLOSED_FIXED)] = frozenset({A.RESIDENT, A.STAFF, A.SYSTEM})
+    table[(S.RESOLVED, S.CLOSED_NOT_FIXED)] = _STAFF
+    table[(S.RESOLVED, S.DUPLICATE)] = _STAFF
+    return table
+
 
 # (from, to) -> who may make that move. Anything not listed is refused.
-TRANSITIONS: dict[tuple[Status, Status], frozenset[Actor]] = {
-    (S.SUBMITTED, S.IN_PROGRESS): frozenset({A.STAFF}),
-    (S.SUBMITTED, S.RESOLVED): frozenset({A.STAFF}),
-    (S.SUBMITTED, S.REJECTED): frozenset({A.STAFF}),
-    (S.SUBMITTED, S.CANCELLED): frozenset({A.RESIDENT, A.STAFF}),
-    (S.IN_PROGRESS, S.RESOLVED): frozenset({A.STAFF}),
-    (S.IN_PROGRESS, S.REJECTED): frozenset({A.STAFF}),
-    (S.IN_PROGRESS, S.CANCELLED): frozenset({A.RESIDENT, A.STAFF}),
-    (S.RESOLVED, S.IN_PROGRESS): frozenset({A.STAFF}),
-    (S.RESOLVED, S.CLOSED): frozenset({A.STAFF, A.SYSTEM}),
-}
+TRANSITIONS: dict[tuple[Status, Status], frozenset[Actor]] = _table()
 
 INITIAL_STATUS = Status.SUBMITTED
-FINAL_STATUSES = frozenset({S.CLOSED, S.CANCELLED, S.REJECTED})
+FINAL_STATUSES = frozenset({S.CLOSED_FIXED, S.CLOSED_NOT_FIXED, S.DUPLICATE, S.CANCELLED, S.REJECTED})
+# Statuses in which the city still owes the resident work, so the due date counts.
+WORKING_STATUSES = frozenset(_OPEN)
 
 
 class TransitionNotAllowed(Exception):
@@ -63,10 +83,15 @@ def check(from_status: Status, to_status: Status, actor: Actor) -> None:
 
 
 def next_statuses(from_status: Status, actor: Actor) -> list[Status]:
-    """The statuses `actor` may move a case to from `from_status`."""
-    return [to for (frm, to), actors in TRANSITIONS.items() if frm == from_status and actor in actors]
+    """The statuses `actor` may move a case to from `from_status`, in the order of the Status enum."""
+    return [to for to in Status if allowed(from_status, to, actor)]
 
 
 def is_active(status: Status) -> bool:
     """Whether a case in this status still needs something to happen."""
     return Status(status) not in FINAL_STATUSES
+
+
+def is_working(status: Status) -> bool:
+    """Whether the city is still working on a case in this status (its due date counts)."""
+    return Status(status) in WORKING_STATUSES

@@ -81,7 +81,7 @@ def test_refused_move_changes_nothing(db):
         ref = service.open_case(s, resident=_resident(s), request_type="pothole", description="hole", address="x").reference
     with pytest.raises(TransitionNotAllowed):
         with db.transaction() as s:
-            service.change_status(s, case=service.find_case(s, reference=ref), to_status="closed", actor="staff")
+            service.change_status(s, case=service.find_case(s, reference=ref), to_status="closed_fixed", actor="staff")
     with pytest.raises(TransitionNotAllowed):
         with db.transaction() as s:
             service.change_status(s, case=service.find_case(s, reference=ref), to_status="resolved", actor="resident")
