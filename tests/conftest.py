@@ -12,6 +12,10 @@ from cases.config import Settings
 from cases.db import Database
 from cases.models import Base
 
+# Quiet hours would hold pushes back depending on when the suite runs; tests of quiet hours pass their own.
+os.environ.setdefault("QUIET_HOURS_START", "00:00")
+os.environ.setdefault("QUIET_HOURS_END", "00:00")
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
