@@ -360,13 +360,25 @@ def chase_case(
         raise CannotChase("already_today", case) from None
     record_event(session, case=worked, kind=CHASE, actor=Actor.RESIDENT, actor_name=resident.display_name,
                  internal_note=f"Chased by the resident ({case.reference}).", now=now)
-    level_role = "agent" if worked.escalation_level == 0 else "supervisor"
     alert(session, key=f"chase:{worked.id}:{day.isoformat()}", kind="chase", case=worked,
-          staff=worked.assignee if worked.escalation_level == 0 else None,
-          role=None if (worked.escalation_level == 0 and worked.assignee) else level_role,
-          department=None if worked.escalation_level >= 2 else worked.department,
-          text=f"{worked.reference} was chased by the resident: it was due {worked.due_at:%Y-%m-%d}.", now=now)
+          text=f"{worked.reference} was chased by the resident: it was due {worked.due_at:%Y-%m-%d}.", now=now,
+          **responsible(worked))
     return chase
+
+
+def responsible(case: Case, level: Optional[int] = None) -> dict:
+    """Who answers for a case at an escalation level (its own by default), as addressees for `alert`.
+
+    0: the assignee, or the department's agents; 1: the department's supervisors; 2: the city's supervisors.
+    """
+    level = case.escalation_level if level is None else level
+    if level <= 0:
+        if case.assignee is not None:
+            return {"staff": case.assignee}
+        return {"role": "agent", "department": case.department}
+    if level == 1:
+        return {"role": "supervisor", "department": case.department}
+    return {"role": "supervisor", "department": None}
 
 
 def alert(
