@@ -9,7 +9,6 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from cases.models import Base
 
 
 def make_engine(url: str) -> Engine:
@@ -43,8 +42,10 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_tables(self) -> None:
-        """Create any missing table (the schema is small and additive for now)."""
-        Base.metadata.create_all(self.engine)
+        """Bring the schema up to date by running the migrations (cases/migrations) it lacks."""
+        from cases.migrate import upgrade  # Alembic is needed only here, not by every importer
+
+        upgrade(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -1,0 +1,63 @@
+"""Schema migrations (Alembic, scripts in cases/migrations): bring any database to the current schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+# The schema of the first release, created by create_all before migrations existed.
+FIRST_REVISION = "0001"
+
+
+def alembic_config(connection: Optional[Connection] = None, **attributes) -> Config:
+    """An Alembic configuration for our scripts, bound to `connection`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    config.attributes.update(attributes)
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> Optional[str]:
+    """The revision the database is at (None: never migrated)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate to the newest schema: an empty database gets every table, an older one its missing changes.
+
+    A database made by the first release (tables, but no Alembic version) is recognised and upgraded.
+    """
+    if current_revision(engine) == head_revision():
+        return
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds tables that others reference; SQLite checks foreign keys only when asked,
+            # and the switch works only outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config = alembic_config(connection)
+                never_migrated = MigrationContext.configure(connection).get_current_revision() is None
+                if never_migrated and inspect(connection).has_table("cases"):
+                    command.stamp(config, FIRST_REVISION)
+                command.upgrade(config, "head")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
