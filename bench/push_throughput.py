@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import tempfile
 import time
@@ -23,7 +24,7 @@ from sqlalchemy import select, text
 
 from bot.push import PushLimiter, deliver_due, push_bot
 from cases import outbox, service
-from cases.config import Settings
+from cases.config import Settings, get_settings
 from cases.db import Database
 from cases.models import Case, Notification
 from cases.residents import get_or_create_resident
@@ -102,6 +103,9 @@ def main() -> None:
     parser.add_argument("--database-url",
                         help="PostgreSQL URL (a throwaway schema is used); default: a fresh SQLite file")
     args = parser.parse_args()
+    # Measure delivery, not the night: with quiet hours on, a run in the evening would queue everything for morning.
+    os.environ["QUIET_HOURS_START"] = os.environ["QUIET_HOURS_END"] = "00:00"
+    get_settings.cache_clear()
     work = Path(tempfile.mkdtemp(prefix="huiyin-push-"))
     db, drop = fresh_database(args.database_url, work)
     try:
