@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
+from datetime import date
 
-from cases import bootstrap, service
+from cases import bootstrap, service, staff
 from cases.config import get_settings
 from cases.messages import format_date
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
@@ -35,27 +38,56 @@ def _show(session, reference: str) -> str:
     return "\n".join(lines)
 
 
+def _read_password(from_stdin: bool) -> str:
+    """The new account's password: HUIYIN_STAFF_PASSWORD, standard input, or a prompt (typed twice)."""
+    if os.environ.get("HUIYIN_STAFF_PASSWORD"):
+        return os.environ["HUIYIN_STAFF_PASSWORD"]
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise staff.StaffError("the two passwords typed differ")
+    return first
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one staff command; exit 0 on success, 1 on a refused or unknown case."""
     parser = argparse.ArgumentParser(prog="python -m cases", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("init-db", help="create missing tables")
+    commands.add_parser("init-db", help="create or migrate the tables to the current schema")
     set_status = commands.add_parser("set-status", help="move a case to another status")
     set_status.add_argument("reference")
     set_status.add_argument("status", choices=[s.value for s in Status])
     set_status.add_argument("--note", help="public note, sent to the resident")
     set_status.add_argument("--internal-note", help="internal note, never sent")
     set_status.add_argument("--by", default="staff", help="staff member's name")
+    set_status.add_argument("--scheduled-for", type=date.fromisoformat, help="YYYY-MM-DD, for status scheduled")
     show = commands.add_parser("show", help="show a case and its history")
     show.add_argument("reference")
     listing = commands.add_parser("list", help="list cases")
     listing.add_argument("--status", choices=[s.value for s in Status])
+    create = commands.add_parser("create-staff", help="create a console account")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=staff.ROLES)
+    create.add_argument("--name", help="full name shown to colleagues and residents")
+    create.add_argument("--department", help="an agent's or department supervisor's department")
+    create.add_argument("--telegram-chat-id", help="where alerts and reports reach this person")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    commands.add_parser("list-staff", help="list console accounts")
     args = parser.parse_args(argv)
 
+    password = None
+    if args.command == "create-staff":
+        try:
+            password = _read_password(args.password_stdin)
+            staff.check_password(password)
+        except staff.StaffError as exc:
+            print(f"Not created: {exc}.", file=sys.stderr)
+            return 1
     db = bootstrap.database()
     try:
         if args.command == "init-db":
-            print(f"tables ready in {db.engine.url.render_as_string(hide_password=True)}")
+            print(f"schema up to date in {db.engine.url.render_as_string(hide_password=True)}")
             return 0
         with db.transaction() as session:
             if args.command == "set-status":
@@ -63,10 +95,21 @@ def main(argv: list[str] | None = None) -> int:
                 service.change_status(
                     session, case=case, to_status=args.status, actor=Actor.STAFF,
                     actor_name=args.by, public_note=args.note, internal_note=args.internal_note,
+                    scheduled_for=args.scheduled_for,
                 )
                 print(f"{case.reference} is now {case.status}; the resident will be notified.")
             elif args.command == "show":
                 print(_show(session, args.reference))
+            elif args.command == "create-staff":
+                user = staff.create_staff(session, username=args.username, password=password, role=args.role,
+                                          display_name=args.name, department=args.department,
+                                          telegram_chat_id=args.telegram_chat_id)
+                print(f"Created {user.role} {user.username} ({user.display_name}"
+                      f"{', ' + user.department if user.department else ''}).")
+            elif args.command == "list-staff":
+                for user in staff.list_staff(session):
+                    print(f"{user.username}\t{user.role}\t{user.department or '-'}\t"
+                          f"{'active' if user.active else 'disabled'}\t{user.display_name}")
             elif args.command == "list":
                 for case in service.list_cases(session, status=args.status):
                     print(f"{case.reference}\t{case.status}\t{case.request_type}\t{case.description[:60]}")
@@ -74,8 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     except service.CaseNotFound as exc:
         print(f"No case with reference {exc.args[0]}.", file=sys.stderr)
         return 1
+    except staff.StaffError as exc:
+        print(f"Not created: {exc}.", file=sys.stderr)
+        return 1
     except TransitionNotAllowed as exc:
         print(f"Not allowed: {exc}.", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # e.g. "scheduled" without --scheduled-for
+        print(f"Not done: {exc}.", file=sys.stderr)
         return 1
     finally:
         db.dispose()

@@ -12,8 +12,11 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases import outbox
+from cases import messages as resident_messages
+from cases import outbox, service
+from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
+from cases.config import get_settings
 from cases.messages import language_of
 from cases.models import Case, HandoffMessage, HandoffRequest, Resident, StaffUser
 
@@ -160,6 +163,38 @@ def attach_case(session: Session, *, handoff: HandoffRequest, case: Case) -> Non
         raise HandoffError("that case belongs to another resident")
     handoff.case_id = case.id
     session.flush()
+
+
+def open_case_from_handoff(
+    session: Session,
+    *,
+    handoff: HandoffRequest,
+    staff: StaffUser,
+    request_type: str,
+    description: str,
+    address: Optional[str] = None,
+    latitude: Optional[float] = None,
+    longitude: Optional[float] = None,
+    catalog: Optional[Catalog] = None,
+    now: Optional[datetime] = None,
+) -> Case:
+    """File a case for the resident from the conversation (with the photos they sent in it), link it,
+    note who opened it, and tell the resident its reference at once."""
+    catalog = catalog or load_catalog()
+    settings = get_settings()
+    photos = [m.photo_path for m in handoff.messages if m.direction == RESIDENT and m.photo_path]
+    case = service.open_case(session, resident=handoff.resident, request_type=request_type, description=description,
+                             address=address, latitude=latitude, longitude=longitude, photos=photos,
+                             reference_prefix=settings.reference_prefix, catalog=catalog, now=now)
+    attach_case(session, handoff=handoff, case=case)
+    service.record_event(session, case=case, kind=service.NOTE, actor="staff", staff=staff, now=now,
+                         internal_note=f"Opened by {staff.display_name} from live chat #{handoff.id}.")
+    text = resident_messages.case_opened_text(language=handoff.resident.language, reference=case.reference,
+                                              type_name=catalog.get(case.request_type).name, due_at=case.due_at,
+                                              timezone=settings.timezone)
+    outbox.queue(session, resident=handoff.resident, case=case, urgent=True, text=text, now=now)
+    add_message(session, handoff=handoff, direction=SYSTEM, staff=staff, text=f"Case {case.reference} opened.", now=now)
+    return case
 
 
 def end(session: Session, *, handoff: HandoffRequest, staff: StaffUser, now: Optional[datetime] = None) -> None:

@@ -51,6 +51,8 @@ TEMPLATES = {
         "escalated": "We are sorry: your request {reference} ({type_name}) is late. It was due on {due} and "
                      "has been passed to {level} to be dealt with.",
         "resolved_ask": "Please tell us below whether this fixed the problem.",
+        "case_opened": "We have opened request {reference} ({type_name}) for you. Expected resolution by {due}. "
+                       "You can ask me about it with that reference at any time.",
     },
     "zh": {
         "status_changed": "您的诉求 {reference}（{type_name}）有新进展：当前状态为「{status}」。",
@@ -63,6 +65,7 @@ TEMPLATES = {
         "escalated": "非常抱歉：您的诉求 {reference}（{type_name}）已超期（应于 {due} 前办结），"
                      "现已提交{level}督办。",
         "resolved_ask": "请在下方告诉我们问题是否已解决。",
+        "case_opened": "已为您登记诉求 {reference}（{type_name}），预计办结时间：{due}。您可随时凭此编号查询进展。",
     },
 }
 
@@ -136,3 +139,10 @@ def escalated_text(*, language: str | None, reference: str, type_name: str, due_
     return TEMPLATES[lang]["escalated"].format(
         reference=reference, type_name=type_name, due=format_date(due_at, timezone),
         level=ESCALATION_LEVELS[lang][min(max(level, 1), 2)])
+
+
+def case_opened_text(*, language: str | None, reference: str, type_name: str, due_at: datetime,
+                     timezone: str) -> str:
+    """Told to a resident when staff open a case for them (from a live chat)."""
+    return TEMPLATES[_language(language)]["case_opened"].format(
+        reference=reference, type_name=type_name, due=format_date(due_at, timezone))

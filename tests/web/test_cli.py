@@ -1,0 +1,76 @@
+"""`python -m cases create-staff` and `list-staff`, run as a staff member would run them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cases import staff
+from cases.db import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args, tmp_path, *, password=None, stdin=None):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "MEDIA_DIR": str(tmp_path / "media")}
+    env.pop("HUIYIN_STAFF_PASSWORD", None)
+    if password is not None:
+        env["HUIYIN_STAFF_PASSWORD"] = password
+    return subprocess.run([sys.executable, "-m", "cases", *args], cwd=ROOT, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_create_staff_then_log_in_with_it(tmp_path):
+    done = _run(["create-staff", "dora", "--role", "supervisor", "--name", "Dora Wu",
+                 "--department", "Roads and Highways", "--telegram-chat-id", "4242"], tmp_path,
+                password="supervisor secret")
+    assert done.returncode == 0, done.stderr
+    assert "Created supervisor dora (Dora Wu, Roads and Highways)" in done.stdout
+    from_stdin = _run(["create-staff", "ann", "--role", "agent", "--password-stdin"], tmp_path,
+                      stdin="agent secret 123\n")
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with db.transaction() as session:
+            dora = staff.authenticate(session, "dora", "supervisor secret")
+            assert (dora.role, dora.department, dora.telegram_chat_id) == ("supervisor", "Roads and Highways", "4242")
+            assert staff.authenticate(session, "ann", "agent secret 123").role == "agent"
+    finally:
+        db.dispose()
+    listing = _run(["list-staff"], tmp_path)
+    assert listing.returncode == 0
+    assert "dora\tsupervisor\tRoads and Highways\tactive\tDora Wu" in listing.stdout
+    assert "ann\tagent\t-\tactive\tann" in listing.stdout
+
+
+def test_create_staff_refuses_bad_input_clearly(tmp_path):
+    short = _run(["create-staff", "ann", "--role", "agent"], tmp_path, password="short")
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr and "Traceback" not in short.stderr
+    bad_name = _run(["create-staff", "A", "--role", "agent"], tmp_path, password="long enough pass")
+    assert bad_name.returncode == 1 and "username" in bad_name.stderr
+    _run(["create-staff", "ann", "--role", "agent"], tmp_path, password="long enough pass")
+    again = _run(["create-staff", "ann", "--role", "admin"], tmp_path, password="long enough pass")
+    assert again.returncode == 1 and "taken" in again.stderr
+    wrong_role = _run(["create-staff", "bob", "--role", "mayor"], tmp_path, password="long enough pass")
+    assert wrong_role.returncode == 2  # argparse: invalid choice
+
+
+def test_set_status_scheduled_needs_a_date(tmp_path):
+    assert _run(["init-db"], tmp_path).returncode == 0
+    from cases import residents, service
+
+    db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with db.transaction() as session:
+            resident = residents.get_or_create_resident(session, channel="web", external_id="w1")
+            reference = service.open_case(session, resident=resident, request_type="pothole",
+                                          description="hole", address="Main St").reference
+    finally:
+        db.dispose()
+    refused = _run(["set-status", reference, "scheduled"], tmp_path)
+    assert refused.returncode == 1 and "Not done: a scheduled case needs the date" in refused.stderr
+    done = _run(["set-status", reference, "scheduled", "--scheduled-for", "2030-01-02"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "is now scheduled" in done.stdout

@@ -1,0 +1,33 @@
+"""The console process (`python -m web`): the staff web console on CONSOLE_HOST:CONSOLE_PORT."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import uvicorn
+
+from cases.bootstrap import configure_logging, database
+from cases.config import get_settings
+from web.app import create_app
+
+log = logging.getLogger("web")
+
+
+def main() -> int:
+    """Migrate the database, then serve the console until SIGINT or SIGTERM."""
+    configure_logging()
+    settings = get_settings()
+    db = database(settings)
+    try:
+        app = create_app(settings=settings, db=db)
+        log.info("staff console at http://%s:%s/", settings.console_host, settings.console_port)
+        uvicorn.run(app, host=settings.console_host, port=settings.console_port, log_level="warning",
+                    ws="none", proxy_headers=True)
+    finally:
+        db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

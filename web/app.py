@@ -1,0 +1,173 @@
+"""The console's routes, middleware and error pages, wired into one Starlette app."""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from cases.bootstrap import database
+from cases.catalog import Catalog
+from cases.config import Settings, get_settings
+from cases.db import Database
+from web import admin_views, auth, cases_views, inbox_views, reports_views
+from web.auth import guard
+from web.core import HERE, Console, DatabaseDown, console_of, json_response
+
+log = logging.getLogger(__name__)
+
+# The only routes anyone may use without logging in (plus /static).
+PUBLIC_PATHS = frozenset({"/login", "/healthz"})
+MAX_BODY_BYTES = 256 * 1024
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+     b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    """The same protective headers on every response: no framing, no sniffing, scripts and styles from us only."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
+
+
+class BodyLimit:
+    """Refuse request bodies over MAX_BODY_BYTES (the console's forms are small), counted as they arrive."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return await json_response({"error": "That is too large."}, 413)(scope, receive, send)
+        received = 0
+
+        async def limited():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise HTTPException(413, "That is too large.")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness, for process supervisors."""
+    return json_response({"ok": True})
+
+
+@guard()
+async def home(request: Request) -> Response:
+    """The console opens on the case list."""
+    return RedirectResponse("/cases", status_code=303)
+
+
+def routes() -> list:
+    """Every route of the console."""
+    return [
+        Route("/login", auth.login_form, methods=["GET"]),
+        Route("/login", auth.login, methods=["POST"]),
+        Route("/logout", auth.logout, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/", home, methods=["GET"]),
+        Route("/cases", cases_views.case_list, methods=["GET"]),
+        Route("/cases/{reference}", cases_views.case_page, methods=["GET"]),
+        Route("/cases/{reference}/status", cases_views.change_status, methods=["POST"]),
+        Route("/cases/{reference}/assign", cases_views.assign, methods=["POST"]),
+        Route("/cases/{reference}/type", cases_views.change_type, methods=["POST"]),
+        Route("/cases/{reference}/duplicate", cases_views.mark_duplicate, methods=["POST"]),
+        Route("/cases/{reference}/photos/{photo_id:int}", cases_views.case_photo, methods=["GET"]),
+        Route("/inbox", inbox_views.inbox, methods=["GET"]),
+        Route("/inbox/{handoff_id:int}", inbox_views.conversation, methods=["GET"]),
+        Route("/inbox/{handoff_id:int}/take", inbox_views.take, methods=["POST"]),
+        Route("/inbox/{handoff_id:int}/reply", inbox_views.reply, methods=["POST"]),
+        Route("/inbox/{handoff_id:int}/end", inbox_views.end, methods=["POST"]),
+        Route("/inbox/{handoff_id:int}/case", inbox_views.open_case, methods=["POST"]),
+        Route("/inbox/{handoff_id:int}/attach", inbox_views.attach, methods=["POST"]),
+        Route("/inbox/{handoff_id:int}/photos/{message_id:int}", inbox_views.message_photo, methods=["GET"]),
+        Route("/api/inbox", inbox_views.inbox_api, methods=["GET"]),
+        Route("/api/inbox/{handoff_id:int}/messages", inbox_views.messages_api, methods=["GET"]),
+        Route("/alerts", admin_views.alert_list, methods=["GET"]),
+        Route("/alerts/{alert_id}/read", admin_views.alert_read, methods=["POST"]),
+        Route("/reports", reports_views.report_page, methods=["GET"]),
+        Route("/reports.csv", reports_views.report_csv, methods=["GET"]),
+        Route("/canned", admin_views.canned_list, methods=["GET"]),
+        Route("/canned", admin_views.canned_create, methods=["POST"]),
+        Route("/canned/{reply_id:int}", admin_views.canned_update, methods=["POST"]),
+        Route("/canned/{reply_id:int}/delete", admin_views.canned_delete, methods=["POST"]),
+        Route("/staff", admin_views.staff_list, methods=["GET"]),
+        Route("/staff", admin_views.staff_create, methods=["POST"]),
+        Route("/staff/{staff_id:int}/disable", admin_views.staff_disable, methods=["POST"]),
+        Route("/staff/{staff_id:int}/password", admin_views.staff_password, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+def _check_guarded(all_routes: list) -> None:
+    """Refuse to start if a route other than the public ones lacks the login guard."""
+    for route in all_routes:
+        if isinstance(route, Route) and route.path not in PUBLIC_PATHS and not hasattr(route.endpoint, "guarded_by"):
+            raise RuntimeError(f"console route {route.path} is not guarded")
+
+
+def _page_error(request: Request, status_code: int, title: str, message: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return json_response({"error": message}, status_code)
+    return console_of(request).render(request, "error.html", status_code=status_code, title=title, message=message)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    titles = {404: "Not found", 405: "Not allowed here", 413: "Too large"}
+    message = exc.detail if exc.status_code != 405 else "That page does not take this kind of request."
+    return _page_error(request, exc.status_code, titles.get(exc.status_code, "Sorry"), str(message))
+
+
+async def _database_down(request: Request, exc: DatabaseDown) -> Response:
+    return _page_error(request, 503, "Database unavailable",
+                       "The database cannot be reached right now. Please try again in a minute.")
+
+
+async def _crashed(request: Request, exc: Exception) -> Response:
+    # The server logs the traceback; the browser gets an apology.
+    return _page_error(request, 500, "Something went wrong",
+                       "Something went wrong on our side. Nothing was saved; please try again.")
+
+
+def create_app(*, settings: Optional[Settings] = None, db: Optional[Database] = None,
+               catalog: Optional[Catalog] = None) -> Starlette:
+    """The console as an ASGI app (a database made here from the settings if none is given)."""
+    settings = settings or get_settings()
+    db = db or database(settings)
+    all_routes = routes()
+    _check_guarded(all_routes)
+    app = Starlette(
+        routes=all_routes,
+        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],
+        exception_handlers={HTTPException: _http_error, DatabaseDown: _database_down, Exception: _crashed},
+    )
+    app.state.console = Console(settings=settings, db=db, catalog=catalog)
+    return app

@@ -1,0 +1,131 @@
+"""The case list's filters, search, sort, pagination and per-status counts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Mapping, Optional
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from cases.catalog import Catalog
+from cases.models import Case
+from cases.workflow import WORKING_STATUSES, Status
+
+PAGE_SIZE = 25
+SORTS = {"due": "due date", "newest": "newest first"}
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What the case list shows; unknown values from the query string are ignored, not errors."""
+
+    status: str = ""
+    request_type: str = ""
+    department: str = ""
+    overdue: bool = False
+    mine: bool = False
+    q: str = ""
+    sort: str = "due"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str], catalog: Catalog, departments: list[str]) -> "CaseFilters":
+        """Filters read from a query string, keeping only values that mean something."""
+        status = params.get("status", "")
+        request_type = params.get("request_type", "")
+        department = params.get("department", "")
+        page = params.get("page", "1")
+        return cls(
+            status=status if status in {s.value for s in Status} else "",
+            request_type=request_type if request_type in catalog else "",
+            department=department if department in departments else "",
+            overdue=params.get("overdue") in ("1", "on", "true"),
+            mine=params.get("mine") in ("1", "on", "true"),
+            q=(params.get("q") or "").strip()[:200],
+            sort=params.get("sort") if params.get("sort") in SORTS else "due",
+            page=int(page) if page.isdigit() and 0 < len(page) < 7 and int(page) > 0 else 1,
+        )
+
+    def query(self, **changes) -> dict:
+        """The query-string parameters for these filters with some changed (for links that keep them)."""
+        values = asdict(replace(self, **changes))
+        values["overdue"] = "1" if values["overdue"] else ""
+        values["mine"] = "1" if values["mine"] else ""
+        if values["page"] == 1:
+            values["page"] = ""
+        if values["sort"] == "due":
+            values["sort"] = ""
+        return {key: value for key, value in values.items() if value not in ("", None, False)}
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(filters: CaseFilters, *, staff_id: int, now: datetime, with_status: bool = True) -> list:
+    conditions = []
+    if with_status and filters.status:
+        conditions.append(Case.status == filters.status)
+    if filters.request_type:
+        conditions.append(Case.request_type == filters.request_type)
+    if filters.department:
+        conditions.append(Case.department == filters.department)
+    if filters.overdue:
+        conditions += [Case.due_at < now, Case.status.in_([s.value for s in WORKING_STATUSES])]
+    if filters.mine:
+        conditions.append(Case.assignee_id == staff_id)
+    if filters.q:
+        # ilike is ILIKE on PostgreSQL and lower() LIKE lower() on SQLite: the same answers on both.
+        pattern = _like(filters.q)
+        conditions.append(or_(Case.reference.ilike(pattern, escape="\\"),
+                              Case.description.ilike(pattern, escape="\\"),
+                              Case.address.ilike(pattern, escape="\\")))
+    return conditions
+
+
+def search_cases(session: Session, filters: CaseFilters, *, staff_id: int, now: datetime
+                 ) -> tuple[list[Case], int]:
+    """One page of the cases matching the filters, and how many match in all."""
+    conditions = _conditions(filters, staff_id=staff_id, now=now)
+    total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
+    order = ((Case.due_at, Case.id) if filters.sort == "due" else (Case.created_at.desc(), Case.id.desc()))
+    rows = list(session.scalars(select(Case).where(*conditions).order_by(*order)
+                                .offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return rows, total
+
+
+def status_counts(session: Session, filters: CaseFilters, *, staff_id: int, now: datetime) -> dict[str, int]:
+    """How many cases match the other filters, per status (every status listed, zeros included)."""
+    conditions = _conditions(filters, staff_id=staff_id, now=now, with_status=False)
+    found = dict(session.execute(select(Case.status, func.count(Case.id)).where(*conditions)
+                                 .group_by(Case.status)).all())
+    return {s.value: int(found.get(s.value, 0)) for s in Status}
+
+
+def is_overdue(case: Case, now: datetime) -> bool:
+    """Past its due date while the city still works on it."""
+    return case.due_at < now and Status(case.status) in WORKING_STATUSES
+
+
+def page_count(total: int) -> int:
+    """How many pages `total` rows fill (at least one)."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def resident_case_count(session: Session, resident_id: int) -> int:
+    """How many cases a resident has filed."""
+    return session.scalar(select(func.count(Case.id)).where(Case.resident_id == resident_id)) or 0
+
+
+def merged_into(session: Session, case: Case) -> list[Case]:
+    """The cases marked as duplicates of this one."""
+    return list(session.scalars(select(Case).where(Case.duplicate_of_id == case.id).order_by(Case.id)))
+
+
+def optional_int(value: Optional[str]) -> Optional[int]:
+    """A positive whole number from a form field, else None."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None

@@ -1,0 +1,205 @@
+"""Case pages: the filtered list, one case with its history, and the actions staff take on it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Callable, Optional
+from urllib.parse import quote
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from cases import canned, service, staff as accounts
+from cases.catalog import UnknownRequestType
+from cases.clock import utcnow
+from cases.models import Case, CasePhoto, StaffUser
+from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
+from web.auth import guard
+from web.case_queries import (
+    SORTS, CaseFilters, is_overdue, merged_into, optional_int, page_count, search_cases, status_counts,
+)
+from web.core import console_of, current, departments, polite, redirect
+
+# What a refused action raises; each is shown to the user as a sentence, and the transaction is rolled back.
+REFUSALS = (TransitionNotAllowed, service.ScheduleDateRequired, service.InvalidDuplicate, UnknownRequestType,
+            ValueError)
+
+
+@guard()
+async def case_list(request: Request) -> Response:
+    """The cases matching the filters, a page at a time, with counts per status."""
+    console, me = console_of(request), current(request)
+    filters = CaseFilters.from_query(request.query_params, console.catalog, departments(console.catalog))
+    now = utcnow()
+
+    def page(session) -> Response:
+        rows, total = search_cases(session, filters, staff_id=me.id, now=now)
+        counts = status_counts(session, filters, staff_id=me.id, now=now)
+        return console.render(
+            request, "cases.html", filters=filters, rows=rows, total=total, counts=counts,
+            pages=page_count(total), departments=departments(console.catalog), sorts=SORTS,
+            request_types=console.catalog.types, overdue={c.id: is_overdue(c, now) for c in rows})
+
+    return await console.run(page)
+
+
+def _case_or_404(session, reference: str) -> Case:
+    try:
+        return service.find_case(session, reference=reference)
+    except service.CaseNotFound:
+        raise HTTPException(404, f"There is no case {reference}.") from None
+
+
+@guard()
+async def case_page(request: Request) -> Response:
+    """One case: what was reported, where, by whom on which channel, its history and the actions."""
+    console = console_of(request)
+    reference = request.path_params["reference"]
+    now = utcnow()
+
+    def page(session) -> Response:
+        case = _case_or_404(session, reference)
+        moves = [s.value for s in next_statuses(Status(case.status), Actor.STAFF) if s is not Status.DUPLICATE]
+        return console.render(
+            request, "case.html", case=case, resident=case.resident, events=list(case.events),
+            photos=list(case.photos), merged=merged_into(session, case), moves=moves,
+            may_duplicate=Status.DUPLICATE in next_statuses(Status(case.status), Actor.STAFF),
+            overdue=is_overdue(case, now), departments=departments(console.catalog),
+            staff_members=accounts.list_staff(session, active_only=True), request_types=console.catalog.types,
+            suggestions=canned.suggestions(session, case.request_type, None, case.resident.language),
+            today=now.astimezone(console.zone).date().isoformat(), osm=_osm_link(case))
+
+    return await console.run(page)
+
+
+def _osm_link(case: Case) -> Optional[str]:
+    if case.latitude is None or case.longitude is None:
+        return None
+    lat, lon = f"{case.latitude:.6f}", f"{case.longitude:.6f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+
+
+async def _act(request: Request, work: Callable, done: str) -> Response:
+    """Run one action on the case in one transaction; a refusal becomes a flash message and changes nothing."""
+    console, me = console_of(request), current(request)
+    reference = request.path_params["reference"]
+    form = await request.form()
+    url = f"/cases/{quote(reference)}"
+
+    def run(session) -> None:
+        case = _case_or_404(session, reference)
+        work(session, case, session.get(StaffUser, me.id), form)
+
+    try:
+        await console.run(run)
+    except REFUSALS as exc:
+        return redirect(request, url, f"Not done: {polite(exc)}", "error")
+    return redirect(request, url, done)
+
+
+def _scheduled_date(text: str, today: date) -> Optional[date]:
+    if not (text or "").strip():
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("the scheduled date is not a date (use YYYY-MM-DD)") from None
+    if day < today:
+        raise ValueError("the scheduled date is in the past")
+    return day
+
+
+@guard()
+async def change_status(request: Request) -> Response:
+    """Move the case to another status, with a public note (pushed) and an internal note (never sent)."""
+    console = console_of(request)
+
+    def work(session, case, me, form) -> None:
+        to_status = str(form.get("to_status") or "")
+        if to_status not in {s.value for s in Status}:
+            raise ValueError("choose the new status")
+        if to_status == Status.DUPLICATE.value:
+            raise ValueError("use 'Mark as duplicate' to merge a case into another")
+        today = utcnow().astimezone(console.zone).date()
+        service.change_status(
+            session, case=case, to_status=to_status, actor=Actor.STAFF, staff=me,
+            public_note=str(form.get("public_note") or ""), internal_note=str(form.get("internal_note") or ""),
+            scheduled_for=_scheduled_date(str(form.get("scheduled_for") or ""), today),
+            timezone=console.settings.timezone, catalog=console.catalog)
+
+    return await _act(request, work, "Status changed; the resident will be told.")
+
+
+@guard()
+async def assign(request: Request) -> Response:
+    """Give the case to a department and, optionally, one staff member."""
+    console = console_of(request)
+
+    def work(session, case, me, form) -> None:
+        department = str(form.get("department") or "")
+        if department and department not in departments(console.catalog):
+            raise ValueError("choose a department from the list")
+        assignee_id = optional_int(str(form.get("assignee_id") or ""))
+        assignee = session.get(StaffUser, assignee_id) if assignee_id else None
+        if assignee_id and assignee is None:
+            raise ValueError("that staff member does not exist")
+        service.assign(session, case=case, staff=me, department=department or None, assignee=assignee,
+                       internal_note=str(form.get("internal_note") or ""))
+
+    return await _act(request, work, "Assignment saved.")
+
+
+@guard()
+async def change_type(request: Request) -> Response:
+    """Re-route the case to another request type (new department and due date; the resident is told)."""
+    console = console_of(request)
+
+    def work(session, case, me, form) -> None:
+        request_type = str(form.get("request_type") or "")
+        if request_type not in console.catalog:
+            raise ValueError("choose a request type from the list")
+        service.change_request_type(session, case=case, request_type=request_type, staff=me,
+                                    internal_note=str(form.get("internal_note") or ""),
+                                    timezone=console.settings.timezone, catalog=console.catalog)
+
+    return await _act(request, work, "Request type changed; the resident will be told.")
+
+
+@guard()
+async def mark_duplicate(request: Request) -> Response:
+    """Merge the case into another one; its resident follows that case from now on."""
+    def work(session, case, me, form) -> None:
+        original = str(form.get("original_reference") or "").strip()
+        if not original:
+            raise ValueError("give the reference of the case this one duplicates")
+        service.mark_duplicate(session, case=case, original_reference=original, staff=me,
+                               public_note=str(form.get("public_note") or ""),
+                               internal_note=str(form.get("internal_note") or ""))
+
+    return await _act(request, work, "Marked as a duplicate; the resident will be told.")
+
+
+def media_file(media_dir: Path, relative: Optional[str]) -> Path:
+    """The file a stored photo path names, only if it lies inside the media directory (else 404)."""
+    root = media_dir.resolve()
+    target = (root / (relative or "")).resolve()
+    if not relative or not target.is_relative_to(root) or not target.is_file():
+        raise HTTPException(404, "There is no such photo.")
+    return target
+
+
+@guard()
+async def case_photo(request: Request) -> Response:
+    """A photo of a case, by its id: only files the database lists for that case are ever served."""
+    console = console_of(request)
+    reference, photo_id = request.path_params["reference"], request.path_params["photo_id"]
+
+    def find(session) -> Optional[str]:
+        return session.scalar(select(CasePhoto.path).join(Case).where(
+            CasePhoto.id == photo_id, Case.reference == service.normalise_reference(reference)))
+
+    path = media_file(console.settings.media_dir, await console.run(find))
+    return FileResponse(path, headers={"cache-control": "private, max-age=3600"})

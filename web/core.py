@@ -1,0 +1,160 @@
+"""What every console view shares: settings, the database off the event loop, templates, flash messages."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable, Optional, TypeVar
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from cases import messages, staff as staff_accounts
+from cases.catalog import Catalog, load_catalog
+from cases.config import Settings
+from cases.db import Database
+from cases.workflow import Status
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+HERE = Path(__file__).resolve().parent
+FLASH_COOKIE = "console_flash"
+
+
+class DatabaseDown(Exception):
+    """The database could not be used for this request."""
+
+
+@dataclass(frozen=True)
+class Current:
+    """The logged-in staff member, copied out of the database session that found them."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    department: Optional[str]
+    csrf_token: str
+    unread_alerts: int
+    active: bool = True
+
+
+def departments(catalog: Catalog) -> list[str]:
+    """Every department named in the catalog, in menu order, once each."""
+    return list(dict.fromkeys(t.department for t in catalog.types))
+
+
+class Console:
+    """The console's shared state: settings, database, catalog and templates."""
+
+    def __init__(self, *, settings: Settings, db: Database, catalog: Optional[Catalog] = None):
+        self.settings, self.db = settings, db
+        self.catalog = catalog or load_catalog()
+        self.zone = ZoneInfo(settings.timezone)
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        env = self.templates.env
+        env.filters["local"] = self.local_time
+        env.filters["day"] = self.local_day
+        env.filters["status_label"] = lambda s: messages.status_label(s, "en")
+        env.filters["type_name"] = self.type_name
+        env.globals["may"] = staff_accounts.may
+
+    def local_time(self, value: Optional[datetime]) -> str:
+        """A moment in the city's time zone, to the minute."""
+        return "" if value is None else value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+
+    def local_day(self, value: Optional[datetime | date]) -> str:
+        """A date (or a moment's date) in the city's time zone."""
+        if value is None:
+            return ""
+        return messages.format_date(value, self.settings.timezone)
+
+    def type_name(self, code: Optional[str]) -> str:
+        """The catalog name of a request type (the code itself if unknown)."""
+        return self.catalog.get(code).name if code in self.catalog else (code or "")
+
+    async def run(self, work: Callable[..., T]) -> T:
+        """Run `work(session)` in one transaction in a worker thread; DatabaseDown if the database fails."""
+        def in_transaction() -> T:
+            with self.db.transaction() as session:
+                return work(session)
+
+        try:
+            return await run_in_threadpool(in_transaction)
+        except SQLAlchemyError:
+            log.exception("console: database error")
+            raise DatabaseDown() from None
+
+    def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+        """An HTML page with the common context (who is logged in, the flash message, the statuses)."""
+        flash = read_flash(request)
+        context.setdefault("staff", getattr(request.state, "staff", None))
+        context.update(flash=flash, statuses=[s.value for s in Status], console=self,
+                       type_names={t.code: t.name for t in self.catalog.types})
+        response = self.templates.TemplateResponse(request, name, context, status_code=status_code,
+                                                   headers={"cache-control": "no-store"})
+        if flash is not None:
+            response.delete_cookie(FLASH_COOKIE, path="/")
+        return response
+
+
+def console_of(request: Request) -> Console:
+    """The console state the app was built with."""
+    return request.app.state.console
+
+
+def current(request: Request) -> Current:
+    """The logged-in staff member (the guard has set it)."""
+    return request.state.staff
+
+
+def read_flash(request: Request) -> Optional[dict]:
+    """The message left by the previous POST, if any."""
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+        return {"kind": str(data["kind"]), "text": str(data["text"])}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def redirect(request: Request, url: str, flash: Optional[str] = None, kind: str = "ok") -> Response:
+    """Post/redirect/get: go to `url` (303), carrying a one-time message to show there."""
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        value = base64.urlsafe_b64encode(json.dumps({"kind": kind, "text": flash}).encode()).decode()
+        response.set_cookie(FLASH_COOKIE, value, path="/", httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https")
+    return response
+
+
+def json_response(payload: Any, status_code: int = 200) -> JSONResponse:
+    """JSON that no cache keeps."""
+    return JSONResponse(payload, status_code=status_code, headers={"cache-control": "no-store"})
+
+
+def with_query(path: str, **params: Any) -> str:
+    """`path` with the non-empty parameters as its query string."""
+    kept = {k: v for k, v in params.items() if v not in (None, "", False)}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def polite(exc: Exception) -> str:
+    """An error's message as a sentence for the flash area."""
+    text = str(exc.args[0] if exc.args else exc).strip() or "That could not be done"
+    if isinstance(exc, KeyError) and not exc.args:
+        text = "That could not be done"
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -1,0 +1,235 @@
+"""The live-chat inbox: conversations handed to a person, taken, answered and ended by staff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable, Optional
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from cases import handoff, service, staff as accounts
+from cases.catalog import UnknownRequestType
+from cases.clock import utcnow
+from cases.models import Case, HandoffMessage, HandoffRequest, StaffUser
+from web.auth import guard
+from web.case_queries import resident_case_count
+from web.cases_views import media_file
+from web.core import Console, console_of, current, json_response, polite, redirect
+
+REFUSALS = (handoff.HandoffError, service.CaseNotFound, UnknownRequestType, ValueError)
+
+
+def _waited(since: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _summary(session, item: HandoffRequest, console: Console, now: datetime) -> dict:
+    resident = item.resident
+    return {
+        "id": item.id, "status": item.status, "trigger": item.trigger or "", "url": f"/inbox/{item.id}",
+        "resident": resident.display_name or f"{resident.channel} resident",
+        "channel": resident.channel, "language": resident.language,
+        "cases": resident_case_count(session, resident.id),
+        "waiting": _waited(item.created_at, now), "since": console.local_time(item.created_at),
+        "agent": item.agent.display_name if item.agent is not None else None,
+    }
+
+
+def _queue(session, console: Console) -> dict:
+    now = utcnow()
+    rows = handoff.open_handoffs(session)
+    return {"waiting": [_summary(session, h, console, now) for h in rows if h.status == handoff.WAITING],
+            "active": [_summary(session, h, console, now) for h in rows if h.status == handoff.ACTIVE]}
+
+
+@guard()
+async def inbox(request: Request) -> Response:
+    """Waiting conversations (longest waiting first) and those being answered."""
+    console = console_of(request)
+    return await console.run(lambda session: console.render(request, "inbox.html", **_queue(session, console)))
+
+
+@guard()
+async def inbox_api(request: Request) -> Response:
+    """The same lists as JSON, polled by the inbox page."""
+    console = console_of(request)
+    return json_response(await console.run(lambda session: _queue(session, console)))
+
+
+def _handoff_or_404(session, handoff_id: int) -> HandoffRequest:
+    item = session.get(HandoffRequest, handoff_id)
+    if item is None:
+        raise HTTPException(404, "There is no such conversation.")
+    return item
+
+
+def message_json(message: HandoffMessage, console: Console) -> dict:
+    """One transcript line as the page shows it."""
+    return {
+        "id": message.id, "direction": message.direction, "text": message.text,
+        "time": console.local_time(message.created_at),
+        "who": message.staff.display_name if message.staff is not None else None,
+        "photo": f"/inbox/{message.handoff_id}/photos/{message.id}" if message.photo_path else None,
+        "latitude": message.latitude, "longitude": message.longitude,
+    }
+
+
+@guard()
+async def conversation(request: Request) -> Response:
+    """One conversation: transcript (live), the resident's cases, and the agent's actions."""
+    console, me = console_of(request), current(request)
+    handoff_id = request.path_params["handoff_id"]
+
+    def page(session) -> Response:
+        item = _handoff_or_404(session, handoff_id)
+        said = [m for m in item.messages if m.direction == handoff.RESIDENT]
+        located = [m for m in said if m.latitude is not None]
+        cases = list(session.scalars(select(Case).where(Case.resident_id == item.resident_id)
+                                     .order_by(Case.created_at.desc(), Case.id.desc())))
+        mine = item.status == handoff.ACTIVE and item.agent_id == me.id
+        return console.render(
+            request, "conversation.html", item=item, resident=item.resident,
+            messages=[message_json(m, console) for m in item.messages], cases=cases, mine=mine,
+            can_take=item.status == handoff.WAITING or (
+                item.status == handoff.ACTIVE and not mine and accounts.may(me, "take_over_handoff")),
+            request_types=console.catalog.types,
+            prefill="\n".join(m.text for m in said if m.text and not m.text.startswith("[")),
+            location=located[-1] if located else None)
+
+    return await console.run(page)
+
+
+@guard()
+async def messages_api(request: Request) -> Response:
+    """Transcript lines after `?after=<id>`, with the conversation's state, for live updates."""
+    console = console_of(request)
+    after = request.query_params.get("after", "0")
+    if not (after.isascii() and after.isdigit()) or len(after) > 18:
+        return json_response({"error": "'after' must be a whole number (the last message id shown)."}, 400)
+
+    def fetch(session) -> dict:
+        item = session.get(HandoffRequest, request.path_params["handoff_id"])
+        if item is None:
+            return {}
+        rows = handoff.messages_after(session, handoff=item, after_id=int(after))
+        return {"status": item.status, "agent": item.agent.display_name if item.agent else None,
+                "messages": [message_json(m, console) for m in rows]}
+
+    found = await console.run(fetch)
+    return json_response(found) if found else json_response({"error": "There is no such conversation."}, 404)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+async def _act(request: Request, work: Callable, done: str) -> Response:
+    """One action on a conversation in one transaction; a refusal is a flash message (or JSON 400)."""
+    console, me = console_of(request), current(request)
+    handoff_id = request.path_params["handoff_id"]
+    form = await request.form()
+    url = f"/inbox/{handoff_id}"
+
+    def run(session):
+        return work(session, _handoff_or_404(session, handoff_id), session.get(StaffUser, me.id), form)
+
+    try:
+        result = await console.run(run)
+    except REFUSALS as exc:
+        if _wants_json(request):
+            return json_response({"error": polite(exc)}, 400)
+        return redirect(request, url, f"Not done: {polite(exc)}", "error")
+    if _wants_json(request):
+        return json_response({"ok": True, "message": result})
+    return redirect(request, url, done)
+
+
+@guard()
+async def take(request: Request) -> Response:
+    """Take a waiting conversation (supervisors may take over one another agent is answering)."""
+    def work(session, item, me, form) -> None:
+        if item.status == handoff.ACTIVE and item.agent_id != me.id and not accounts.may(me, "take_over_handoff"):
+            raise handoff.HandoffError("another agent is answering this conversation")
+        handoff.take(session, handoff=item, staff=me)
+
+    return await _act(request, work, "You are now answering this conversation.")
+
+
+@guard()
+async def reply(request: Request) -> Response:
+    """Send a message to the resident (urgent push); answers JSON when called by the page's script."""
+    console = console_of(request)
+
+    def work(session, item, me, form) -> dict:
+        message = handoff.agent_reply(session, handoff=item, staff=me, text=str(form.get("text") or ""))
+        return message_json(message, console)
+
+    return await _act(request, work, "Sent.")
+
+
+@guard()
+async def end(request: Request) -> Response:
+    """End the conversation; the resident is back with the assistant."""
+    def work(session, item, me, form) -> None:
+        handoff.end(session, handoff=item, staff=me)
+
+    return await _act(request, work, "Conversation ended.")
+
+
+def _coordinate(value: object, low: float, high: float) -> Optional[float]:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError("the coordinates are not numbers") from None
+    if not low <= number <= high:
+        raise ValueError("the coordinates are out of range")
+    return number
+
+
+@guard()
+async def open_case(request: Request) -> Response:
+    """File a case for the resident from the conversation, link it, and tell them its reference."""
+    console = console_of(request)
+
+    def work(session, item, me, form) -> None:
+        request_type = str(form.get("request_type") or "")
+        if request_type not in console.catalog:
+            raise ValueError("choose a request type")
+        handoff.open_case_from_handoff(
+            session, handoff=item, staff=me, request_type=request_type,
+            description=str(form.get("description") or ""), address=str(form.get("address") or ""),
+            latitude=_coordinate(form.get("latitude"), -90, 90),
+            longitude=_coordinate(form.get("longitude"), -180, 180), catalog=console.catalog)
+
+    return await _act(request, work, "Case opened and linked; the resident was told its reference.")
+
+
+@guard()
+async def attach(request: Request) -> Response:
+    """Link the conversation to one of the resident's existing cases."""
+    def work(session, item, me, form) -> None:
+        case = service.find_case(session, reference=str(form.get("reference") or ""))
+        handoff.attach_case(session, handoff=item, case=case)
+
+    return await _act(request, work, "Conversation linked to the case.")
+
+
+@guard()
+async def message_photo(request: Request) -> Response:
+    """A photo the resident sent in the conversation (only paths the transcript records)."""
+    console = console_of(request)
+
+    def find(session) -> Optional[str]:
+        return session.scalar(select(HandoffMessage.photo_path).where(
+            HandoffMessage.id == request.path_params["message_id"],
+            HandoffMessage.handoff_id == request.path_params["handoff_id"]))
+
+    path = media_file(console.settings.media_dir, await console.run(find))
+    return FileResponse(path, headers={"cache-control": "private, max-age=3600"})

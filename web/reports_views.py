@@ -1,0 +1,110 @@
+"""Reports: a weekly or monthly report for the city or one department, as a page or a CSV file."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Optional
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cases import reports, staff as accounts
+from cases.clock import utcnow
+from web.auth import forbidden, guard
+from web.charts import bar_chart
+from web.core import Current, console_of, current, departments, with_query
+
+PERIODS = ("weekly", "monthly")
+
+
+class BadReportRequest(ValueError):
+    """Report parameters we cannot use (shown as a message, status 400)."""
+
+
+def _department_for(me: Current, asked: str, known: list[str]) -> Optional[str]:
+    """The department whose report this person gets; PermissionError if they may not see what they asked."""
+    asked = (asked or "").strip()
+    if asked and asked not in known:
+        raise BadReportRequest(f"there is no department called {asked}")
+    if accounts.may(me, "view_city_report"):
+        return asked or None
+    if asked and asked != me.department:
+        raise PermissionError("You may see your own department's report only.")
+    if not me.department:
+        raise PermissionError("You may see your own department's report only.")
+    return me.department
+
+
+def _parameters(request: Request):
+    console, me = console_of(request), current(request)
+    period = request.query_params.get("period") or "weekly"
+    if period not in PERIODS:
+        raise BadReportRequest("the period is weekly or monthly")
+    start_text = request.query_params.get("start") or ""
+    today = utcnow().astimezone(console.zone).date()
+    if start_text:
+        try:
+            day = date.fromisoformat(start_text)
+        except ValueError:
+            raise BadReportRequest("the start date is not a date (use YYYY-MM-DD)") from None
+        start, end = reports.period_bounds(period, day)
+    else:
+        start, end = reports.previous_period(period, today)
+    department = _department_for(me, request.query_params.get("department", ""), departments(console.catalog))
+    return period, start, end, department
+
+
+async def _build(request: Request):
+    """The report the query string asks for, or an error response."""
+    console = console_of(request)
+    try:
+        period, start, end, department = _parameters(request)
+    except PermissionError as exc:
+        return None, forbidden(request, str(exc))
+    except BadReportRequest as exc:
+        message = str(exc)[0].upper() + str(exc)[1:] + "."
+        return None, console.render(request, "error.html", status_code=400, title="Report", message=message)
+    report = await console.run(lambda session: reports.build_report(
+        session, period=period, start=start, end=end, department=department,
+        timezone=console.settings.timezone, catalog=console.catalog))
+    return report, None
+
+
+def _slug(text: Optional[str]) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", (text or "city").lower()).strip("-") or "city"
+
+
+@guard("view_reports")
+async def report_page(request: Request) -> Response:
+    """The report with its charts and tables."""
+    console, me = console_of(request), current(request)
+    report, error = await _build(request)
+    if error is not None:
+        return error
+    params = dict(period=report.period, start=report.start.isoformat(), department=report.department or "")
+    daily = [(d.strftime("%d"), n) for d, n in report.daily_received]
+    charts = {
+        "daily": bar_chart(daily, title="Cases received per day", label_every=1 if len(daily) <= 10 else 3),
+        "satisfaction": bar_chart([(f"{k}★", report.satisfaction_counts.get(k, 0)) for k in range(1, 6)],
+                                  title="Satisfaction ratings"),
+        "open": bar_chart([(s.replace("_", " "), n) for s, n in report.open_by_status.items()],
+                          title="Open cases by status"),
+    }
+    return console.render(
+        request, "reports.html", report=report, charts=charts, periods=PERIODS,
+        departments=departments(console.catalog) if accounts.may(me, "view_city_report") else [me.department],
+        city_allowed=accounts.may(me, "view_city_report"),
+        csv_url=with_query("/reports.csv", **params))
+
+
+@guard("view_reports")
+async def report_csv(request: Request) -> Response:
+    """The same report as a CSV download."""
+    report, error = await _build(request)
+    if error is not None:
+        return error
+    name = f"huiyin-{report.period}-{report.start.isoformat()}-{_slug(report.department)}.csv"
+    return Response(reports.report_csv(report), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{name}"',
+                             "cache-control": "no-store"})
