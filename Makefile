@@ -13,6 +13,7 @@ help:
 setup venvs:
 	@scripts/venv rasa
 	@scripts/venv app
+	@scripts/chromium
 
 model: venvs
 	@scripts/train

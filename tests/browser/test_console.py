@@ -1,0 +1,214 @@
+"""The staff console in a real browser: logging in, who may see what, the case list, and a case update
+that reaches the resident on Telegram (through the real jobs process) without its internal note."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cases.models import Case
+from cases.residents import get_or_create_resident
+from cases.service import change_status, find_case, open_case
+from cases.workflow import Actor
+from tests.browser.conftest import AGENT, PASSWORD, SUPERVISOR, SUPERVISOR_NAME, login
+
+pytestmark = pytest.mark.browser
+
+REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")
+WAIT = 30.0  # seconds for a bot turn or a push
+# A tiny but valid JPEG (1x1 pixel).
+JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c"
+    "20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b080001000101011100ffc4001f000001050101010101010000"
+    "0000000000000102030405060708090a0bffc400b5100002010303020403050504040000017d01020300041105122131410613516107227114328191"
+    "a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a636465666768696a"
+    "737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8"
+    "d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008010100003f00fbd3ffd9"
+)
+
+
+def path_of(page: Page) -> str:
+    """The path of the page's current URL."""
+    return urlparse(page.url).path
+
+
+# ---- who may see what ---------------------------------------------------------------------------
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(console, new_page):
+    page = new_page(console)
+    page.goto("/cases")
+    assert path_of(page) == "/login"
+    expect(page.locator("input[name=username]")).to_be_visible()
+
+
+def test_wrong_password_is_refused_then_the_right_one_lets_staff_in(console, new_page):
+    page = new_page(console)
+    page.goto("/login")
+    page.fill("input[name=username]", SUPERVISOR)
+    page.fill("input[name=password]", PASSWORD + "!")
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+    assert path_of(page) == "/login"
+    expect(page.locator("body")).to_contain_text(re.compile(r"incorrect|invalid|wrong|not recogni", re.I))
+    expect(page.locator("input[name=password]")).to_have_value("")  # a refused password is not echoed back
+
+    page.fill("input[name=username]", SUPERVISOR)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+    assert path_of(page) == "/cases"
+    expect(page.locator("#filters")).to_be_visible()
+
+
+def test_an_agent_may_not_manage_staff(console, new_page):
+    page = new_page(console)
+    login(page, console, AGENT)
+    response = page.goto("/staff")
+    assert response.status == 403
+    assert path_of(page) == "/staff"  # refused where it stands, not bounced to the login page
+    expect(page.locator("h1")).to_contain_text(re.compile(r"not allowed|forbidden", re.I))
+    expect(page.locator("#staff-form")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text(SUPERVISOR_NAME)  # no list of accounts either
+
+
+# ---- the case list --------------------------------------------------------------------------------
+
+
+def web_case(database, request_type: str, description: str, *, acknowledged: bool = False) -> str:
+    """A case filed by a web chat resident straight into the database (quicker than chatting); its reference."""
+    with database.transaction() as session:
+        resident = get_or_create_resident(session, channel="web", external_id=f"browser-{random.getrandbits(48)}")
+        case = open_case(session, resident=resident, request_type=request_type, description=description,
+                         address="1 Test Street")
+        if acknowledged:
+            change_status(session, case=case, to_status="acknowledged", actor=Actor.STAFF, actor_name="test")
+        return case.reference
+
+
+def test_filtering_the_case_list_by_status_and_type(console, database, new_page):
+    wanted = web_case(database, "pothole", "pothole by the school gate")
+    acknowledged = web_case(database, "pothole", "pothole by the bakery", acknowledged=True)
+    other_type = web_case(database, "streetlight", "lamp out on Elm Road")
+    page = new_page(console)
+    login(page, console, SUPERVISOR)
+    page.goto("/cases")
+    expect(page.locator("#status-counts")).to_be_visible()
+    listed = set(page.locator("tr.case-row a.case-link").all_inner_texts())
+    assert {wanted, acknowledged, other_type} <= {t.strip() for t in listed}
+
+    filters = page.locator("#filters")
+    filters.locator("select[name=status]").select_option("submitted")
+    filters.locator("select[name=request_type]").select_option("pothole")
+    with page.expect_navigation():
+        filters.locator("button[type=submit], input[type=submit]").first.click()
+    query = page.url.split("?", 1)[-1]
+    assert "status=submitted" in query and "request_type=pothole" in query
+    references = [t.strip() for t in page.locator("tr.case-row a.case-link").all_inner_texts()]
+    assert wanted in references
+    assert acknowledged not in references and other_type not in references
+    with database.transaction() as session:
+        shown = {r: (find_case(session, reference=r).status, find_case(session, reference=r).request_type)
+                 for r in references}
+    assert set(shown.values()) == {("submitted", "pothole")}, shown
+    # The form shows the filters in force.
+    expect(filters.locator("select[name=status]")).to_have_value("submitted")
+    expect(filters.locator("select[name=request_type]")).to_have_value("pothole")
+
+
+# ---- a case update, from the console to the resident's Telegram ----------------------------------
+
+
+def bot_turn(fake, chat: int, push) -> list:
+    """Push an update to the bot and return its new messages once it has answered."""
+    before = len(fake.sent_messages(chat))
+    push()
+    fake.wait_for_messages_sync(chat, before + 1, timeout=WAIT)
+    time.sleep(1.5)  # a turn may have more than one message, paced 1 s apart per chat
+    return fake.sent_messages(chat)[before:]
+
+
+def payloads(messages) -> list[str]:
+    """Every button payload offered in these messages."""
+    return [b["callback_data"] for m in messages for row in (m.reply_markup or {}).get("inline_keyboard", [])
+            for b in row]
+
+
+def file_pothole_on_telegram(fake, chat: int) -> str:
+    """A resident reports a pothole through the real bot and Rasa (words, location, photo, yes); the reference."""
+    asked = bot_turn(fake, chat, lambda: fake.push_text(
+        chat, "there's a huge pothole outside 42 Park Lane, nearly lost a wheel in it"))
+    assert "location" in " ".join(m.text or "" for m in asked).lower(), [m.text for m in asked]
+    bot_turn(fake, chat, lambda: fake.push_location(chat, 31.2304, 121.4737))
+    summary = bot_turn(fake, chat, lambda: fake.push_photo(chat, JPEG))
+    assert "/affirm" in payloads(summary), [m.text for m in summary]
+    confirm = [m for m in summary if "/affirm" in payloads([m])][-1]
+    done = bot_turn(fake, chat, lambda: fake.push_callback(chat, "/affirm", message_id=confirm.message_id))
+    [reference] = {r for m in done for r in REFERENCE.findall(m.text or "")}
+    return reference
+
+
+def test_status_change_with_a_canned_reply_reaches_the_resident_without_the_internal_note(
+        console, bot, jobs, fake_telegram, database, new_page):
+    chat = random.randrange(10**9, 2 * 10**9)
+    reference = file_pothole_on_telegram(fake_telegram, chat)
+    page = new_page(console)
+    login(page, console, SUPERVISOR)
+
+    # The supervisor writes a canned reply for potholes being worked on.
+    canned_title = f"Crew booked {random.getrandbits(24):06x}"
+    canned_text = "A road crew is booked to fill the pothole within five working days."
+    page.goto("/canned")
+    canned_form = page.locator("#canned-form")
+    canned_form.locator("[name=title]").fill(canned_title)
+    canned_form.locator("[name=body]").fill(canned_text)
+    if canned_form.locator("select[name=request_type]").count():
+        canned_form.locator("select[name=request_type]").select_option("pothole")
+    if canned_form.locator("select[name=status]").count():
+        canned_form.locator("select[name=status]").select_option("in_progress")
+    with page.expect_navigation():
+        canned_form.locator("button[type=submit], input[type=submit]").first.click()
+    expect(page.locator("body")).to_contain_text(canned_title)
+
+    # On the case, one click puts the canned text in the public note.
+    page.goto("/cases")
+    page.locator("a.case-link", has_text=reference).click()
+    expect(page).to_have_url(re.compile(rf"/cases/{reference}$"))
+    form = page.locator("#status-form")
+    form.locator("select[name=to_status]").select_option("in_progress")
+    page.locator(".canned-reply", has_text=canned_title).first.click()
+    public_note = form.locator("textarea[name=public_note]")
+    expect(public_note).to_have_value(re.compile(re.escape(canned_text)))
+    public_note.press("End")
+    public_note.type(" Thank you for reporting it.")
+    internal_note = "Councillor Wu asked about this one; keep her office posted."
+    form.locator("textarea[name=internal_note]").fill(internal_note)
+    with page.expect_navigation():
+        form.locator("#status-submit").click()
+
+    history = page.locator("#history")
+    expect(history).to_contain_text(canned_text)
+    expect(history).to_contain_text(internal_note)
+    expect(history).to_contain_text(re.compile(r"in[ _]progress", re.I))
+    with database.transaction() as session:
+        case: Case = find_case(session, reference=reference)
+        assert case.status == "in_progress"
+        [event] = [e for e in case.events if e.to_status == "in_progress"]
+        assert event.public_note == f"{canned_text} Thank you for reporting it."
+        assert event.internal_note == internal_note
+
+    # The jobs process pushes the public note to the resident's Telegram chat, never the internal one.
+    deadline = time.monotonic() + WAIT
+    while not [m for m in fake_telegram.sent_messages(chat) if canned_text in (m.text or "")]:
+        assert time.monotonic() < deadline, [m.text for m in fake_telegram.sent_messages(chat)][-3:]
+        time.sleep(0.2)
+    [push] = [m for m in fake_telegram.sent_messages(chat) if canned_text in (m.text or "")]
+    assert reference in push.text and "in progress" in push.text.lower()
+    assert "Thank you for reporting it." in push.text
+    time.sleep(1.5)  # anything else queued for this chat would have gone out by now
+    assert not [m for m in fake_telegram.sent_messages(chat) if "Councillor" in (m.text or "")]
