@@ -108,7 +108,7 @@ def claim_due(
     """Claim up to `limit` rows due for sending, oldest first; a stale claim (crashed sender) is due again.
 
     A row waits while an earlier message to the same resident is being sent or waits for a retry,
-    so every chat gets its messages in order.
+    so every chat gets its messages in order; urgent rows keep their order among themselves only.
     """
     now = now or utcnow()
     stale = now - timedelta(seconds=lease_seconds)
@@ -122,6 +122,8 @@ def claim_due(
         .where(
             earlier.resident_id == Notification.resident_id,
             earlier.id < Notification.id,
+            # An urgent row (a live chat) waits only for earlier urgent ones, not for a push held by quiet hours.
+            or_(Notification.urgent.is_(False), earlier.urgent.is_(True)),
             or_(
                 and_(earlier.status == PENDING, earlier.next_attempt_at > now),
                 and_(earlier.status == SENDING, earlier.claimed_at >= stale),

@@ -14,6 +14,9 @@ from telegram import Bot
 from bot.push import PushLimiter, deliver_due
 from cases.config import Settings
 from cases.db import Database
+from jobs import casework
+from jobs.alerts import deliver_alerts
+from jobs.reports import send_due_reports
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +31,22 @@ class Job:
 
 
 def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> list[Job]:
-    """Every periodic job of this deployment (Telegram pushes only when there is a bot)."""
-    jobs: list[Job] = []
+    """Every periodic job of this deployment (those that talk to Telegram only when there is a bot)."""
+    database_only = dict(db=db, settings=settings)
+    jobs = [
+        Job("escalation", partial(casework.escalate_overdue, **database_only), 60),
+        Job("surveys", partial(casework.send_surveys, **database_only), 60),
+        Job("survey_expiry", partial(casework.expire_surveys, **database_only), 300),
+        Job("handoff_waits", partial(casework.flag_long_waits, **database_only), 30),
+    ]
     if bot is not None:
-        limiter = PushLimiter.from_settings(settings)  # one per process: it remembers recent sends
-        jobs.append(Job("telegram_push", partial(deliver_due, db=db, bot=bot, limiter=limiter, settings=settings),
-                        settings.push_interval_seconds))
+        # One limiter per process, shared: Telegram counts all of the bot's messages together.
+        telegram = dict(db=db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings)
+        jobs += [
+            Job("telegram_push", partial(deliver_due, **telegram), settings.push_interval_seconds),
+            Job("staff_alerts", partial(deliver_alerts, **telegram), 5),
+            Job("reports", partial(send_due_reports, **telegram), 300),
+        ]
     return jobs
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from cases.config import PROJECT_ROOT
 from cases.db import Database
-from cases.models import Base, Notification
+from cases.models import Notification
 from tests.bot.test_push import queue_pushes
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
@@ -50,12 +50,15 @@ def test_without_a_token_pushes_are_off_but_the_scheduler_runs(tmp_path):
     wait_for_line(proc, log, "scheduler running")
     output = stop(proc, log)
     assert output.count("TELEGRAM_BOT_TOKEN is not set: Telegram pushes are off") == 1
+    [running] = [line for line in output.splitlines() if "scheduler running: " in line]
+    assert set(running.split("scheduler running: ")[1].split(", ")) == {
+        "escalation", "surveys", "survey_expiry", "handoff_waits"}
     assert "Traceback" not in output and output.rstrip().endswith("stopped")
 
 
 def test_with_a_token_queued_pushes_are_delivered(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'huiyin.db'}")
-    Base.metadata.create_all(db.engine)
+    db.create_tables()  # the migrations, as every process runs them
     expected = queue_pushes(db, chats=3, per_chat=1)
     with FakeTelegramServer() as fake:
         proc, log = start_jobs(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url,

@@ -8,8 +8,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.push import PushLimiter, deliver_due
+from cases import service
+from cases.clock import utcnow
 from cases.models import Notification
-from jobs.scheduler import build_scheduler, stop_scheduler
+from jobs.scheduler import build_scheduler, scheduled_jobs, stop_scheduler
+from tests.cases.builders import open_case, resident
 from tests.bot.test_push import bot, fake, push_settings, queue_pushes  # noqa: F401 (fixtures)
 
 
@@ -19,15 +22,35 @@ def statuses(db) -> dict[int, str]:
         return {row.id: row.status for row in s.scalars(select(Notification))}
 
 
-def test_push_job_runs_once_at_a_time_on_its_interval(sqlite_db, push_settings):
+DATABASE_JOBS = {"escalation": 60, "surveys": 60, "survey_expiry": 300, "handoff_waits": 30}
+TELEGRAM_JOBS = {"telegram_push": 0.2, "staff_alerts": 5, "reports": 300}
+
+
+def test_every_job_runs_once_at_a_time_on_its_interval(sqlite_db, push_settings):
     scheduler = build_scheduler(settings=push_settings, db=sqlite_db, bot=object())
-    [job] = scheduler.get_jobs()
-    assert (job.id, job.max_instances, job.coalesce) == ("telegram_push", 1, True)
-    assert job.trigger.interval == timedelta(seconds=0.2)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert {name: job.trigger.interval for name, job in jobs.items()} == {
+        name: timedelta(seconds=seconds) for name, seconds in {**DATABASE_JOBS, **TELEGRAM_JOBS}.items()}
+    assert {(job.max_instances, job.coalesce) for job in jobs.values()} == {(1, True)}
 
 
-def test_no_bot_no_push_job(sqlite_db, push_settings):
-    assert build_scheduler(settings=push_settings, db=sqlite_db, bot=None).get_jobs() == []
+def test_without_a_bot_only_the_database_jobs_run(sqlite_db, push_settings):
+    jobs = scheduled_jobs(settings=push_settings, db=sqlite_db, bot=None)
+    assert {job.id: job.seconds for job in jobs} == DATABASE_JOBS
+
+
+async def test_database_jobs_do_their_sweep(sqlite_db, push_settings):
+    """Each database job runs its sweep on the real database and the wall clock."""
+    jobs = {job.id: job for job in scheduled_jobs(settings=push_settings, db=sqlite_db, bot=None)}
+    assert [await job.run() for job in jobs.values()] == [[], [], [], []]
+    with sqlite_db.transaction() as s:
+        late = open_case(s, resident(s, "1"), now=utcnow() - timedelta(days=8))  # a pothole is due in 7
+        done = open_case(s, resident(s, "2"), now=utcnow() - timedelta(days=1))
+        service.change_status(s, case=done, to_status="resolved", actor="staff", now=utcnow() - timedelta(hours=3))
+        late_ref, done_id = late.reference, done.id
+    assert await jobs["escalation"].run() == [(late_ref, 1)]
+    assert await jobs["surveys"].run() == [done_id]
+    assert await jobs["escalation"].run() == [] and await jobs["surveys"].run() == []
 
 
 async def test_scheduler_delivers_pushes_queued_while_it_runs(sqlite_db, fake, bot, push_settings):

@@ -1,0 +1,96 @@
+"""Who a staff alert is for, what each staff member has to read, and which alerts still go to Telegram.
+
+An alert names one person (staff_id), or a role in a department, or a role city-wide (department
+None). The console and Telegram use the same rule, so both show an alert to the same people:
+- a person: that person;
+- a role in a department: the active staff with that role and that department;
+- a role city-wide: the active staff with that role and no department (city supervisors, admins).
+Read state is one per alert: once one addressee has read it, it is read for all of them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from cases.clock import utcnow
+from cases.models import StaffAlert, StaffUser
+
+
+class AlertNotFound(LookupError):
+    """No alert with that id addressed to this staff member."""
+
+
+def _for(staff: StaffUser):
+    """The SQL condition: alerts addressed to `staff`."""
+    by_role = and_(StaffAlert.staff_id.is_(None), StaffAlert.role == staff.role,
+                   StaffAlert.department.is_(None) if staff.department is None
+                   else StaffAlert.department == staff.department)
+    return or_(StaffAlert.staff_id == staff.id, by_role)
+
+
+def alerts_for(session: Session, staff: StaffUser, *, unread_only: bool = False, limit: int = 100) -> list[StaffAlert]:
+    """The alerts addressed to this staff member, newest first."""
+    query = select(StaffAlert).where(_for(staff))
+    if unread_only:
+        query = query.where(StaffAlert.read_at.is_(None))
+    return list(session.scalars(query.order_by(StaffAlert.id.desc()).limit(limit)))
+
+
+def unread_count(session: Session, staff: StaffUser) -> int:
+    """How many of this staff member's alerts nobody has read yet."""
+    return session.scalar(select(func.count()).select_from(StaffAlert)
+                          .where(_for(staff), StaffAlert.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, *, staff: StaffUser, alert_id: int, now: Optional[datetime] = None) -> StaffAlert:
+    """Mark one of this staff member's alerts read (reading it again changes nothing); raises AlertNotFound."""
+    alert = session.scalar(select(StaffAlert).where(StaffAlert.id == alert_id, _for(staff)))
+    if alert is None:
+        raise AlertNotFound(alert_id)
+    if alert.read_at is None:
+        alert.read_at = now or utcnow()
+        session.flush()
+    return alert
+
+
+def mark_all_read(session: Session, *, staff: StaffUser, now: Optional[datetime] = None) -> int:
+    """Mark every unread alert of this staff member read; returns how many."""
+    result = session.execute(update(StaffAlert).where(_for(staff), StaffAlert.read_at.is_(None))
+                             .values(read_at=now or utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def addressees(session: Session, alert: StaffAlert) -> list[StaffUser]:
+    """The active staff members this alert is for."""
+    query = select(StaffUser).where(StaffUser.active.is_(True))
+    if alert.staff_id is not None:
+        query = query.where(StaffUser.id == alert.staff_id)
+    else:
+        query = query.where(StaffUser.role == alert.role,
+                            StaffUser.department.is_(None) if alert.department is None
+                            else StaffUser.department == alert.department)
+    return list(session.scalars(query.order_by(StaffUser.id)))
+
+
+def pending_telegram(session: Session, *, limit: int = 100) -> list[StaffAlert]:
+    """Alerts not yet handed to Telegram, oldest first."""
+    return list(session.scalars(select(StaffAlert).where(StaffAlert.telegram_sent_at.is_(None))
+                                .order_by(StaffAlert.id).limit(limit)))
+
+
+def claim_for_telegram(session: Session, *, alert_id: int, now: Optional[datetime] = None) -> bool:
+    """Take an alert for sending (sets telegram_sent_at); False if another sender already took it."""
+    result = session.execute(update(StaffAlert)
+                             .where(StaffAlert.id == alert_id, StaffAlert.telegram_sent_at.is_(None))
+                             .values(telegram_sent_at=now or utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def release_for_telegram(session: Session, *, alert_id: int) -> None:
+    """Give an alert back to be sent by a later sweep (every send failed for a passing reason)."""
+    session.execute(update(StaffAlert).where(StaffAlert.id == alert_id).values(telegram_sent_at=None)
+                    .execution_options(synchronize_session=False))

@@ -1,0 +1,255 @@
+"""Weekly and monthly figures on how the city handles requests, for the console, CSV and Telegram.
+
+A period is [start, end) in city days (weeks start on Monday). Definitions, all limited to
+Case.department when a department is given:
+- received: cases created in the period;
+- resolved: cases whose FIRST move to "resolved" happened in the period (a case resolved, reopened
+  and resolved again counts once, in the period of its first resolution);
+- on-time %: of those, the share first resolved at or before their due date;
+- median first response: over cases received in the period that staff have responded to
+  (Case.first_response_at), the hours from creation to that first response;
+- median resolution: over cases resolved in the period, the hours from creation to the first resolution;
+- reopened: cases moved from resolved back to in_progress in the period;
+- escalated: distinct cases with an escalation event in the period;
+- chased: chases (催办) made in the period;
+- satisfaction: surveys answered in the period (average rating and counts per rating 1-5);
+- open by status: cases created before the end of the period and not in a final status, counted by
+  their status at the time the report is built (not a snapshot as of the period's end);
+- oldest open: up to 10 of those, oldest first, their age and lateness as of the time of the report.
+Hours are rounded to 2 decimals, percentages and averages to 1 and 2 decimals.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from statistics import median
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cases import service, workflow
+from cases.catalog import Catalog, load_catalog
+from cases.clock import utcnow
+from cases.models import Case, CaseChase, CaseEvent, Survey
+from cases.workflow import Status
+
+PERIODS = ("weekly", "monthly")
+OLDEST_OPEN = 10
+OPEN_STATUSES = [s.value for s in Status if workflow.is_active(s)]
+
+
+@dataclass
+class OpenCaseLine:
+    """One case still open, for the oldest-open list."""
+
+    reference: str
+    request_type: str
+    type_name: str
+    department: str
+    status: str
+    created_at: datetime
+    due_at: datetime
+    days_open: float
+    overdue: bool
+
+
+@dataclass
+class Report:
+    """The figures of one period (and department, or the whole city)."""
+
+    period: str
+    start: date
+    end: date
+    department: Optional[str]
+    received: int = 0
+    resolved: int = 0
+    on_time_percent: Optional[float] = None
+    median_first_response_hours: Optional[float] = None
+    median_resolution_hours: Optional[float] = None
+    reopened: int = 0
+    escalated: int = 0
+    chased: int = 0
+    satisfaction_average: Optional[float] = None
+    satisfaction_counts: dict[int, int] = field(default_factory=lambda: {n: 0 for n in range(1, 6)})
+    open_by_status: dict[str, int] = field(default_factory=dict)
+    by_type: list[tuple[str, int, int]] = field(default_factory=list)
+    daily_received: list[tuple[date, int]] = field(default_factory=list)
+    oldest_open: list[OpenCaseLine] = field(default_factory=list)
+
+
+def period_bounds(period: str, day: date) -> tuple[date, date]:
+    """The weekly (Monday to Monday) or monthly period containing `day`, as [start, end)."""
+    if period == "weekly":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=7)
+    if period == "monthly":
+        start = day.replace(day=1)
+        return start, (start + timedelta(days=32)).replace(day=1)
+    raise ValueError(f"unknown period {period!r}: use weekly or monthly")
+
+
+def previous_period(period: str, today: date) -> tuple[date, date]:
+    """The last complete period before `today`."""
+    start, _ = period_bounds(period, today)
+    return period_bounds(period, start - timedelta(days=1))
+
+
+def _utc(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight of a city day, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(dt_timezone.utc)
+
+
+def _hours(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / 3600
+
+
+def _median_hours(values: list[float]) -> Optional[float]:
+    return round(median(values), 2) if values else None
+
+
+def build_report(
+    session: Session,
+    *,
+    period: str,
+    start: date,
+    end: date,
+    department: Optional[str] = None,
+    timezone: str,
+    catalog: Optional[Catalog] = None,
+    now: Optional[datetime] = None,
+) -> Report:
+    """Compute every figure of the report for [start, end) in city days (see the module docstring)."""
+    if end <= start:
+        raise ValueError("a report's end must be after its start")
+    catalog = catalog or load_catalog()
+    now = now or utcnow()
+    zone = ZoneInfo(timezone)
+    begin, finish = _utc(start, zone), _utc(end, zone)
+    department = (department or "").strip() or None
+    in_dept = [Case.department == department] if department else []
+    report = Report(period=period, start=start, end=end, department=department)
+
+    received = list(session.scalars(select(Case).where(Case.created_at >= begin, Case.created_at < finish, *in_dept)))
+    report.received = len(received)
+    report.median_first_response_hours = _median_hours(
+        [_hours(c.first_response_at, c.created_at) for c in received if c.first_response_at is not None])
+    per_day = Counter(c.created_at.astimezone(zone).date() for c in received)
+    report.daily_received = [(start + timedelta(days=n), per_day.get(start + timedelta(days=n), 0))
+                             for n in range((end - start).days)]
+
+    first_resolved = (select(CaseEvent.case_id, func.min(CaseEvent.created_at).label("at"))
+                      .where(CaseEvent.kind == service.STATUS_EVENT, CaseEvent.to_status == Status.RESOLVED.value)
+                      .group_by(CaseEvent.case_id).subquery())
+    resolved = session.execute(
+        select(Case, first_resolved.c.at).join(first_resolved, first_resolved.c.case_id == Case.id)
+        .where(first_resolved.c.at >= begin, first_resolved.c.at < finish, *in_dept)).all()
+    report.resolved = len(resolved)
+    if resolved:
+        # The database may hand back a naive timestamp for an aggregate: it is UTC, as stored.
+        at = [(case, _aware(moment)) for case, moment in resolved]
+        report.on_time_percent = round(100 * sum(m <= c.due_at for c, m in at) / len(at), 1)
+        report.median_resolution_hours = _median_hours([_hours(m, c.created_at) for c, m in at])
+
+    def distinct_cases(*conditions) -> int:
+        return session.scalar(select(func.count(func.distinct(CaseEvent.case_id))).select_from(CaseEvent).join(Case)
+                              .where(CaseEvent.created_at >= begin, CaseEvent.created_at < finish,
+                                     *conditions, *in_dept)) or 0
+
+    report.reopened = distinct_cases(CaseEvent.kind == service.STATUS_EVENT,
+                                     CaseEvent.from_status == Status.RESOLVED.value,
+                                     CaseEvent.to_status == Status.IN_PROGRESS.value)
+    report.escalated = distinct_cases(CaseEvent.kind == service.ESCALATION)
+    report.chased = session.scalar(select(func.count()).select_from(CaseChase).join(Case)
+                                   .where(CaseChase.created_at >= begin, CaseChase.created_at < finish,
+                                          *in_dept)) or 0
+
+    ratings = list(session.scalars(select(Survey.rating).select_from(Survey).join(Case).where(
+        Survey.answered_at >= begin, Survey.answered_at < finish, Survey.rating.is_not(None), *in_dept)))
+    report.satisfaction_counts = {n: ratings.count(n) for n in range(1, 6)}
+    report.satisfaction_average = round(sum(ratings) / len(ratings), 2) if ratings else None
+
+    open_counts = dict(session.execute(select(Case.status, func.count()).where(
+        Case.created_at < finish, Case.status.in_(OPEN_STATUSES), *in_dept).group_by(Case.status)).all())
+    report.open_by_status = {status: open_counts.get(status, 0) for status in OPEN_STATUSES}
+
+    resolved_types = Counter(case.request_type for case, _ in resolved)
+    received_types = Counter(case.request_type for case in received)
+    codes = [code for code in catalog.codes() if received_types[code] or resolved_types[code]]
+    codes += sorted((set(received_types) | set(resolved_types)) - set(catalog.codes()))
+    report.by_type = [(_type_name(catalog, code), received_types[code], resolved_types[code]) for code in codes]
+
+    oldest = session.scalars(select(Case).where(Case.created_at < finish, Case.status.in_(OPEN_STATUSES), *in_dept)
+                             .order_by(Case.created_at, Case.id).limit(OLDEST_OPEN))
+    report.oldest_open = [
+        OpenCaseLine(reference=c.reference or str(c.id), request_type=c.request_type,
+                     type_name=_type_name(catalog, c.request_type), department=c.department, status=c.status,
+                     created_at=c.created_at, due_at=c.due_at, days_open=round(_hours(now, c.created_at) / 24, 1),
+                     overdue=workflow.is_working(c.status) and c.due_at < now)
+        for c in oldest]
+    return report
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt_timezone.utc)
+
+
+def _type_name(catalog: Catalog, code: str) -> str:
+    return catalog.get(code).name if code in catalog else code
+
+
+def _value(value) -> str:
+    return "" if value is None else str(value)
+
+
+def report_csv(report: Report) -> str:
+    """The report as one CSV document: a row per figure (section, metric, value)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "metric", "value"])
+    summary = [
+        ("period", report.period), ("start", report.start.isoformat()),
+        ("last_day", (report.end - timedelta(days=1)).isoformat()), ("department", report.department or "All departments"),
+        ("received", report.received), ("resolved", report.resolved), ("on_time_percent", report.on_time_percent),
+        ("median_first_response_hours", report.median_first_response_hours),
+        ("median_resolution_hours", report.median_resolution_hours), ("reopened", report.reopened),
+        ("escalated", report.escalated), ("chased", report.chased),
+        ("satisfaction_average", report.satisfaction_average),
+    ]
+    writer.writerows(("summary", name, _value(value)) for name, value in summary)
+    writer.writerows(("satisfaction_count", str(n), count) for n, count in sorted(report.satisfaction_counts.items()))
+    writer.writerows(("open_by_status", status, count) for status, count in report.open_by_status.items())
+    writer.writerows(("received_by_type", name, received) for name, received, _ in report.by_type)
+    writer.writerows(("resolved_by_type", name, resolved) for name, _, resolved in report.by_type)
+    writer.writerows(("daily_received", day.isoformat(), count) for day, count in report.daily_received)
+    writer.writerows(("oldest_open_days", line.reference, line.days_open) for line in report.oldest_open)
+    return out.getvalue()
+
+
+def _or_dash(value, suffix: str = "") -> str:
+    return "-" if value is None else f"{value}{suffix}"
+
+
+def report_summary(report: Report, link: str) -> str:
+    """A few plain-text lines for Telegram, ending with the link to the full report."""
+    last = report.end - timedelta(days=1)
+    title = {"weekly": "Weekly report", "monthly": "Monthly report"}.get(report.period, "Report")
+    answers = sum(report.satisfaction_counts.values())
+    open_now = sum(report.open_by_status.values())
+    oldest = f", the oldest {report.oldest_open[0].days_open} days old" if report.oldest_open else ""
+    lines = [
+        f"{title}, {report.department or 'all departments'}: {report.start:%Y-%m-%d} to {last:%Y-%m-%d}",
+        f"Received {report.received}, resolved {report.resolved} (on time: {_or_dash(report.on_time_percent, '%')}).",
+        f"Median first response {_or_dash(report.median_first_response_hours, ' h')}, "
+        f"median resolution {_or_dash(report.median_resolution_hours, ' h')}.",
+        f"Reopened {report.reopened}, escalated {report.escalated}, chased {report.chased}.",
+        f"Satisfaction {_or_dash(report.satisfaction_average, '/5')} ({answers} answers).",
+        f"Open at report time: {open_now}{oldest}.",
+        f"Full report: {link}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""Sweeps that only touch the database: deadlines, satisfaction questions, long waits in the chat inbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from cases import escalation, survey
+from cases.clock import utcnow
+from cases.config import Settings
+from cases.db import Database
+from cases.hours import OfficeHours, QuietHours
+
+log = logging.getLogger(__name__)
+
+
+async def in_transaction(db: Database, work: Callable[[Session], list]) -> list:
+    """Run `work` in one transaction in a worker thread, so the event loop keeps serving other jobs."""
+
+    def run() -> list:
+        with db.transaction() as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
+
+
+async def escalate_overdue(*, db: Database, settings: Settings, now: Callable[[], datetime] = utcnow) -> list:
+    """Escalate overdue cases one level per step past their due date."""
+    taken = await in_transaction(db, lambda s: escalation.escalate_overdue(
+        s, step_hours=settings.escalation_step_hours, timezone=settings.timezone,
+        quiet_hours=QuietHours.from_settings(settings), now=now()))
+    if taken:
+        log.info("escalated: %s", ", ".join(f"{reference} to level {level}" for reference, level in taken))
+    return taken
+
+
+async def send_surveys(*, db: Database, settings: Settings, now: Callable[[], datetime] = utcnow) -> list:
+    """Ask residents of resolved cases whether the problem is fixed."""
+    sent = await in_transaction(db, lambda s: [row.case_id for row in survey.send_due_surveys(
+        s, delay_hours=settings.survey_delay_hours, timezone=settings.timezone,
+        quiet_hours=QuietHours.from_settings(settings), now=now())])
+    if sent:
+        log.info("satisfaction questions queued for %d case(s)", len(sent))
+    return sent
+
+
+async def expire_surveys(*, db: Database, settings: Settings, now: Callable[[], datetime] = utcnow) -> list:
+    """Close resolved cases whose satisfaction question went unanswered."""
+    expired = await in_transaction(db, lambda s: [row.case_id for row in survey.expire_surveys(
+        s, expiry_days=settings.survey_expiry_days, timezone=settings.timezone, now=now())])
+    if expired:
+        log.info("%d satisfaction question(s) expired unanswered", len(expired))
+    return expired
+
+
+async def flag_long_waits(*, db: Database, settings: Settings, now: Callable[[], datetime] = utcnow) -> list:
+    """Tell the city's supervisors about residents waiting too long for a person (in office hours)."""
+    flagged = await in_transaction(db, lambda s: [row.id for row in escalation.flag_long_waits(
+        s, minutes=settings.handoff_flag_minutes, office_hours=OfficeHours.from_settings(settings), now=now())])
+    if flagged:
+        log.info("long waits flagged to supervisors: handoff(s) %s", flagged)
+    return flagged
