@@ -21,5 +21,5 @@ def database(settings: Optional[Settings] = None, *, create_tables: bool = True)
 def configure_logging(level: int = logging.INFO) -> None:
     """One log format for every process (honcho prefixes the process name)."""
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "apscheduler.executors.default", "sqlalchemy.engine"):
+    for noisy in ("httpx", "apscheduler.executors.default", "sqlalchemy.engine", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
