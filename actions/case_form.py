@@ -18,7 +18,8 @@ from cases.catalog import load_catalog
 # These interrupt the form (rules in nlu/en/rules.yml answer them); everything else the
 # resident sends while the form is active is taken as an answer to the current question.
 CONTROL_INTENTS = frozenset(
-    {"cancel_request", "talk_to_human", "change_answer", "help", "check_status", "bot_challenge"}
+    {"cancel_request", "talk_to_human", "not_helping", "change_answer", "help", "check_status", "bot_challenge",
+     "chase_case", "rate_case"}
 )
 # Small talk answers no question; the question is asked again.
 NOT_AN_ANSWER = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})

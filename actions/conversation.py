@@ -16,9 +16,20 @@ FILING_SLOTS = (
 )
 
 
+# The rest of the conversation's state; forgotten too when a person takes over.
+CONVERSATION_SLOTS = ("low_confidence_turns", "rating", "survey_reference", "survey_comment")
+# Run by Rasa itself around every message; not an answer to it.
+_BOOKKEEPING_ACTIONS = frozenset({"action_listen", "action_extract_slots", "action_session_start"})
+
+
 def reset_filing() -> list[dict[str, Any]]:
     """Events that forget the report being filed."""
     return [SlotSet(name, None) for name in FILING_SLOTS]
+
+
+def reset_conversation() -> list[dict[str, Any]]:
+    """Events that forget the report being filed and every other conversation state (before a handoff)."""
+    return reset_filing() + [SlotSet(name, None) for name in CONVERSATION_SLOTS]
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -48,6 +59,22 @@ def earlier_user_messages(tracker: Tracker) -> Iterator[dict]:
         if seen_latest:
             yield event
         seen_latest = True
+
+
+def previous_turn(tracker: Tracker) -> tuple[Optional[dict], Optional[str]]:
+    """The resident's message before the latest one in this session, and the bot's first action after it."""
+    answered_by, seen_latest = None, False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind in ("session_started", "restart"):
+            break
+        if kind == "action" and event.get("name") not in _BOOKKEEPING_ACTIONS:
+            answered_by = event.get("name")  # walking backwards: the last one seen is the first after
+        elif kind == "user":
+            if seen_latest:
+                return event, answered_by
+            seen_latest, answered_by = True, None
+    return None, None
 
 
 def message_intent(event: dict) -> Optional[str]:

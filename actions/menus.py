@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import button, latest_intent
+from actions import deps
+from actions.conversation import button, latest_intent, message_intent, previous_turn
+from actions.handoff import hand_over, misunderstood_messages
 from cases.catalog import load_catalog
 
 SUGGESTIONS = 3
@@ -62,13 +65,33 @@ def likeliest_request_types(intent_ranking: list[dict], count: int = SUGGESTIONS
     return codes[:count]
 
 
+ACTION_NAME = "action_suggest_request_types"
+
+
+def low_confidence_turns(tracker: Tracker) -> int:
+    """How many messages in a row, this one included, the assistant did not understand.
+
+    The count is kept in a slot; it continues only if the message just before was misunderstood
+    too (answered by this action), so any understood message in between starts it again.
+    """
+    previous, answered_by = previous_turn(tracker)
+    if previous is not None and message_intent(previous) == "nlu_fallback" and answered_by == ACTION_NAME:
+        return int(tracker.get_slot("low_confidence_turns") or 0) + 1
+    return 1
+
+
 class ActionSuggestRequestTypes(Action):
-    """Low NLU confidence: offer the likeliest request types, "something else" and a person."""
+    """Low NLU confidence: offer the likeliest request types, "something else" and a person;
+    after `low_confidence_handoff_turns` such messages in a row, hand the conversation to a person."""
 
     def name(self) -> str:
-        return "action_suggest_request_types"
+        return ACTION_NAME
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        turns, limit = low_confidence_turns(tracker), deps.settings().low_confidence_handoff_turns
+        if 0 < limit <= turns:
+            return hand_over(dispatcher, tracker, trigger="low_confidence", reason=misunderstood_messages(tracker, turns),
+                             action=self.name())
         catalog = load_catalog()
         codes = likeliest_request_types((tracker.latest_message or {}).get("intent_ranking", []))
         names: dict[str, str] = {}
@@ -77,4 +100,4 @@ class ActionSuggestRequestTypes(Action):
             names[f"type_{number}_name"] = catalog.get(code).name
         # The buttons are in the response, filled from these values.
         dispatcher.utter_message(response="utter_suggest_request_types", **names)
-        return []
+        return [SlotSet("low_confidence_turns", float(turns))]

@@ -8,11 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import FILING_SLOTS
+from actions.conversation import CONVERSATION_SLOTS, FILING_SLOTS
 
 
 class ActionSessionStart(Action):
-    """Start a session; carry over slots (as configured) except the report being filed."""
+    """Start a session; carry over slots (as configured) except the report being filed and the open questions."""
 
     def name(self) -> str:
         return "action_session_start"
@@ -21,6 +21,6 @@ class ActionSessionStart(Action):
         events: list[dict[str, Any]] = [SessionStarted()]
         if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
             events += [SlotSet(name, value) for name, value in (tracker.slots or {}).items()
-                       if value is not None and name not in FILING_SLOTS]
+                       if value is not None and name not in FILING_SLOTS + CONVERSATION_SLOTS]
         events.append(ActionExecuted("action_listen"))
         return events

@@ -11,7 +11,7 @@ from actions import deps
 from actions.answers import find_reference
 from actions.conversation import button, latest_entities, latest_text
 from actions.filing import type_name
-from cases import service
+from cases import service, workflow
 from cases.messages import format_date, status_label
 from cases.models import Case
 from cases.residents import resident_for_sender
@@ -35,12 +35,22 @@ def case_line(case: Case, timezone: str) -> str:
 
 
 def status_replies(case: Case, timezone: str) -> list[Reply]:
-    """The answer about one of the resident's cases: status, due date while open, last public note."""
-    values = dict(reference=case.reference, type_name=type_name(case.request_type),
-                  status=status_label(case.status), due_date=format_date(case.due_at, timezone))
-    still_open = Status(case.status) in (Status.SUBMITTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.SCHEDULED)
-    replies = [("utter_case_status_open" if still_open else "utter_case_status_done", values)]
-    note = service.last_public_note(case)
+    """The answer about one of the resident's cases: status, due or scheduled date while open, last public note.
+
+    A case merged into another (a duplicate) answers with the case the resident now follows.
+    """
+    followed = service.followed_case(case)
+    values = dict(reference=case.reference, type_name=type_name(followed.request_type),
+                  status=status_label(followed.status), due_date=format_date(followed.due_at, timezone))
+    if followed is not case:
+        replies = [("utter_case_status_duplicate", {**values, "other": followed.reference})]
+    elif case.status == Status.SCHEDULED.value and case.scheduled_for is not None:
+        replies = [("utter_case_status_scheduled",
+                    {**values, "scheduled_date": format_date(case.scheduled_for, timezone)})]
+    else:
+        still_open = workflow.is_working(Status(case.status))
+        replies = [("utter_case_status_open" if still_open else "utter_case_status_done", values)]
+    note = service.last_public_note(followed)
     if note:
         replies.append(("utter_case_note", {"note": note}))
     return replies

@@ -16,6 +16,9 @@ RASA_INTERNAL_INTENTS = frozenset({"restart", "back", "session_start", "nlu_fall
 _BUTTON_PAYLOAD = re.compile(
     r'^/(?P<intent>[a-z_]{1,40})(\{"(?P<key>request_type|field|reference)":"(?P<value>[A-Za-z0-9_-]{1,40})"\})?$'
 )
+# The satisfaction question's buttons (cases/survey.py): exactly a case reference and a rating 1-5.
+RATING_INTENT = "rate_case"
+_RATING_PAYLOAD = re.compile(r'^/rate_case\{"reference":"(?P<reference>[A-Z]{1,10}-\d{4}-\d{5})","rating":"[1-5]"\}$')
 _CONTROL = {"Cc", "Cf"}
 
 
@@ -35,15 +38,18 @@ def resident_text(text: Optional[str]) -> str:
     return cleaned[:MAX_TEXT_LENGTH]
 
 
-def button_payload(data: Optional[str]) -> Optional[str]:
+def button_payload(data: Optional[str], reference_prefix: str = "HY") -> Optional[str]:
     """A pressed button's payload if it has the shape our buttons use, else None.
 
     Button data comes back from the client and can be forged, so only `/intent` or
     `/intent{"key":"value"}` with known keys and plain values pass, and never an
-    internal or synthetic intent.
+    internal or synthetic intent. A rating must name a case of ours and a rating from 1 to 5.
     """
+    rating = _RATING_PAYLOAD.match(data or "")
+    if rating:
+        return data if rating["reference"].startswith(f"{reference_prefix}-") else None
     match = _BUTTON_PAYLOAD.match(data or "")
-    if not match:
+    if not match or match["intent"] == RATING_INTENT:
         return None
     if match["intent"] in RASA_INTERNAL_INTENTS | SYNTHETIC_INTENTS:
         return None

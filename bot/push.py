@@ -19,6 +19,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Re
 from telegram.request import HTTPXRequest
 
 from bot.push_limits import MAX_ON_THE_WIRE, PushLimiter
+from bot.telegram_replies import keyboard_rows
 from cases import outbox
 from cases.clock import utcnow
 from cases.config import Settings
@@ -65,6 +66,7 @@ class _Item:
     text: str
     attempts: int
     claimed_at: datetime
+    buttons: tuple = ()  # rows of {"title", "payload"}, shown as an inline keyboard
 
 
 def push_bot(settings: Settings) -> Bot:
@@ -162,7 +164,8 @@ class _Sweep:
         def claim(session: Session) -> list[_Item]:
             rows = outbox.claim_due(session, channel=CHANNEL, limit=self.batch_size,
                                     lease_seconds=self.lease_seconds, now=self.now())
-            return [_Item(r.id, r.resident_id, r.chat_id, r.text, r.attempts, r.claimed_at) for r in rows]
+            return [_Item(r.id, r.resident_id, r.chat_id, r.text, r.attempts, r.claimed_at,
+                          tuple(outbox.buttons_of(r))) for r in rows]
 
         try:
             return await self._write(claim)
@@ -247,7 +250,7 @@ class _Sweep:
     async def _send(self, item: _Item, key: int) -> tuple[str, Optional[str]]:
         """Send one row and record the outcome in its own transaction; returns (outcome, error)."""
         try:
-            await self.bot.send_message(chat_id=key, text=item.text)
+            await self.bot.send_message(chat_id=key, text=item.text, reply_markup=keyboard_rows(item.buttons))
             refused = None
         except Exception as exc:  # noqa: BLE001 - sorted out below, once the limiter knows the answer came
             refused = exc

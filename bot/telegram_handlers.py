@@ -9,19 +9,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Optional
 
-from telegram import Chat, Message, PhotoSize, Update
+from telegram import CallbackQuery, Chat, Message, PhotoSize, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application, ApplicationHandlerStop, CallbackContext, CallbackQueryHandler, CommandHandler,
     ExtBot, MessageHandler, TypeHandler, filters,
 )
 
-from bot import inbound, texts
+from bot import inbound, live_chat, texts
 from bot.conversation import converse
 from bot.rasa_client import RasaClient, Reply
-from bot.telegram_records import CHANNEL, admit_update, claim_button
+from bot.telegram_records import CHANNEL, admit_update, claim_button, relay_message
 from bot.telegram_replies import ChatPacer, remove_keyboard, send_replies
 from cases.clock import utcnow
 from cases.config import Settings
@@ -48,6 +48,7 @@ class HuiyinContext(CallbackContext[ExtBot, dict, dict, dict]):
     """PTB's callback context plus our dependencies and the resident's language."""
 
     language: str = "en"
+    in_handoff: bool = False  # a person answers this resident now: their messages go to the transcript
 
     @property
     def deps(self) -> Deps:
@@ -110,13 +111,54 @@ async def admit(update: Update, context: HuiyinContext) -> None:
     context.language = normalise_language(user.language_code)  # until the database says otherwise
     # update_id counts per bot, so the bot's id keeps two bots sharing a database apart.
     key = f"{context.bot.id}:{update.update_id}"
-    language = await asyncio.to_thread(
+    admitted = await asyncio.to_thread(
         admit_update, context.deps.db, key, chat.id, user.full_name, user.language_code
     )
-    if language is None:
+    if admitted is None:
         log.info("update %s already handled; ignoring the repeat", update.update_id)
         raise ApplicationHandlerStop
-    context.language = language
+    context.language, context.in_handoff = admitted.language, admitted.in_handoff
+
+
+def pressed_title(query: CallbackQuery) -> Optional[str]:
+    """The title of the inline button that was pressed, if the message still shows it."""
+    markup = query.message.reply_markup if query.message and query.message.is_accessible else None
+    for row in (markup.inline_keyboard if markup else ()):
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
+
+
+@guarded
+async def relay_during_handoff(update: Update, context: HuiyinContext) -> None:
+    """While a person handles the chat, every message (commands too) goes to the transcript and the bot is silent."""
+    if not context.in_handoff:
+        return
+    query, message = update.callback_query, update.message
+    fields: dict = {}
+    if query is not None:
+        await query.answer()  # stops the spinner; the keyboard stays, to be pressed after the handoff
+        fields["text"] = live_chat.button_note(pressed_title(query), query.data)
+    elif message.photo:
+        largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
+        try:
+            fields["photo_path"] = await save_photo(context, largest, message.date or utcnow())
+        except (TelegramError, OSError):
+            log.exception("photo %s from chat %s not saved", largest.file_id, message.chat_id)
+            await say(update, context, texts.text("photo_failed", context.language))
+            raise ApplicationHandlerStop from None
+        fields["text"] = message.caption or ""
+    elif message.location:
+        fields.update(latitude=message.location.latitude, longitude=message.location.longitude)
+    elif message.text:
+        fields["text"] = message.text
+    else:
+        fields["text"] = f"[{message_kind(message)}]"
+    relayed = await asyncio.to_thread(relay_message, context.deps.db, update.effective_chat.id, **fields)
+    if relayed:
+        raise ApplicationHandlerStop
+    # The person ended the chat a moment ago: the assistant answers after all.
 
 
 async def answer_text(update: Update, context: HuiyinContext, raw: str) -> None:
@@ -183,7 +225,7 @@ async def on_button(update: Update, context: HuiyinContext) -> None:
     """A pressed inline button: only payloads shaped like ours, and each keyboard only once."""
     query = update.callback_query
     await query.answer()  # stops the client's spinner whatever happens next
-    payload = inbound.button_payload(query.data)
+    payload = inbound.button_payload(query.data, context.deps.settings.reference_prefix)
     message = query.message if query.message and query.message.is_accessible else None
     claimed = payload is not None and message is not None and await asyncio.to_thread(
         claim_button, context.deps.db, context.bot.id, message.chat.id, message.message_id)
@@ -219,9 +261,10 @@ async def on_unsupported(update: Update, context: HuiyinContext) -> None:
 
 
 def add_handlers(application: Application) -> None:
-    """Register the handlers: admission first (group -1), then one handler per kind of update."""
+    """Register the handlers: admission, the handoff relay, then one handler per kind of update."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    application.add_handler(TypeHandler(Update, admit), group=-1)
+    application.add_handler(TypeHandler(Update, admit), group=-2)
+    application.add_handler(TypeHandler(Update, relay_during_handoff), group=-1)
     application.add_handlers([
         CommandHandler(COMMANDS, on_command, filters=private),
         MessageHandler(private & filters.TEXT, on_text),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Optional
 
@@ -69,13 +69,28 @@ def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
 
 def keyboard(buttons: Iterable[Button]) -> Optional[InlineKeyboardMarkup]:
     """One button per row, the payload as callback data; payloads Telegram cannot carry are left out."""
-    rows = []
-    for button in buttons:
-        if not 1 <= len(button.payload.encode()) <= MAX_CALLBACK_DATA_BYTES:
-            log.warning("button %r dropped: payload %r is not 1-64 bytes", button.title, button.payload)
-            continue
-        rows.append([InlineKeyboardButton(button.title or button.payload, callback_data=button.payload)])
+    rows = [[InlineKeyboardButton(button.title or button.payload, callback_data=button.payload)]
+            for button in buttons if _fits(button.title, button.payload)]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _fits(title: str, payload: str) -> bool:
+    """Whether Telegram can carry this payload as callback data (1-64 bytes); logged when not."""
+    if 1 <= len((payload or "").encode()) <= MAX_CALLBACK_DATA_BYTES:
+        return True
+    log.warning("button %r dropped: payload %r is not 1-64 bytes", title, payload)
+    return False
+
+
+def keyboard_rows(rows: Sequence[Sequence[dict]]) -> Optional[InlineKeyboardMarkup]:
+    """Rows of {"title", "payload"} buttons (as stored with a push) as an inline keyboard, rows kept."""
+    markup = []
+    for row in rows or ():
+        buttons = [InlineKeyboardButton(b.get("title") or b["payload"], callback_data=b["payload"])
+                   for b in row if _fits(b.get("title", ""), b.get("payload", ""))]
+        if buttons:
+            markup.append(buttons)
+    return InlineKeyboardMarkup(markup) if markup else None
 
 
 async def send_text(bot: Bot, chat_id: int, text: str, pacer: ChatPacer,

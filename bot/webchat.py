@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot import inbound, texts
+from bot import inbound, live_chat, texts
 from bot.conversation import converse
 from bot.rasa_client import RasaClient, Reply
 from cases import outbox, residents
@@ -207,11 +207,21 @@ class WebChat:
     def _answer(self, request: Request, payload: dict, new_cookie: Optional[str]) -> Response:
         return _set_cookie(_json(payload), request, new_cookie)
 
-    async def _language(self, request: Request, session_id: str) -> str:
-        """The resident's language, creating the resident on first contact."""
+    async def _resident(self, request: Request, session_id: str) -> tuple[str, bool]:
+        """The resident's language, and whether a person answers them now; creates the resident on first contact."""
         wanted = preferred_language(request.headers.get("accept-language"))
-        return await self._db(lambda s: residents.get_or_create_resident(
-            s, channel="web", external_id=session_id, language=wanted).language)
+
+        def look_up(session) -> tuple[str, bool]:
+            resident = residents.get_or_create_resident(session, channel="web", external_id=session_id,
+                                                        language=wanted)
+            return resident.language, live_chat.in_handoff(session, resident)
+
+        return await self._db(look_up)
+
+    async def _relay(self, session_id: str, **message) -> bool:
+        """Give a message to the person handling this resident's chat; False if the handoff ended meanwhile."""
+        return await self._db(lambda session: live_chat.relay(session, channel="web", external_id=session_id,
+                                                              **message))
 
     async def _converse(self, session_id: str, message: str, language: str) -> list[dict]:
         sender = residents.sender_id("web", session_id)
@@ -230,10 +240,13 @@ class WebChat:
         text, payload = body.get("text"), body.get("payload")
         if not (isinstance(text, str) and payload is None or isinstance(payload, str) and text is None):
             raise HTTPException(400, 'Send {"text": "..."} or {"payload": "..."}.')
-        language = await self._language(request, session_id)
+        language, in_handoff = await self._resident(request, session_id)
+        if in_handoff and await self._relay(session_id, text=text if payload is None else live_chat.button_note(
+                None, payload)):
+            return self._answer(request, {"replies": []}, new_cookie)  # a person answers, through /api/updates
         replies: list[dict] = []
         if payload is not None:
-            message = inbound.button_payload(payload)
+            message = inbound.button_payload(payload, self.settings.reference_prefix)
             if message is None:
                 replies = [channel_reply(texts.text("button_expired", language))]
         else:
@@ -258,7 +271,9 @@ class WebChat:
             message = inbound.location_message(latitude, longitude)
         except (ValueError, OverflowError):  # OverflowError: an integer too large for a float
             raise HTTPException(400, "Send latitude (-90 to 90) and longitude (-180 to 180) as numbers.") from None
-        language = await self._language(request, session_id)
+        language, in_handoff = await self._resident(request, session_id)
+        if in_handoff and await self._relay(session_id, latitude=float(latitude), longitude=float(longitude)):
+            return self._answer(request, {"replies": []}, new_cookie)
         return self._answer(request, {"replies": await self._converse(session_id, message, language)}, new_cookie)
 
     async def photo(self, request: Request) -> Response:
@@ -277,12 +292,14 @@ class WebChat:
         extension = image_extension(data)
         if extension is None:
             raise HTTPException(400, "That file is not a photo we can read. Please send a JPEG, PNG or WebP image.")
-        language = await self._language(request, session_id)
+        language, in_handoff = await self._resident(request, session_id)
         try:
             relative = await run_in_threadpool(self._save_photo, data, extension)
         except OSError:
             log.exception("web chat: could not save a photo")
             return self._answer(request, {"replies": [channel_reply(texts.text("photo_failed", language))]}, new_cookie)
+        if in_handoff and await self._relay(session_id, photo_path=relative):
+            return self._answer(request, {"replies": []}, new_cookie)
         replies = await self._converse(session_id, inbound.photo_message(relative), language)
         return self._answer(request, {"replies": replies}, new_cookie)
 
@@ -297,7 +314,7 @@ class WebChat:
         return relative.as_posix()
 
     async def updates(self, request: Request) -> Response:
-        """Pushes queued for this resident after `?after=<id>` (status changes made by staff)."""
+        """Pushes queued for this resident after `?after=<id>` (status changes, staff's replies), with their buttons."""
         session_id, new_cookie = self._session(request)
         after = request.query_params.get("after", "0")
         if not (after.isascii() and after.isdigit()) or len(after) > 18:
@@ -308,7 +325,8 @@ class WebChat:
             if resident is None:
                 return []
             rows = outbox.web_updates(session, resident=resident, after_id=int(after))
-            return [{"id": r.id, "text": r.text, "created_at": r.created_at.isoformat()} for r in rows]
+            return [{"id": r.id, "text": r.text, "created_at": r.created_at.isoformat(),
+                     "buttons": [button for row in outbox.buttons_of(r) for button in row]} for r in rows]
 
         found = [] if new_cookie else await self._db(fetch)
         return self._answer(request, {"updates": found}, new_cookie)

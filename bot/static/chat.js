@@ -28,6 +28,9 @@ const T = UI.en;
 const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 const POLL_MS = 5000;
 const LAST_UPDATE_KEY = "huiyin.lastUpdateId";
+// Ids of updates already shown: a message held back by quiet hours can come after later ones.
+const SHOWN_UPDATES_KEY = "huiyin.shownUpdateIds";
+const SHOWN_UPDATES_LIMIT = 200;
 // The transcript lives for the tab only, so a shared device doesn't keep it around.
 const HISTORY_KEY = "huiyin.history";
 const HISTORY_LIMIT = 100;
@@ -214,20 +217,36 @@ function sendPhoto() {
   enqueue(() => post("/api/photo", data));
 }
 
-// Status changes staff made since the last one shown (the id is remembered across visits).
+function shownUpdateIds() {
+  try {
+    const ids = JSON.parse(localStorage.getItem(SHOWN_UPDATES_KEY) || "[]");
+    return new Set(Array.isArray(ids) ? ids : []);
+  } catch (e) {
+    return new Set();
+  }
+}
+
+// Status changes, staff's replies and questions (with their buttons) since the last one shown.
+// The cursor is the highest id shown (remembered across visits); rows may come out of id order
+// (quiet hours hold some back), so ids already shown are skipped rather than trusted to the cursor.
 async function pollUpdates() {
   if (polling) return;  // the timer and a tab coming back can fire together
   polling = true;
-  const after = Number(localStorage.getItem(LAST_UPDATE_KEY) || 0);
+  let cursor = Number(localStorage.getItem(LAST_UPDATE_KEY) || 0);
   try {
-    const response = await fetch("/api/updates?after=" + after, {credentials: "same-origin"});
+    const response = await fetch("/api/updates?after=" + cursor, {credentials: "same-origin"});
     if (!response.ok) return;
     const data = await response.json();
+    const shown = shownUpdateIds();
     for (const update of data.updates || []) {
+      if (shown.has(update.id)) continue;
       const time = new Date(update.created_at).toLocaleString([], {dateStyle: "medium", timeStyle: "short"});
-      say({who: "update", text: update.text, time: time});
-      localStorage.setItem(LAST_UPDATE_KEY, String(update.id));
+      say({who: "update", text: update.text, time: time, buttons: update.buttons || []});
+      shown.add(update.id);
+      cursor = Math.max(cursor, update.id);
     }
+    localStorage.setItem(LAST_UPDATE_KEY, String(cursor));
+    localStorage.setItem(SHOWN_UPDATES_KEY, JSON.stringify([...shown].slice(-SHOWN_UPDATES_LIMIT)));
   } catch (e) {
     /* offline: try again at the next poll */
   } finally {

@@ -128,3 +128,36 @@ async def test_nothing_to_cancel(actions_db, domain):
     assert responses(dispatcher) == ["utter_nothing_to_cancel"]
     with actions_db.transaction() as session:
         assert session.query(Case).count() == 0
+
+
+async def test_a_scheduled_case_gives_the_date_of_the_work(actions_db, domain):
+    from datetime import date
+
+    reference = file_case(actions_db)
+    with actions_db.transaction() as session:
+        service.change_status(session, case=service.find_case(session, reference=reference), to_status="scheduled",
+                              actor=Actor.STAFF, scheduled_for=date(2026, 3, 12))
+    _, dispatcher = await run(ActionCheckStatus(), tracker(reference, "check_status", ("reference", reference)), domain)
+    [message] = dispatcher.messages
+    assert (message["response"], message["status"], message["scheduled_date"]) == (
+        "utter_case_status_scheduled", "scheduled", "2026-03-12")
+
+
+async def test_a_duplicate_answers_with_the_case_it_was_merged_into(actions_db, domain):
+    from cases.models import StaffUser
+
+    original = file_case(actions_db, sender=NEIGHBOUR, request_type="streetlight")
+    mine = file_case(actions_db, minutes=3)
+    with actions_db.transaction() as session:
+        staff = StaffUser(username="li", display_name="Li", password_hash="x", role="agent", created_at=T0)
+        session.add(staff)
+        session.flush()
+        service.mark_duplicate(session, case=service.find_case(session, reference=mine), original_reference=original,
+                               staff=staff)
+        service.change_status(session, case=service.find_case(session, reference=original), to_status="in_progress",
+                              actor=Actor.STAFF, staff=staff, public_note="Electrician booked.")
+    _, dispatcher = await run(ActionCheckStatus(), tracker(mine, "check_status", ("reference", mine)), domain)
+    first, note = dispatcher.messages
+    assert (first["response"], first["reference"], first["other"], first["status"], first["type_name"]) == (
+        "utter_case_status_duplicate", mine, original, "in progress", "Street light problem")
+    assert note["note"] == "Electrician booked."

@@ -42,6 +42,18 @@ def test_long_text_is_cut_to_telegram_limit():
         ('/inform{"case_id":"1"}', False),
         ('/cancel_request{"reference":"HY-2026-00042","x":"1"}', False),
         ('/change_answer{"field":"../../etc"}', False),
+        ('/rate_case{"reference":"HY-2026-00042","rating":"1"}', True),
+        ('/rate_case{"reference":"HY-2026-00042","rating":"5"}', True),
+        ('/rate_case{"reference":"HY-2026-00042","rating":"0"}', False),
+        ('/rate_case{"reference":"HY-2026-00042","rating":"6"}', False),
+        ('/rate_case{"reference":"HY-2026-00042","rating":"4 "}', False),
+        ('/rate_case{"rating":"4","reference":"HY-2026-00042"}', False),
+        ('/rate_case{"reference":"XY-2026-00042","rating":"4"}', False),
+        ('/rate_case{"reference":"HY-26-42","rating":"4"}', False),
+        ('/rate_case{"reference":"HY-2026-00042","rating":"4","x":"1"}', False),
+        ('/rate_case{"reference":"HY-2026-00042"}', False),
+        ("/rate_case", False),
+        ('/chase_case{"reference":"HY-2026-00042"}', True),
         ("hello", False),
         ("", False),
         (None, False),
@@ -59,3 +71,13 @@ def test_synthetic_messages():
     assert inbound.command_message("/start") == "/greet"
     assert inbound.command_message("/status@HuiyinBot") == "/check_status"
     assert inbound.command_message("/restart") is None
+
+
+def test_the_rating_payload_of_the_survey_fits_telegram_and_passes():
+    from cases.survey import rating_payload
+
+    payload = rating_payload("HY-2026-00042", 4)
+    assert payload == '/rate_case{"reference":"HY-2026-00042","rating":"4"}' and len(payload.encode()) <= 64
+    assert inbound.button_payload(payload) == payload
+    assert inbound.button_payload(rating_payload("ZX-2026-00042", 4), reference_prefix="ZX") is not None
+    assert inbound.button_payload(payload, reference_prefix="ZX") is None

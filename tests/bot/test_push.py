@@ -264,3 +264,20 @@ async def test_limiter_keeps_the_window_the_chat_interval_and_a_pause():
     paused_at = time.monotonic()
     await send(99)
     assert times[-1][0] - paused_at >= 0.3
+
+
+async def test_buttons_go_out_as_an_inline_keyboard(sqlite_db, fake, bot, limiter, push_settings):
+    from cases.survey import rating_payload, survey_buttons
+
+    with sqlite_db.transaction() as s:
+        resident = get_or_create_resident(s, channel="telegram", external_id="7001")
+        outbox.queue(s, resident=resident, text="Is it fixed?", buttons=survey_buttons("HY-2026-00042", "en"))
+        outbox.queue(s, resident=resident, text="No buttons here")
+    stats = await deliver_due(db=sqlite_db, bot=bot, limiter=limiter, settings=push_settings)
+    assert stats.sent == 2
+    question, plain = fake.sent_messages(7001)
+    keyboard = question.reply_markup["inline_keyboard"]
+    assert [[b["callback_data"] for b in row] for row in keyboard] == [
+        [rating_payload("HY-2026-00042", n)] for n in range(1, 6)]
+    assert [row[0]["text"] for row in keyboard][0] == "1 ★ Not fixed"
+    assert plain.reply_markup is None

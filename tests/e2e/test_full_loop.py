@@ -12,14 +12,20 @@ import os
 import random
 import re
 import subprocess
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.rasa_client import RasaClient
 from bot.telegram import build_application, running
 from bot.webchat import create_app
+from cases import handoff, service, survey
+from cases.clock import utcnow
 from cases.db import Database
+from cases.models import HandoffRequest, Resident, StaffUser, Survey
+from cases.residents import find_resident, get_or_create_resident
 from cases.service import find_case
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.stack import APP_PYTHON, PROJECT_ROOT
@@ -169,3 +175,132 @@ async def test_web_chat_resident_files_and_sees_updates_when_polling(stack):
     finally:
         await rasa.aclose()
         db.dispose()
+
+
+def new_staff(db: Database, username: str):
+    """A member of staff answering residents (as the console's admin would create them)."""
+    with db.transaction() as session:
+        staff = StaffUser(username=username, display_name="Wang Fang", password_hash="x", role="agent",
+                          created_at=utcnow())
+        session.add(staff)
+        session.flush()
+        return staff.id
+
+
+def resident_messages(db: Database, chat: int) -> list[str]:
+    """What the resident wrote in their latest handoff, as the agent sees it."""
+    with db.transaction() as session:
+        request = session.scalar(select(HandoffRequest).join(Resident).where(
+            Resident.channel == "telegram", Resident.external_id == str(chat)).order_by(HandoffRequest.id.desc()))
+        return [m.text for m in request.messages if m.direction == "resident"] if request else []
+
+
+async def test_telegram_resident_talks_to_a_person_and_comes_back_to_the_bot(stack, tmp_path):
+    chat = random.randrange(10**9, 2 * 10**9)
+    async with FakeTelegramServer(token=f"{chat}:E2E", enforce_limits=True) as fake:
+        settings = stack.settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
+                                  telegram_file_base_url=fake.base_file_url, media_dir=stack.media_dir)
+        db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
+        staff_id = new_staff(db, f"agent-{chat}")
+        try:
+            async with running(build_application(settings, db=db, rasa=rasa), settings):
+                told = await answer(fake, chat, lambda: fake.push_text(chat, "I want to talk to a real person"))
+                assert "member of staff" in " ".join(m.text for m in told)
+
+                # From now on the resident writes to the person: stored, and the bot says nothing.
+                before = len(fake.sent_messages(chat))
+                fake.push_text(chat, "the drain outside number 8 overflows every time it rains")
+                deadline = asyncio.get_running_loop().time() + WAIT
+                while len(resident_messages(db, chat)) < 2:
+                    assert asyncio.get_running_loop().time() < deadline
+                    await asyncio.sleep(0.1)
+                assert resident_messages(db, chat) == [
+                    "I want to talk to a real person", "the drain outside number 8 overflows every time it rains"]
+                await asyncio.sleep(1.5)
+                assert len(fake.sent_messages(chat)) == before
+
+                # The agent takes the chat and answers, as through the console; the jobs process delivers.
+                with db.transaction() as session:
+                    resident = find_resident(session, channel="telegram", external_id=str(chat))
+                    request, staff = handoff.open_handoff_for(session, resident), session.get(StaffUser, staff_id)
+                    handoff.take(session, handoff=request, staff=staff)
+                    handoff.agent_reply(session, handoff=request, staff=staff,
+                                        text="Thanks, I've logged it with the drainage team.")
+                scheduler = start_scheduler(stack, fake, tmp_path / "jobs.log")
+                try:
+                    pushed = (await fake.wait_for_messages(chat, before + 2, timeout=WAIT))[before:]
+                    assert pushed[0].text == "Wang Fang from the city has joined the chat."
+                    assert pushed[1].text == "Wang Fang (city staff): Thanks, I've logged it with the drainage team."
+                    with db.transaction() as session:
+                        resident = find_resident(session, channel="telegram", external_id=str(chat))
+                        handoff.end(session, handoff=handoff.open_handoff_for(session, resident),
+                                    staff=session.get(StaffUser, staff_id))
+                    [ended] = (await fake.wait_for_messages(chat, before + 3, timeout=WAIT))[before + 2:]
+                    assert "ended the chat" in ended.text
+                finally:
+                    scheduler.terminate()
+                    scheduler.wait(timeout=30)
+
+                # The assistant answers again, from a clean start.
+                await asyncio.sleep(1.1)
+                greeting = await answer(fake, chat, lambda: fake.push_text(chat, "hello"))
+                assert "/check_status" in button_payloads(greeting)
+                assert len(resident_messages(db, chat)) == 2  # nothing more went to the transcript
+            assert fake.violations == []
+        finally:
+            await rasa.aclose()
+            db.dispose()
+
+
+async def test_telegram_resident_answers_the_satisfaction_question_not_fixed(stack, tmp_path):
+    chat = random.randrange(10**9, 2 * 10**9)
+    async with FakeTelegramServer(token=f"{chat}:E2E", enforce_limits=True) as fake:
+        settings = stack.settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
+                                  telegram_file_base_url=fake.base_file_url, media_dir=stack.media_dir)
+        db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
+        with db.transaction() as session:
+            resident = get_or_create_resident(session, channel="telegram", external_id=str(chat))
+            case = service.open_case(session, resident=resident, request_type="pothole",
+                                     description="deep hole by the school gate", address="3 School Lane")
+            reference = case.reference
+            # Resolved by staff longer ago than the survey's delay...
+            service.change_status(session, case=case, to_status="resolved", actor="staff",
+                                  public_note="Filled on Monday.",
+                                  now=utcnow() - timedelta(hours=settings.survey_delay_hours + 1))
+            # ...so the survey sweep (as the jobs process runs it) asks the question now.
+            assert survey.send_due_surveys(session, delay_hours=settings.survey_delay_hours)
+        try:
+            async with running(build_application(settings, db=db, rasa=rasa), settings):
+                scheduler = start_scheduler(stack, fake, tmp_path / "jobs.log")
+                try:
+                    resolved, question = await fake.wait_for_messages(chat, 2, timeout=WAIT)
+                finally:
+                    scheduler.terminate()
+                    scheduler.wait(timeout=30)
+                assert "resolved" in resolved.text and reference in question.text
+                assert button_payloads([question])[1] == f'/rate_case{{"reference":"{reference}","rating":"2"}}'
+
+                await asyncio.sleep(1.1)
+                replies = await answer(fake, chat, lambda: fake.push_callback(
+                    chat, button_payloads([question])[1], message_id=question.message_id))
+                text = " ".join(m.text for m in replies)
+                assert "reopened" in text and reference in text
+                assert "Would you like to add a comment?" in text
+                with db.transaction() as session:
+                    case = service.find_case(session, reference=reference)
+                    assert case.status == "in_progress"
+                    assert case.events[-1].public_note == survey.REOPENED_NOTE
+
+                offer = last_with_buttons(replies)
+                await asyncio.sleep(1.1)
+                await answer(fake, chat, lambda: fake.push_callback(chat, "/affirm", message_id=offer.message_id))
+                await asyncio.sleep(1.1)
+                thanks = await answer(fake, chat, lambda: fake.push_text(chat, "they only put a cone next to it"))
+                assert "passed your comment on" in " ".join(m.text for m in thanks)
+                with db.transaction() as session:
+                    answered = session.scalar(select(Survey).where(Survey.case_id == case.id))
+                    assert (answered.rating, answered.comment) == (2, "they only put a cone next to it")
+            assert fake.violations == []
+        finally:
+            await rasa.aclose()
+            db.dispose()

@@ -1,0 +1,79 @@
+"""Chasing (催办) an overdue request: the staff handling it are told, once per case and day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions import deps
+from actions.conversation import button
+from actions.filing import type_name
+from actions.status import Reply, reference_in_message
+from cases import service, workflow
+from cases.clock import utcnow
+from cases.messages import format_date, status_label
+from cases.models import Resident
+from cases.residents import resident_for_sender
+from cases.workflow import Status
+
+MAX_BUTTONS = 8
+
+
+def chase(session: Session, *, resident: Resident, reference: str, timezone: str, now: datetime) -> Reply:
+    """Chase one of the resident's cases by reference; the answer to give, whatever the outcome."""
+    try:
+        service.chase_case(session, resident=resident, reference=reference, timezone=timezone, now=now)
+    except service.CaseNotFound:  # someone else's reference gets the very same answer as a wrong one
+        return "utter_case_not_found", {"reference": reference}
+    except service.CannotChase as refused:
+        worked = service.followed_case(refused.case)
+        values = {"reference": refused.case.reference}
+        if refused.reason == "not_overdue":
+            return "utter_chase_not_overdue", {**values, "due_date": format_date(worked.due_at, timezone)}
+        if refused.reason == "already_today":
+            return "utter_chase_already_today", values
+        return "utter_chase_closed", {**values, "status": status_label(worked.status)}
+    case = service.find_case_for_resident(session, resident=resident, reference=reference)
+    return "utter_case_chased", {"reference": case.reference,
+                                 "due_date": format_date(service.followed_case(case).due_at, timezone)}
+
+
+def without_reference(session: Session, *, resident: Resident, timezone: str, now: datetime) -> Reply:
+    """No reference given: chase the resident's one overdue case, else let them pick among those being worked on."""
+    working = [case for case in service.active_cases_for_resident(session, resident=resident)
+               if workflow.is_working(Status(service.followed_case(case).status))]
+    overdue = [case for case in working if service.followed_case(case).due_at <= now]
+    if len(overdue) == 1:
+        return chase(session, resident=resident, reference=overdue[0].reference, timezone=timezone, now=now)
+    if not working:
+        return "utter_nothing_to_chase", {}
+    buttons = [button(f"{case.reference} · {type_name(case.request_type)}", "chase_case", reference=case.reference)
+               for case in working[:MAX_BUTTONS]]
+    return "utter_ask_which_to_chase", {"buttons": buttons}
+
+
+class ActionChaseCase(Action):
+    """Chase the case named in the message, the one overdue case, or offer the open ones as buttons."""
+
+    def name(self) -> str:
+        return "action_chase_case"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        reference, timezone, now = reference_in_message(tracker), deps.settings().timezone, utcnow()
+        try:
+            with deps.get_database().transaction() as session:
+                resident = resident_for_sender(session, tracker.sender_id)
+                if reference:
+                    reply = chase(session, resident=resident, reference=reference, timezone=timezone, now=now)
+                else:
+                    reply = without_reference(session, resident=resident, timezone=timezone, now=now)
+        except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
+            deps.report_unavailable(dispatcher, self.name())
+            return []
+        response, values = reply
+        dispatcher.utter_message(response=response, **values)
+        return []
