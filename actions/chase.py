@@ -13,12 +13,11 @@ from actions import deps
 from actions.conversation import button
 from actions.filing import type_name
 from actions.status import Reply, reference_in_message
-from cases import service, workflow
+from cases import service
 from cases.clock import utcnow
 from cases.messages import format_date, status_label
 from cases.models import Resident
 from cases.residents import resident_for_sender
-from cases.workflow import Status
 
 MAX_BUTTONS = 8
 
@@ -44,9 +43,7 @@ def chase(session: Session, *, resident: Resident, reference: str, timezone: str
 
 def without_reference(session: Session, *, resident: Resident, timezone: str, now: datetime) -> Reply:
     """No reference given: chase the resident's one overdue case, else let them pick among those being worked on."""
-    working = [case for case in service.active_cases_for_resident(session, resident=resident)
-               if workflow.is_working(Status(service.followed_case(case).status))]
-    overdue = [case for case in working if service.followed_case(case).due_at <= now]
+    working, overdue = service.chaseable_cases(session, resident=resident, now=now)
     if len(overdue) == 1:
         return chase(session, resident=resident, reference=overdue[0].reference, timezone=timezone, now=now)
     if not working:

@@ -381,6 +381,14 @@ def responsible(case: Case, level: Optional[int] = None) -> dict:
     return {"role": "supervisor", "department": None}
 
 
+def chaseable_cases(session: Session, *, resident: Resident, now: Optional[datetime] = None) -> tuple[list[Case], list[Case]]:
+    """The resident's cases still being worked on (newest first), and those of them that are overdue."""
+    now = now or utcnow()
+    working = [case for case in active_cases_for_resident(session, resident=resident)
+               if workflow.is_working(Status(followed_case(case).status))]
+    return working, [case for case in working if followed_case(case).due_at <= now]
+
+
 def alert(
     session: Session,
     *,
