@@ -38,10 +38,29 @@ def normalise_reference(text: str) -> str:
     return (text or "").strip().strip("#.,;:!?()[]").upper()
 
 
+# How residents point at a case without its full reference: "#42", "No. 42", "第42号", "42号工单".
+SHORT_REFERENCES = re.compile(
+    r"#\s?(\d{1,7})(?!\d)|\bno\.\s?(\d{1,7})(?!\d)|第\s?(\d{1,7})\s?[号件]|(\d{1,7})\s?号(?:工单|诉求|单|件|案件|投诉)",
+    re.IGNORECASE)
+
+
 def find_reference_in_text(text: Optional[str], prefix: str = "HY") -> Optional[str]:
-    """The first case reference written in free text ("any news on hy-2026-00042?"), normalised."""
-    match = re.search(rf"\b{re.escape(prefix)}-\d{{4}}-\d{{5}}\b", text or "", re.IGNORECASE)
-    return normalise_reference(match.group(0)) if match else None
+    """The first case reference in free text, normalised: "HY-2026-00042" as such (also glued to Chinese,
+    "查一下HY-2026-00042的进度"), a case number ("#42", "第42号") as "#42"."""
+    text = text or ""
+    match = re.search(rf"(?<![A-Za-z0-9]){re.escape(prefix)}-\d{{4}}-\d{{5}}(?![0-9])", text, re.IGNORECASE)
+    if match:
+        return normalise_reference(match.group(0))
+    short = SHORT_REFERENCES.search(text)
+    if short:
+        return f"#{int(next(group for group in short.groups() if group))}"
+    return None
+
+
+def _case_number(reference: str) -> Optional[int]:
+    """42 for a short reference ("#42"), else None."""
+    match = re.fullmatch(r"\s*#\s?(\d{1,7})\s*", reference or "")
+    return int(match.group(1)) if match else None
 
 
 def resident_may_cancel(case: Case) -> bool:
@@ -427,12 +446,11 @@ def find_case(session: Session, *, reference: str) -> Case:
 
 
 def find_case_for_resident(session: Session, *, resident: Resident, reference: str) -> Optional[Case]:
-    """The resident's own case with this reference; someone else's looks exactly like a missing one."""
-    return session.scalar(
-        select(Case).where(
-            Case.reference == normalise_reference(reference), Case.resident_id == resident.id
-        )
-    )
+    """The resident's own case with this reference or case number ("#42"); someone else's looks exactly
+    like a missing one."""
+    number = _case_number(reference)
+    matches = Case.id == number if number is not None else Case.reference == normalise_reference(reference)
+    return session.scalar(select(Case).where(matches, Case.resident_id == resident.id))
 
 
 def active_cases_for_resident(session: Session, *, resident: Resident) -> list[Case]:
