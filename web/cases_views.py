@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, Response
 from cases import canned, service, staff as accounts
 from cases.catalog import UnknownRequestType
 from cases.clock import utcnow
+from cases.extract import find_duration
 from cases.models import Case, CasePhoto, StaffUser
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
 from web.auth import guard
@@ -70,7 +71,8 @@ async def case_page(request: Request) -> Response:
             overdue=is_overdue(case, now), departments=departments(console.catalog),
             staff_members=accounts.list_staff(session, active_only=True), request_types=console.catalog.types,
             suggestions=canned.suggestions(session, case.request_type, None, case.resident.language),
-            today=now.astimezone(console.zone).date().isoformat(), osm=_osm_link(case))
+            today=now.astimezone(console.zone).date().isoformat(), osm=_osm_link(case),
+            lasting=find_duration(case.description))
 
     return await console.run(page)
 

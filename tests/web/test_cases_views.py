@@ -87,7 +87,8 @@ async def test_assigned_to_me_filter(app, db):
 
 async def test_case_page_shows_everything_staff_need(app, db, console_settings):
     add_staff(db, "ann", "agent")
-    reference = new_case(db, latitude=31.2304, longitude=121.4737, address=None, description="Crater")
+    reference = new_case(db, latitude=31.2304, longitude=121.4737, address=None,
+                         description="Crater, there since Tuesday")
     with db.transaction() as session:
         case = service.find_case(session, reference=reference)
         service.change_status(session, case=case, to_status="acknowledged", actor=Actor.STAFF, actor_name="Bo",
@@ -96,6 +97,7 @@ async def test_case_page_shows_everything_staff_need(app, db, console_settings):
     page = await client.get(f"/cases/{reference.lower()}")
     assert page.status_code == 200
     assert "Crater" in page.text and "telegram" in page.text and "language en" in page.text
+    assert '<dd id="case-lasting">since Tuesday</dd>' in page.text
     assert "https://www.openstreetmap.org/?mlat=31.230400&amp;mlon=121.473700#map=18/31.230400/121.473700" in page.text
     history = page.text.split('id="history"', 1)[1].split("</ol>", 1)[0]
     assert "Seen it" in history and '<span class="tag">internal</span> crew 7 only' in history
