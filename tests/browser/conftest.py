@@ -3,7 +3,9 @@
 One temporary SQLite database shared by the real Rasa + action server (`stack`), the bot process
 (`python -m bot`: Telegram long polling against the fake Bot API server, and the web chat), the jobs
 process (`python -m jobs`) and the staff console (`python -m web`). Only Telegram's servers are faked.
-Processes are started once per session, and only when a browser test asks for them.
+Processes are started once for the browser tests, only when one asks for them, and stopped when they
+are done (package scope): their scheduler must not send the other tests' pushes, and Playwright's
+event loop must not outlive them (pytest-asyncio tests cannot run while it is open).
 """
 
 from __future__ import annotations
@@ -86,13 +88,13 @@ def start(name: str, args: list[str], env: dict[str, str], workdir: Path) -> Run
     return running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def workdir(tmp_path_factory) -> Path:
     """Where the browser session's process logs go."""
     return tmp_path_factory.mktemp("browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fake_telegram():
     """The fake Telegram Bot API server, in a thread (the bot and the jobs process talk to it over HTTP)."""
     # Limits off: the bot and the jobs process are separate processes and do not share per-chat pacing.
@@ -107,7 +109,7 @@ def telegram_env(fake: FakeTelegramServer) -> dict[str, str]:
             "TELEGRAM_FILE_BASE_URL": fake.base_file_url}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bot(stack, fake_telegram, workdir) -> str:
     """The real bot process (Telegram long polling + web chat); the web chat's URL."""
     port = free_port()
@@ -120,7 +122,7 @@ def bot(stack, fake_telegram, workdir) -> str:
         running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jobs(stack, fake_telegram, workdir) -> Running:
     """The real scheduler process (`python -m jobs`), pushing through the fake Bot API every half second."""
     running = start("jobs", ["-m", "jobs"], process_env(stack, PUSH_INTERVAL_SECONDS="0.5",
@@ -137,7 +139,7 @@ def staff_cli(stack, *args: str, password: str = PASSWORD) -> subprocess.Complet
                           text=True, timeout=60, env=process_env(stack, HUIYIN_STAFF_PASSWORD=password))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def console(stack, workdir) -> str:
     """The real staff console (`python -m web`) with a supervisor and an agent account; its URL."""
     for username, role, name in ((SUPERVISOR, "supervisor", SUPERVISOR_NAME), (AGENT, "agent", AGENT_NAME)):
@@ -154,7 +156,7 @@ def console(stack, workdir) -> str:
         running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def database(stack):
     """The shared database, for setting up cases and checking what the processes did."""
     db = Database(stack.database_url)
@@ -162,7 +164,7 @@ def database(stack):
     db.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Browser:
     """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
     if not CHROMIUM.exists():
