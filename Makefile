@@ -3,12 +3,13 @@ SHELL := /bin/bash
 RASA := .venvs/rasa/bin/rasa
 PY := .venvs/app/bin/python
 
-.PHONY: run test setup venvs model validate test-rasa test-python test-nlu bench clean-models help
+.PHONY: run test setup venvs model validate test-rasa test-python test-nlu nlu-report bench clean-models help
 
 help:
 	@echo "make run    - set up (once), train if needed, start Rasa, actions, bot + web chat, scheduler"
 	@echo "make test   - set up (once), train if needed, run data validation, Rasa conversation tests, NLU held-out check and pytest"
 	@echo "make bench  - print benchmark figures (reply latency, cold start, push throughput)"
+	@echo "make nlu-report - cross-validation and held-out evaluation per language, reports and confusion matrices in results/nlu-report"
 
 setup venvs:
 	@scripts/venv rasa
@@ -31,6 +32,9 @@ test-rasa: model validate
 
 test-nlu: model
 	$(PY) -m bench.nlu_heldout --check
+
+nlu-report: model
+	$(PY) -m bench.nlu_report
 
 test-python: model
 	$(PY) -m pytest -q

@@ -1,0 +1,68 @@
+"""A tokenizer for residents who write English, Chinese, or both in one message.
+
+Rasa's JiebaTokenizer accepts only `language: zh` and keeps spaces and punctuation as tokens; the
+WhitespaceTokenizer cannot split Chinese, which has no spaces. This one splits on white space and
+punctuation as WhitespaceTokenizer does, then cuts every run of Chinese characters into words with
+jieba (its dictionary ships inside the package: nothing is downloaded). English tokens stay exactly
+what WhitespaceTokenizer makes, so one model serves both languages without changing English features.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import regex
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+# CJK ideographs (and the extension blocks residents' phones can type); a run of them is cut by jieba.
+HAN_RUN = regex.compile(r"\p{Han}+")
+WORDLIKE = regex.compile(r"\w")  # a piece with no letter or digit is punctuation (，。！) and no token
+
+
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at INFO on every start
+    return jieba
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class BilingualTokenizer(WhitespaceTokenizer):
+    """WhitespaceTokenizer for English, jieba for runs of Chinese characters, in the same message."""
+
+    @staticmethod
+    def not_supported_languages() -> Optional[List[Text]]:
+        """None: the script of each message decides, not the config."""
+        return None
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        """jieba cuts Chinese into words."""
+        return ["jieba"]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """WhitespaceTokenizer's options."""
+        return WhitespaceTokenizer.get_default_config()
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        """English words as WhitespaceTokenizer finds them, and each run of Chinese cut into words by jieba."""
+        text = message.get(attribute)
+        runs = list(HAN_RUN.finditer(text or ""))
+        if not runs:
+            return super().tokenize(message, attribute)
+        # WhitespaceTokenizer must not see Chinese: its emoji pattern spans the CJK blocks and would drop
+        # every Chinese word. It tokenizes the rest with the Chinese blanked out (same length, same offsets).
+        masked = HAN_RUN.sub(lambda run: " " * len(run.group()), text)
+        tokens = [token for token in super().tokenize(Message(data={attribute: masked}), attribute)
+                  if WORDLIKE.search(token.text)]
+        jieba = _jieba()
+        for run in runs:
+            tokens += [Token(word, run.start() + start) for word, start, _ in jieba.tokenize(run.group())
+                       if WORDLIKE.search(word)]
+        return sorted(tokens, key=lambda token: token.start)

@@ -1,0 +1,49 @@
+"""The bilingual tokenizer, run in the Rasa environment: English exactly as WhitespaceTokenizer, Chinese in words."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from tests.stack import PROJECT_ROOT
+
+RASA_PYTHON = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "python"
+
+SCRIPT = r"""
+import json, sys, yaml
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa_components.bilingual_tokenizer import BilingualTokenizer
+
+ours = BilingualTokenizer(BilingualTokenizer.get_default_config())
+theirs = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+def tokens(tokenizer, text):
+    return [(t.text, t.start, t.end) for t in tokenizer.tokenize(Message(data={"text": text}), "text")]
+english = [line.strip()[2:] for line in open("tests/nlu/heldout_en.yml", encoding="utf-8")
+           if line.strip().startswith("- ") and "intent:" not in line]
+samples = sys.argv[1:]
+print(json.dumps({
+    "english_differs": [text for text in english if tokens(ours, text) != tokens(theirs, text)],
+    "english_count": len(english),
+    "samples": {text: tokens(ours, text) for text in samples},
+}, ensure_ascii=False))
+"""
+
+
+def run(*samples: str) -> dict:
+    done = subprocess.run([str(RASA_PYTHON), "-c", SCRIPT, *samples], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_english_is_tokenized_exactly_as_before_and_chinese_in_words():
+    result = run("人民路上有个大坑，太危险了！！", "查一下HY-2026-00042的进度", "pothole 在建设路128号对面 please fix")
+    assert result["english_count"] > 300 and result["english_differs"] == []
+    samples = result["samples"]
+    assert [t[0] for t in samples["人民路上有个大坑，太危险了！！"]] == ["人民", "路上", "有个", "大坑", "太", "危险", "了"]
+    assert [t[0] for t in samples["查一下HY-2026-00042的进度"]] == ["查", "一下", "HY-2026-00042", "的", "进度"]
+    assert [t[0] for t in samples["pothole 在建设路128号对面 please fix"]] == [
+        "pothole", "在", "建设路", "128", "号", "对面", "please", "fix"]
+    for text, tokens in samples.items():  # offsets point at the token's own characters
+        assert all(text[start:end] == word for word, start, end in tokens)

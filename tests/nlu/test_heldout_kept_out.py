@@ -1,0 +1,32 @@
+"""The held-out messages measure generalisation only if none of them is in the training data."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from tests.stack import PROJECT_ROOT
+
+MARKUP = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")  # [text](entity) and [text]{...}
+
+
+def examples(path) -> set[str]:
+    """Every intent example of a Rasa NLU file, without entity markup, lower case, spaces folded."""
+    found = set()
+    for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+        for line in (item.get("examples") or "").splitlines() if "intent" in item else []:
+            if line.strip().startswith("- "):
+                text = MARKUP.sub(lambda m: m.group(1) or m.group(2), line.strip()[2:])
+                found.add(re.sub(r"\s+", " ", text.strip().lower()))
+    return found
+
+
+def test_no_held_out_message_is_in_the_training_data():
+    training = set().union(*(examples(path) for path in (PROJECT_ROOT / "nlu").rglob("*.yml")))
+    heldout_files = sorted((PROJECT_ROOT / "tests" / "nlu").glob("heldout_*.yml"))
+    assert {path.stem for path in heldout_files} >= {"heldout_en", "heldout_zh"}
+    for path in heldout_files:
+        held = examples(path)
+        assert len(held) > 200, path.name
+        assert held.isdisjoint(training), (path.name, sorted(held & training)[:10])
