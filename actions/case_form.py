@@ -19,11 +19,12 @@ from cases.catalog import load_catalog
 # resident sends while the form is active is taken as an answer to the current question.
 CONTROL_INTENTS = frozenset(
     {"cancel_request", "talk_to_human", "not_helping", "change_answer", "help", "check_status", "bot_challenge",
-     "chase_case", "rate_case"}
+     "chase_case", "rate_case", "set_language"}
 )
 # Small talk answers no question; the question is asked again.
 NOT_AN_ANSWER = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
-SKIP_WORDS = frozenset({"skip", "skip it", "no photo", "no picture", "none", "no"})
+SKIP_WORDS = frozenset({"skip", "skip it", "no photo", "no picture", "none", "no",
+                        "跳过", "不用", "不用了", "没有", "没有照片", "不拍了"})
 ATTACHMENTS = frozenset({"share_location", "share_photo"})
 DomainDict = dict[str, Any]
 

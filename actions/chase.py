@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import deps
-from actions.conversation import button
+from actions.conversation import button, language
 from actions.filing import type_name
 from actions.status import Reply, reference_in_message
 from cases import service
@@ -22,7 +22,8 @@ from cases.residents import resident_for_sender
 MAX_BUTTONS = 8
 
 
-def chase(session: Session, *, resident: Resident, reference: str, timezone: str, now: datetime) -> Reply:
+def chase(session: Session, *, resident: Resident, reference: str, timezone: str, now: datetime,
+          lang: str = "en") -> Reply:
     """Chase one of the resident's cases by reference; the answer to give, whatever the outcome."""
     try:
         service.chase_case(session, resident=resident, reference=reference, timezone=timezone, now=now)
@@ -35,20 +36,22 @@ def chase(session: Session, *, resident: Resident, reference: str, timezone: str
             return "utter_chase_not_overdue", {**values, "due_date": format_date(worked.due_at, timezone)}
         if refused.reason == "already_today":
             return "utter_chase_already_today", values
-        return "utter_chase_closed", {**values, "status": status_label(worked.status)}
+        return "utter_chase_closed", {**values, "status": status_label(worked.status, lang)}
     case = service.find_case_for_resident(session, resident=resident, reference=reference)
     return "utter_case_chased", {"reference": case.reference,
                                  "due_date": format_date(service.followed_case(case).due_at, timezone)}
 
 
-def without_reference(session: Session, *, resident: Resident, timezone: str, now: datetime) -> Reply:
+def without_reference(session: Session, *, resident: Resident, timezone: str, now: datetime,
+                      lang: str = "en") -> Reply:
     """No reference given: chase the resident's one overdue case, else let them pick among those being worked on."""
     working, overdue = service.chaseable_cases(session, resident=resident, now=now)
     if len(overdue) == 1:
-        return chase(session, resident=resident, reference=overdue[0].reference, timezone=timezone, now=now)
+        return chase(session, resident=resident, reference=overdue[0].reference, timezone=timezone, now=now,
+                     lang=lang)
     if not working:
         return "utter_nothing_to_chase", {}
-    buttons = [button(f"{case.reference} · {type_name(case.request_type)}", "chase_case", reference=case.reference)
+    buttons = [button(f"{case.reference} · {type_name(case.request_type, lang)}", "chase_case", reference=case.reference)
                for case in working[:MAX_BUTTONS]]
     return "utter_ask_which_to_chase", {"buttons": buttons}
 
@@ -65,9 +68,11 @@ class ActionChaseCase(Action):
             with deps.get_database().transaction() as session:
                 resident = resident_for_sender(session, tracker.sender_id)
                 if reference:
-                    reply = chase(session, resident=resident, reference=reference, timezone=timezone, now=now)
+                    reply = chase(session, resident=resident, reference=reference, timezone=timezone, now=now,
+                                  lang=language(tracker))
                 else:
-                    reply = without_reference(session, resident=resident, timezone=timezone, now=now)
+                    reply = without_reference(session, resident=resident, timezone=timezone, now=now,
+                                              lang=language(tracker))
         except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
             deps.report_unavailable(dispatcher, self.name())
             return []

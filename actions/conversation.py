@@ -32,6 +32,11 @@ def reset_conversation() -> list[dict[str, Any]]:
     return reset_filing() + [SlotSet(name, None) for name in CONVERSATION_SLOTS]
 
 
+def language(tracker: Tracker) -> str:
+    """The resident's language (the `language` slot, set from the database when the session starts)."""
+    return tracker.get_slot("language") or "en"
+
+
 def latest_intent(tracker: Tracker) -> Optional[str]:
     """The intent of the resident's latest message."""
     return (tracker.latest_message or {}).get("intent", {}).get("name")

@@ -15,7 +15,7 @@ from actions.answers import (
     InvalidAnswer, clean_description, entity_value, format_pin, is_typed, parse_pin, safe_photo_path,
 )
 from actions.conversation import (
-    earlier_user_messages, latest_entities, latest_intent, latest_text, message_entities,
+    earlier_user_messages, language, latest_entities, latest_intent, latest_text, message_entities,
     message_intent, reset_filing,
 )
 from cases import service
@@ -91,7 +91,7 @@ class ActionStartReport(Action):
                 pass
             if kind is not None:
                 # NLU chose the type: say which, so a wrong guess is fixed now, not at the summary.
-                dispatcher.utter_message(response="utter_report_started", type_name=kind.name)
+                dispatcher.utter_message(response="utter_report_started", type_name=kind.name_in(language(tracker)))
         if description:
             events.append(SlotSet("description", description))
         if context.pin:
@@ -102,10 +102,9 @@ class ActionStartReport(Action):
         return events
 
 
-def type_name(code: Optional[str]) -> str:
-    """The catalog name of a request type code."""
-    catalog = load_catalog()
-    return catalog.get(code).name if code in catalog else (code or "")
+def type_name(code: Optional[str], language: Optional[str] = "en") -> str:
+    """The catalog name of a request type code, in the resident's language."""
+    return load_catalog().type_name(code, language)
 
 
 class ActionAskConfirmed(Action):
@@ -118,7 +117,7 @@ class ActionAskConfirmed(Action):
         response = "utter_summary_with_photo" if tracker.get_slot("photo") else "utter_summary_without_photo"
         dispatcher.utter_message(
             response=response,
-            type_name=type_name(tracker.get_slot("request_type")),
+            type_name=type_name(tracker.get_slot("request_type"), language(tracker)),
             description=tracker.get_slot("description") or "",
             location=tracker.get_slot("location") or "",
         )
@@ -144,7 +143,7 @@ class ActionOpenCase(Action):
         return "action_open_case"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        slot = tracker.get_slot
+        slot, lang = tracker.get_slot, language(tracker)
         settings = deps.settings()
         try:
             with deps.get_database().transaction() as session:
@@ -160,8 +159,9 @@ class ActionOpenCase(Action):
                     idempotency_key=idempotency_key(tracker),
                     reference_prefix=settings.reference_prefix,
                 )
-                filed = dict(reference=case.reference, type_name=type_name(case.request_type),
-                             department=case.department, due_date=format_date(case.due_at, settings.timezone))
+                kind = load_catalog().get(case.request_type)
+                filed = dict(reference=case.reference, type_name=kind.name_in(lang),
+                             department=kind.department_in(lang), due_date=format_date(case.due_at, settings.timezone))
         except Exception:  # noqa: BLE001 - whatever failed, the resident must not lose the report
             deps.report_unavailable(dispatcher, self.name())
             # Back to the summary with every answer kept, so pressing Confirm again retries.

@@ -12,11 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import deps
 from actions.answers import is_typed
 from actions.conversation import (
-    REQUESTED_SLOT, earlier_user_messages, latest_intent, latest_text, message_intent, reset_conversation,
+    REQUESTED_SLOT, earlier_user_messages, language, latest_intent, latest_text, message_intent, reset_conversation,
 )
 from cases.clock import utcnow
 from cases.handoff import request_handoff
 from cases.hours import OfficeHours
+from cases.messages import format_moment
 from cases.residents import resident_for_sender
 
 # Why the resident is handed over (HandoffRequest.trigger), by the intent of their message.
@@ -45,9 +46,9 @@ def misunderstood_messages(tracker: Tracker, count: int) -> Optional[str]:
     return "\n".join(reversed([t for t in texts if t and is_typed(t)])) or None
 
 
-def opening_text(moment: datetime) -> str:
-    """When people are back, as residents read it: "Monday 30 November at 09:00"."""
-    return f"{moment:%A} {moment.day} {moment:%B} at {moment:%H:%M}"
+def opening_text(moment: datetime, language: str = "en") -> str:
+    """When people are back, as residents read it: "Monday 30 November at 09:00", "11月30日（星期一）09:00"."""
+    return format_moment(moment, language)
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, trigger: str, reason: Optional[str],
@@ -73,7 +74,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, trigger: st
     if hours.is_open(now):
         dispatcher.utter_message(response="utter_handoff")
     else:
-        dispatcher.utter_message(response="utter_handoff_after_hours", opening=opening_text(hours.next_opening(now)))
+        dispatcher.utter_message(response="utter_handoff_after_hours", opening=opening_text(hours.next_opening(now), language(tracker)))
     return [ActiveLoop(None)] + reset_conversation()
 
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
-from actions.conversation import button, latest_intent, message_intent, previous_turn
+from actions.conversation import button, language, latest_intent, message_intent, previous_turn
 from actions.handoff import hand_over, misunderstood_messages
 from cases.catalog import load_catalog
 
@@ -23,9 +23,9 @@ MENU_RESPONSES = {
 }
 
 
-def request_type_buttons() -> list[dict[str, str]]:
-    """One button per request type, in catalog order."""
-    return [button(kind.name, kind.intent) for kind in load_catalog().types]
+def request_type_buttons(lang: str = "en") -> list[dict[str, str]]:
+    """One button per request type, in catalog order, titled in the resident's language."""
+    return [button(kind.name_in(lang), kind.intent) for kind in load_catalog().types]
 
 
 class ActionShowMenu(Action):
@@ -39,7 +39,7 @@ class ActionShowMenu(Action):
         return MENU_RESPONSES.get(latest_intent(tracker), "utter_what_to_report")
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response=self.response(tracker), buttons=request_type_buttons())
+        dispatcher.utter_message(response=self.response(tracker), buttons=request_type_buttons(language(tracker)))
         return []
 
 
@@ -97,7 +97,7 @@ class ActionSuggestRequestTypes(Action):
         names: dict[str, str] = {}
         for number, code in enumerate(codes, start=1):
             names[f"type_{number}"] = code
-            names[f"type_{number}_name"] = catalog.get(code).name
+            names[f"type_{number}_name"] = catalog.get(code).name_in(language(tracker))
         # The buttons are in the response, filled from these values.
         dispatcher.utter_message(response="utter_suggest_request_types", **names)
         return [SlotSet("low_confidence_turns", float(turns))]

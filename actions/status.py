@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
 from actions.answers import find_reference
-from actions.conversation import button, latest_entities, latest_text
+from actions.conversation import button, language, latest_entities, latest_text
 from actions.filing import type_name
 from cases import service, workflow
 from cases.messages import format_date, status_label
@@ -28,20 +28,20 @@ def reference_in_message(tracker: Tracker) -> Optional[str]:
     return find_reference(latest_text(tracker), latest_entities(tracker), deps.settings().reference_prefix)
 
 
-def case_line(case: Case, timezone: str) -> str:
+def case_line(case: Case, timezone: str, lang: str = "en") -> str:
     """One line of the open-requests list."""
-    return (f"{case.reference} · {type_name(case.request_type)} · {status_label(case.status)}"
+    return (f"{case.reference} · {type_name(case.request_type, lang)} · {status_label(case.status, lang)}"
             f" · {format_date(case.due_at, timezone)}")
 
 
-def status_replies(case: Case, timezone: str) -> list[Reply]:
+def status_replies(case: Case, timezone: str, lang: str = "en") -> list[Reply]:
     """The answer about one of the resident's cases: status, due or scheduled date while open, last public note.
 
     A case merged into another (a duplicate) answers with the case the resident now follows.
     """
     followed = service.followed_case(case)
-    values = dict(reference=case.reference, type_name=type_name(followed.request_type),
-                  status=status_label(followed.status), due_date=format_date(followed.due_at, timezone))
+    values = dict(reference=case.reference, type_name=type_name(followed.request_type, lang),
+                  status=status_label(followed.status, lang), due_date=format_date(followed.due_at, timezone))
     if followed is not case:
         replies = [("utter_case_status_duplicate", {**values, "other": followed.reference})]
     elif case.status == Status.SCHEDULED.value and case.scheduled_for is not None:
@@ -63,7 +63,7 @@ class ActionCheckStatus(Action):
         return "action_check_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        reference = reference_in_message(tracker)
+        reference, lang = reference_in_message(tracker), language(tracker)
         timezone = deps.settings().timezone
         try:
             with deps.get_database().transaction() as session:
@@ -71,11 +71,11 @@ class ActionCheckStatus(Action):
                 if reference:
                     case = service.find_case_for_resident(session, resident=resident, reference=reference)
                     # Someone else's reference gets the very same answer as a wrong one.
-                    replies = (status_replies(case, timezone) if case is not None
+                    replies = (status_replies(case, timezone, lang) if case is not None
                                else [("utter_case_not_found", {"reference": reference})])
                 else:
                     cases = service.active_cases_for_resident(session, resident=resident)
-                    lines = [case_line(case, timezone) for case in cases[:MAX_LISTED]]
+                    lines = [case_line(case, timezone, lang) for case in cases[:MAX_LISTED]]
                     if len(cases) > MAX_LISTED:
                         lines.append("…")
                     replies = ([("utter_active_cases", {"cases": "\n".join(lines)})] if cases
@@ -95,7 +95,7 @@ class ActionCancelRequest(Action):
         return "action_cancel_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        reference = reference_in_message(tracker)
+        reference, lang = reference_in_message(tracker), language(tracker)
         try:
             with deps.get_database().transaction() as session:
                 resident = resident_for_sender(session, tracker.sender_id)
@@ -104,7 +104,7 @@ class ActionCancelRequest(Action):
                     reply: Reply = ("utter_case_cancelled", {"reference": case.reference})
                 else:
                     cases = [c for c in service.active_cases_for_resident(session, resident=resident) if service.resident_may_cancel(c)]
-                    buttons = [button(f"{c.reference} · {type_name(c.request_type)}", "cancel_request",
+                    buttons = [button(f"{c.reference} · {type_name(c.request_type, lang)}", "cancel_request",
                                       reference=c.reference) for c in cases[:MAX_CANCEL_BUTTONS]]
                     reply = (("utter_ask_which_to_cancel", {"buttons": buttons}) if buttons
                              else ("utter_nothing_to_cancel", {}))
@@ -112,7 +112,7 @@ class ActionCancelRequest(Action):
         except service.CaseNotFound:
             reply = ("utter_case_not_found", {"reference": reference})
         except TransitionNotAllowed as refused:
-            reply = ("utter_cannot_cancel", {"reference": reference, "status": status_label(refused.from_status)})
+            reply = ("utter_cannot_cancel", {"reference": reference, "status": status_label(refused.from_status, lang)})
         except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
             deps.report_unavailable(dispatcher, self.name())
             return []

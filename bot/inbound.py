@@ -7,6 +7,8 @@ import re
 import unicodedata
 from typing import Optional
 
+from cases.residents import SUPPORTED_LANGUAGES
+
 MAX_TEXT_LENGTH = 4096
 
 # Our channels send these as intent triggers; a resident can never produce them.
@@ -19,6 +21,8 @@ _BUTTON_PAYLOAD = re.compile(
 # The satisfaction question's buttons (cases/survey.py): exactly a case reference and a rating 1-5.
 RATING_INTENT = "rate_case"
 _RATING_PAYLOAD = re.compile(r'^/rate_case\{"reference":"(?P<reference>[A-Z]{1,10}-\d{4}-\d{5})","rating":"[1-5]"\}$')
+# The language buttons (utter_choose_language): exactly one language we speak.
+_LANGUAGE_PAYLOAD = re.compile(r'^/set_language\{"language":"(?P<language>[a-z]{2,3})"\}$')
 _CONTROL = {"Cc", "Cf"}
 
 
@@ -43,11 +47,15 @@ def button_payload(data: Optional[str], reference_prefix: str = "HY") -> Optiona
 
     Button data comes back from the client and can be forged, so only `/intent` or
     `/intent{"key":"value"}` with known keys and plain values pass, and never an
-    internal or synthetic intent. A rating must name a case of ours and a rating from 1 to 5.
+    internal or synthetic intent. A rating must name a case of ours and a rating from 1 to 5,
+    a language choice a language we speak.
     """
     rating = _RATING_PAYLOAD.match(data or "")
     if rating:
         return data if rating["reference"].startswith(f"{reference_prefix}-") else None
+    language = _LANGUAGE_PAYLOAD.match(data or "")
+    if language:
+        return data if language["language"] in SUPPORTED_LANGUAGES else None
     match = _BUTTON_PAYLOAD.match(data or "")
     if not match or match["intent"] == RATING_INTENT:
         return None
@@ -72,10 +80,11 @@ def photo_message(relative_path: str) -> str:
 
 
 def command_message(command: str) -> Optional[str]:
-    """The Rasa message for one of our chat commands (/start, /help, /status, /cancel), else None."""
+    """The Rasa message for one of our chat commands (/start, /help, /status, /cancel, /language), else None."""
     return {
         "start": "/greet",
         "help": "/help",
         "status": "/check_status",
         "cancel": "/cancel_request",
+        "language": "/set_language",
     }.get(command.lower().lstrip("/").split("@")[0])

@@ -30,7 +30,7 @@ from cases.residents import normalise_language, sender_id
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "status", "cancel")
+COMMANDS = ("start", "help", "status", "cancel", "language")
 _FILE_ID = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -180,7 +180,7 @@ async def on_text(update: Update, context: HuiyinContext) -> None:
 
 @guarded
 async def on_command(update: Update, context: HuiyinContext) -> None:
-    """/start, /help, /status, /cancel; with words after them, the whole text is read as text."""
+    """/start, /help, /status, /cancel, /language; with words after them, the whole text is read as text."""
     if context.args:  # "/status HY-2026-00042": the reference matters, so NLU reads it all
         await answer_text(update, context, update.message.text)
         return

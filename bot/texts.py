@@ -34,12 +34,11 @@ MEDIA_NAMES = {
 
 def text(key: str, language: str | None = "en", **values: str) -> str:
     """The channel text `key` in the resident's language (English if we lack it)."""
-    lang = language if language in TEXTS else "en"
-    return TEXTS[lang][key].format(**values)
+    own = TEXTS.get(language or "en", {})
+    return (own.get(key) or TEXTS["en"][key]).format(**values)
 
 
 def unsupported(kind: str, language: str | None = "en") -> str:
     """The answer to a message type we cannot read (sticker, voice note, ...)."""
-    lang = language if language in TEXTS else "en"
-    what = MEDIA_NAMES[lang].get(kind, MEDIA_NAMES[lang]["other"])
-    return text("unsupported", lang, what=what)
+    names = {**MEDIA_NAMES["en"], **MEDIA_NAMES.get(language or "en", {})}
+    return text("unsupported", language, what=names.get(kind, names["other"]))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping, Optional
 
 import yaml
 
@@ -21,6 +22,17 @@ class RequestType:
     description: str
     department: str
     target_days: int
+    # Residents' words for the name and the department in other languages than English ("zh": ...).
+    names: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    department_names: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def name_in(self, language: Optional[str]) -> str:
+        """The name residents read in `language` (English, `name`, when the catalog lacks that language)."""
+        return self.names.get(language or "en") or self.name
+
+    def department_in(self, language: Optional[str]) -> str:
+        """The department's name in `language` (English when the catalog lacks that language)."""
+        return self.department_names.get(language or "en") or self.department
 
     @property
     def intent(self) -> str:
@@ -56,6 +68,10 @@ class Catalog:
         """Every code, in menu order."""
         return [t.code for t in self.types]
 
+    def type_name(self, code: Optional[str], language: Optional[str] = "en") -> str:
+        """The name of a type code in `language`; an unknown code (a type since removed) as it is."""
+        return self.get(code).name_in(language) if code in self else (code or "")
+
     def from_intent(self, intent: str | None) -> RequestType | None:
         """The request type a `report_<code>` intent names, or None."""
         if intent and intent.startswith("report_") and intent[len("report_"):] in self:
@@ -66,6 +82,7 @@ class Catalog:
 def parse_catalog(text: str) -> Catalog:
     """Build a catalog from YAML text, checking every entry."""
     data = yaml.safe_load(text) or {}
+    departments = data.get("department_names") or {}
     types = []
     for entry in data.get("request_types", []):
         request_type = RequestType(
@@ -74,6 +91,8 @@ def parse_catalog(text: str) -> Catalog:
             description=str(entry["description"]),
             department=str(entry["department"]),
             target_days=int(entry["target_days"]),
+            names=_translations(entry.get("names")),
+            department_names=_translations(departments.get(entry["department"])),
         )
         if request_type.target_days <= 0:
             raise ValueError(f"{request_type.code}: target_days must be positive")
@@ -84,6 +103,15 @@ def parse_catalog(text: str) -> Catalog:
     if not types:
         raise ValueError("the catalog lists no request types")
     return Catalog(types=tuple(types))
+
+
+def _translations(value: object) -> dict[str, str]:
+    """A {language: text} mapping from the catalog file; anything else is a mistake in the file."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v.strip() for v in value.values()):
+        raise ValueError(f"expected {{language: text}}, got {value!r}")
+    return {str(language): text.strip() for language, text in value.items()}
 
 
 @lru_cache(maxsize=1)

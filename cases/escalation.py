@@ -91,8 +91,8 @@ def _escalate(session: Session, case: Case, level: int, *, tell_resident: bool, 
         text=f"{case.reference} ({case.department}) is overdue: it was due {due}. Escalated to level {level} ({who}).")
     if not tell_resident:  # a sweep that skipped a level tells the resident only where the case is now
         return
-    type_name = catalog.get(case.request_type).name if case.request_type in catalog else case.request_type
     for resident in [case.resident, *service.followers(session, case)]:
+        type_name = catalog.type_name(case.request_type, resident.language)
         text = messages.escalated_text(language=resident.language, reference=case.reference or "",
                                        type_name=type_name, due_at=case.due_at, level=level, timezone=timezone)
         outbox.queue(session, resident=resident, text=text, case=case, event=event, quiet_hours=quiet_hours, now=now)

@@ -17,7 +17,7 @@ from cases import outbox, service
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.config import get_settings
-from cases.messages import language_of
+from cases.messages import in_language
 from cases.models import Case, HandoffMessage, HandoffRequest, Resident, StaffUser
 
 WAITING, ACTIVE, ENDED = "waiting", "active", "ended"
@@ -45,7 +45,7 @@ class HandoffError(Exception):
 
 
 def _text(resident: Resident, key: str, **values: str) -> str:
-    return TEXTS[language_of(resident.language) if resident.language in TEXTS else "en"][key].format(**values)
+    return in_language(TEXTS, resident.language)[key].format(**values)
 
 
 def open_handoff_for(session: Session, resident: Resident) -> Optional[HandoffRequest]:
@@ -190,7 +190,8 @@ def open_case_from_handoff(
     service.record_event(session, case=case, kind=service.NOTE, actor="staff", staff=staff, now=now,
                          internal_note=f"Opened by {staff.display_name} from live chat #{handoff.id}.")
     text = resident_messages.case_opened_text(language=handoff.resident.language, reference=case.reference,
-                                              type_name=catalog.get(case.request_type).name, due_at=case.due_at,
+                                              type_name=catalog.type_name(case.request_type, handoff.resident.language),
+                                              due_at=case.due_at,
                                               timezone=settings.timezone)
     outbox.queue(session, resident=handoff.resident, case=case, urgent=True, text=text, now=now)
     add_message(session, handoff=handoff, direction=SYSTEM, staff=staff, text=f"Case {case.reference} opened.", now=now)

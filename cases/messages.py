@@ -1,6 +1,8 @@
 """Texts the domain sends to residents outside a conversation (pushes), by language.
 
-Adding a language is adding a block to each dict below; nothing else changes.
+The languages residents can use are the keys of TEMPLATES. Adding a language is adding a block to
+each dict below (and its texts in domain.yml, catalog.yml, cases/survey.py, cases/handoff.py and
+bot/texts.py; see README "Languages"); nothing else changes. A text missing in a language is English.
 """
 
 from __future__ import annotations
@@ -75,6 +77,21 @@ ESCALATION_LEVELS = {
 }
 
 
+# When staff are back, as residents read it ("Monday 30 November at 09:00").
+MOMENT_FORMATS = {
+    "en": "{weekday} {day} {month_name} at {time}",
+    "zh": "{month}月{day}日（{weekday}）{time}",
+}
+WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "zh": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+}
+MONTH_NAMES = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+
 def language_of(language: str | None) -> str:
     """A language we have texts for (English otherwise)."""
     return language if language in TEMPLATES else "en"
@@ -83,9 +100,25 @@ def language_of(language: str | None) -> str:
 _language = language_of
 
 
+def in_language(table: dict, language: str | None):
+    """A per-language table's entry for `language`, English where it has none (or lacks a key)."""
+    english, own = table["en"], table.get(language or "en")
+    if own is None or own is english:
+        return english
+    return {**english, **own} if isinstance(english, dict) else own
+
+
 def status_label(status: Status | str, language: str | None = "en") -> str:
     """A resident-facing name for a status."""
-    return STATUS_LABELS[_language(language)][Status(status)]
+    return in_language(STATUS_LABELS, language)[Status(status)]
+
+
+def format_moment(moment: datetime, language: str | None = "en") -> str:
+    """A day and time in the resident's language (the caller gives it in city time)."""
+    month_names = in_language(MONTH_NAMES, language)
+    return in_language(MOMENT_FORMATS, language).format(
+        weekday=in_language(WEEKDAYS, language)[moment.weekday()], day=moment.day, month=moment.month,
+        month_name=month_names[moment.month - 1], time=f"{moment:%H:%M}")
 
 
 def format_date(value: datetime | date, timezone: str) -> str:
@@ -110,7 +143,7 @@ def status_changed_text(
 ) -> str:
     """The push a resident receives when their case (or the case theirs was merged with) changes status."""
     lang = _language(language)
-    texts = TEMPLATES[lang]
+    texts = in_language(TEMPLATES, lang)
     status = Status(status)
     head = texts["followed" if followed else "status_changed"]
     parts = [head.format(reference=reference, type_name=type_name, status=status_label(status, lang))]
@@ -128,21 +161,20 @@ def status_changed_text(
 def type_changed_text(*, language: str | None, reference: str, type_name: str, department: str,
                       due_at: datetime, timezone: str) -> str:
     """The push telling a resident their case was re-routed to another request type."""
-    return TEMPLATES[_language(language)]["type_changed"].format(
+    return in_language(TEMPLATES, language)["type_changed"].format(
         reference=reference, type_name=type_name, department=department, due=format_date(due_at, timezone))
 
 
 def escalated_text(*, language: str | None, reference: str, type_name: str, due_at: datetime,
                    level: int, timezone: str) -> str:
     """The honest push to a resident whose case is late and went up a level."""
-    lang = _language(language)
-    return TEMPLATES[lang]["escalated"].format(
+    return in_language(TEMPLATES, language)["escalated"].format(
         reference=reference, type_name=type_name, due=format_date(due_at, timezone),
-        level=ESCALATION_LEVELS[lang][min(max(level, 1), 2)])
+        level=in_language(ESCALATION_LEVELS, language)[min(max(level, 1), 2)])
 
 
 def case_opened_text(*, language: str | None, reference: str, type_name: str, due_at: datetime,
                      timezone: str) -> str:
     """Told to a resident when staff open a case for them (from a live chat)."""
-    return TEMPLATES[_language(language)]["case_opened"].format(
+    return in_language(TEMPLATES, language)["case_opened"].format(
         reference=reference, type_name=type_name, due=format_date(due_at, timezone))

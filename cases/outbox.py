@@ -80,7 +80,7 @@ def queue_status_change(
     text = messages.status_changed_text(
         language=resident.language,
         reference=case.reference or "",
-        type_name=(catalog or load_catalog()).get(case.request_type).name,
+        type_name=(catalog or load_catalog()).type_name(case.request_type, resident.language),
         status=event.to_status,
         public_note=event.public_note,
         due_at=case.due_at,

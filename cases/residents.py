@@ -10,10 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cases.clock import utcnow
+from cases.messages import TEMPLATES
 from cases.models import Resident
 
 CHANNELS = ("telegram", "web")
-SUPPORTED_LANGUAGES = ("en", "zh")
+# The languages we have texts in: a language is added by adding its texts (README "Languages").
+SUPPORTED_LANGUAGES = tuple(TEMPLATES)
+
+
+class UnsupportedLanguage(ValueError):
+    """A language we have no texts in."""
 
 
 def sender_id(channel: str, external_id: str) -> str:
@@ -78,6 +84,15 @@ def resident_for_sender(session: Session, conversation_id: str) -> Resident:
     """The resident behind a Rasa conversation id, created if new."""
     channel, external_id = parse_sender_id(conversation_id)
     return get_or_create_resident(session, channel=channel, external_id=external_id)
+
+
+def set_language(session: Session, *, resident: Resident, language: str) -> Resident:
+    """Make `language` the resident's language, for the conversation and every later push; raises UnsupportedLanguage."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise UnsupportedLanguage(language)
+    resident.language = language
+    session.flush()
+    return resident
 
 
 def mark_unreachable(session: Session, *, resident: Resident, now: Optional[datetime] = None) -> None:

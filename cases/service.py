@@ -301,7 +301,8 @@ def change_request_type(
     timezone = timezone or get_settings().timezone
     for resident in [case.resident, *followers(session, case)]:
         text = messages.type_changed_text(language=resident.language, reference=case.reference or "",
-                                          type_name=kind.name, department=kind.department,
+                                          type_name=kind.name_in(resident.language),
+                                          department=kind.department_in(resident.language),
                                           due_at=case.due_at, timezone=timezone)
         outbox.queue(session, resident=resident, text=text, case=case, event=event, now=now)
     return event

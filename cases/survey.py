@@ -19,7 +19,7 @@ from cases import outbox, service
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.hours import QuietHours
-from cases.messages import language_of
+from cases.messages import in_language
 from cases.models import Case, CaseEvent, Resident, Survey
 from cases.service import CaseNotFound
 from cases.workflow import Actor, Status
@@ -57,14 +57,13 @@ def rating_payload(reference: str, rating: int) -> str:
 
 def survey_buttons(reference: str, language: Optional[str]) -> list[list[dict]]:
     """Five buttons, one per row, in the resident's language."""
-    titles = TEXTS[language_of(language) if language in TEXTS else "en"]["buttons"]
+    titles = in_language(TEXTS, language)["buttons"]
     return [[{"title": title, "payload": rating_payload(reference, n)}] for n, title in enumerate(titles, 1)]
 
 
 def survey_text(*, reference: str, type_name: str, language: Optional[str]) -> str:
     """The satisfaction question in the resident's language."""
-    lang = language_of(language) if language in TEXTS else "en"
-    return TEXTS[lang]["question"].format(reference=reference, type_name=type_name)
+    return in_language(TEXTS, language)["question"].format(reference=reference, type_name=type_name)
 
 
 def _latest_resolved_events(session: Session):
@@ -110,7 +109,7 @@ def send_due_surveys(
         event = service.record_event(session, case=case, kind=service.SURVEY, actor=Actor.SYSTEM,
                                      internal_note="Satisfaction question sent to the resident.", now=now)
         resident = case.resident
-        type_name = catalog.get(case.request_type).name if case.request_type in catalog else case.request_type
+        type_name = catalog.type_name(case.request_type, resident.language)
         outbox.queue(session, resident=resident, case=case, event=event, quiet_hours=quiet_hours, now=now,
                      text=survey_text(reference=case.reference or "", type_name=type_name, language=resident.language),
                      buttons=survey_buttons(case.reference or "", resident.language))

@@ -1,7 +1,7 @@
 // Huiyin web chat: talks to /api/*, renders every text with textContent (never innerHTML).
 "use strict";
 
-// Every word the page itself shows, by language, so Chinese can be added next to English.
+// Every word the page itself shows, by language (a language missing a word shows the English one).
 const UI = {
   en: {
     subtitle: "Report a problem in the city and follow it until it's fixed.",
@@ -21,9 +21,43 @@ const UI = {
     offline: "I can't reach the server. Please check your connection and try again.",
     update: "Update",
     typing: "…",
+    language: "Language",
+  },
+  zh: {
+    subtitle: "反映城市问题，并跟进到解决为止。",
+    welcome: "您好！请告诉我您发现的城市问题——道路坑洼、路灯损坏、垃圾、噪音……——或查询已提交诉求的进展。",
+    placeholder: "请输入消息…",
+    send: "发送",
+    shareLocation: "发送我的位置",
+    sendPhoto: "发送照片",
+    message: "消息",
+    locationShared: "📍 已发送位置",
+    locating: "正在获取您的位置…",
+    locationDenied: "无法获取您的位置，请直接输入地址或描述地点。",
+    photoSent: "📷 照片",
+    photoWrongType: "请选择 JPEG、PNG 或 WebP 格式的照片。",
+    photoTooBig: "照片超过 10 MB，请选择较小的照片。",
+    offline: "无法连接服务器，请检查网络后重试。",
+    update: "进展",
+    typing: "…",
+    language: "语言",
   },
 };
-const T = UI.en;
+// The page speaks the resident's language: the one they picked here (/set_language buttons), else the browser's.
+const LANGUAGE_KEY = "huiyin.language";
+const SET_LANGUAGE = /^\/set_language\{"language":"([a-z]{2,3})"\}$/;
+let T = UI.en;
+
+function pageLanguage() {
+  let picked = null;
+  try { picked = localStorage.getItem(LANGUAGE_KEY); } catch (e) { /* storage disabled */ }
+  if (picked && UI[picked]) return picked;
+  for (const tag of navigator.languages || [navigator.language || "en"]) {
+    const base = String(tag).split(/[-_]/)[0].toLowerCase();
+    if (UI[base]) return base;
+  }
+  return "en";
+}
 
 const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 const POLL_MS = 5000;
@@ -103,6 +137,11 @@ function renderButtons(entry, live) {
       entry.chosen = choice.payload;
       saveHistory();
       say({who: "me", text: choice.title});
+      const picked = SET_LANGUAGE.exec(choice.payload);
+      if (picked && UI[picked[1]]) {
+        try { localStorage.setItem(LANGUAGE_KEY, picked[1]); } catch (e) { /* storage disabled */ }
+        applyLanguage(picked[1]);
+      }
       enqueue(() => post("/api/messages", {payload: choice.payload}));
     });
     row.appendChild(button);
@@ -259,7 +298,9 @@ function autosize() {
   input.style.height = Math.min(input.scrollHeight, 160) + "px";
 }
 
-function start() {
+function applyLanguage(language) {
+  T = {...UI.en, ...UI[language]};
+  document.documentElement.lang = language;
   document.getElementById("subtitle").textContent = T.subtitle;
   input.placeholder = T.placeholder;
   document.getElementById("send").textContent = T.send;
@@ -268,6 +309,11 @@ function start() {
   document.getElementById("pick-photo").setAttribute("aria-label", T.sendPhoto);
   document.getElementById("pick-photo").title = T.sendPhoto;
   input.setAttribute("aria-label", T.message);
+  document.getElementById("language").textContent = T.language;
+}
+
+function start() {
+  applyLanguage(pageLanguage());
   restoreHistory();
   if (!history.length) say({who: "bot", text: T.welcome});
   form.addEventListener("submit", (event) => { event.preventDefault(); sendText(); });
@@ -280,6 +326,10 @@ function start() {
   });
   input.addEventListener("input", autosize);
   document.getElementById("locate").addEventListener("click", shareLocation);
+  // The bot answers with one button per language (utter_choose_language).
+  document.getElementById("language").addEventListener("click", () => {
+    enqueue(() => post("/api/messages", {payload: "/set_language"}));
+  });
   document.getElementById("pick-photo").addEventListener("click", () => photoInput.click());
   photoInput.addEventListener("change", sendPhoto);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) pollUpdates(); });

@@ -10,7 +10,8 @@ from cases.catalog import load_catalog
 from tests.actions.trackers import run, tracker
 from tests.actions.test_status import file_case
 
-PAYLOAD = re.compile(r'^/[a-z_]+(\{"(request_type|field|reference)":"[A-Za-z0-9_-]+"\})?$')
+PAYLOAD = re.compile(r'^/[a-z_]+(\{"(request_type|field|reference)":"[A-Za-z0-9_-]+"\})?$'
+                     r'|^/set_language\{"language":"[a-z]{2,3}"\}$')
 TELEGRAM_CALLBACK_BYTES = 64
 
 
