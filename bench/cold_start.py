@@ -1,7 +1,7 @@
 """Cold start of the whole stack to "ready", and the memory of each process.
 
 Starts the same commands as the Procfile (Rasa with the newest model, the action server, the
-bot with its web chat, the scheduler) on free ports and a fresh SQLite database, and prints
+bot with its web chat, the scheduler, the staff console) on free ports and a fresh SQLite database, and prints
 how long each took to answer and its resident set size. The model must be trained already
 (`make model`); training is not part of cold start.
 """
@@ -39,10 +39,10 @@ def _wait(url: str, started: float, proc: subprocess.Popen, timeout: float = 180
 def main() -> None:
     """Start everything, print time to ready and RSS per process, stop everything."""
     work = Path(tempfile.mkdtemp(prefix="huiyin-cold-"))
-    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+    rasa_port, action_port, web_port, console_port = free_port(), free_port(), free_port(), free_port()
     (work / "endpoints.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'huiyin.db'}", "MEDIA_DIR": str(work / "media"),
-           "RASA_URL": f"http://127.0.0.1:{rasa_port}", "WEB_PORT": str(web_port), "TELEGRAM_BOT_TOKEN": "",
+           "RASA_URL": f"http://127.0.0.1:{rasa_port}", "WEB_PORT": str(web_port), "CONSOLE_PORT": str(console_port), "TELEGRAM_BOT_TOKEN": "",
            "PYTHONPATH": str(ROOT)}
     subprocess.run([str(APP_PYTHON), "-m", "cases", "init-db"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     commands = {
@@ -51,11 +51,13 @@ def main() -> None:
         "actions": [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
         "bot": [str(APP_PYTHON), "-m", "bot"],
         "jobs": [str(APP_PYTHON), "-m", "jobs"],
+        "console": [str(APP_PYTHON), "-m", "web"],
     }
     ready_urls = {
         "rasa": f"http://127.0.0.1:{rasa_port}/",
         "actions": f"http://127.0.0.1:{action_port}/health",
         "bot": f"http://127.0.0.1:{web_port}/healthz",
+        "console": f"http://127.0.0.1:{console_port}/healthz",
     }
     started = time.monotonic()
     procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=(work / f"{name}.log").open("w"),
