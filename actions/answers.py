@@ -7,10 +7,12 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Optional
 
+from cases.extract import find_address
 from cases.service import find_reference_in_text, normalise_reference
 
 MIN_DESCRIPTION, MAX_DESCRIPTION = 3, 2000
 MIN_ADDRESS, MAX_ADDRESS = 4, 300
+MIN_CHINESE_ADDRESS = 2
 MAX_PHOTO_PATH = 500
 _PHOTO_PATH = re.compile(r"^[A-Za-z0-9_.\-/]+$")
 
@@ -39,11 +41,21 @@ def clean_description(text: Optional[str]) -> str:
 def clean_address(text: Optional[str]) -> str:
     """The address as stored: whitespace collapsed, a few characters to MAX_ADDRESS; raises InvalidAnswer."""
     text = " ".join((text or "").split())
-    if len(text) < MIN_ADDRESS or not is_typed(text) or not any(c.isalnum() for c in text):
+    # A Chinese place name is short ("人民路", "中山公园"): its characters carry more than letters do.
+    minimum = MIN_CHINESE_ADDRESS if any("\u4e00" <= c <= "\u9fff" for c in text) else MIN_ADDRESS
+    if len(text) < minimum or not is_typed(text) or not any(c.isalnum() for c in text):
         raise InvalidAnswer("utter_invalid_address")
     if len(text) > MAX_ADDRESS:
         raise InvalidAnswer("utter_address_too_long")
     return text
+
+
+def address_in(text: Optional[str]) -> Optional[str]:
+    """A usable address named in the resident's words ("outside 42 Park Lane", "人民路上"), if any."""
+    try:
+        return clean_address(find_address(text) or "")
+    except InvalidAnswer:
+        return None
 
 
 def entity_value(entities: Iterable[dict], name: str) -> Any:

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.answers import (
-    InvalidAnswer, clean_address, clean_description, entity_value, format_pin, is_typed, parse_pin,
+    InvalidAnswer, address_in, clean_address, clean_description, entity_value, format_pin, is_typed, parse_pin,
     safe_photo_path,
 )
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
@@ -92,9 +92,12 @@ class ValidateCaseForm(FormValidationAction):
         if latest_intent(tracker) in NOT_AN_ANSWER:
             return _invalid(dispatcher, "utter_invalid_description", "description")
         try:
-            return {"description": clean_description(value)}
+            description = clean_description(value)
         except InvalidAnswer as refused:
             return _invalid(dispatcher, refused.response, "description")
+        address = None if tracker.get_slot("location") else address_in(description)
+        # A place named in the description answers the location question too.
+        return {"description": description, **({"location": address} if address else {})}
 
     # --- location: a shared pin (at any step) or a typed address ---
 

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
 from actions.answers import (
-    InvalidAnswer, clean_description, entity_value, format_pin, is_typed, parse_pin, safe_photo_path,
+    InvalidAnswer, address_in, clean_description, entity_value, format_pin, is_typed, parse_pin, safe_photo_path,
 )
 from actions.conversation import (
     earlier_user_messages, language, latest_entities, latest_intent, latest_text, message_entities,
@@ -97,6 +97,10 @@ class ActionStartReport(Action):
         if context.pin:
             events += [SlotSet("location", format_pin(*context.pin)),
                        SlotSet("latitude", context.pin[0]), SlotSet("longitude", context.pin[1])]
+        elif description and (address := address_in(description)):
+            # "pothole outside 42 Park Lane": the place is said, so the form does not ask for it (the
+            # summary shows it, with "Change location").
+            events.append(SlotSet("location", address))
         if context.photo:
             events.append(SlotSet("photo", context.photo))
         return events

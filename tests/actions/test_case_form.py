@@ -59,9 +59,28 @@ async def test_short_long_and_small_talk_addresses_are_refused(domain):
         assert responses(dispatcher) == [response], text
 
 
+async def test_a_short_chinese_place_name_is_an_address(domain):
+    events, dispatcher = await validate(domain, "人民路", "inform", requested_slot="location", **FILLED)
+    assert slots_set(events)["location"] == "人民路" and responses(dispatcher) == []
+    events, dispatcher = await validate(domain, "路", "inform", requested_slot="location", **FILLED)
+    assert slots_set(events)["location"] is None and responses(dispatcher) == ["utter_invalid_address"]
+
+
 async def test_address_of_300_characters_is_accepted(domain):
     events, _ = await validate(domain, "b" * 300, "inform", requested_slot="location", **FILLED)
     assert slots_set(events)["location"] == "b" * 300
+
+
+async def test_a_place_in_the_description_answers_where(domain):
+    slots = {"request_type": "drainage", "requested_slot": "description"}
+    events, _ = await validate(domain, "corner of Mill Road and Church Street is flooded", "report_drainage", **slots)
+    assert slots_set(events)["location"] == "Mill Road and Church Street"
+    events, _ = await validate(domain, "人民路12号门口有个大坑", "report_pothole", **slots)
+    assert slots_set(events)["location"] == "人民路12号门口"
+    events, _ = await validate(domain, "it floods every time it rains", "report_drainage", **slots)
+    assert "location" not in slots_set(events)
+    events, _ = await validate(domain, "outside 42 Park Lane", "inform", **{**slots, "location": "51.5, -0.12"})
+    assert "location" not in slots_set(events)  # a pin already given stays
 
 
 async def test_description_is_trimmed_and_cut(domain):

@@ -10,7 +10,7 @@ from actions.status import ActionCancelRequest, ActionCheckStatus
 from cases.catalog import load_catalog
 from tests.actions.test_handoff import CLOSED, clock  # noqa: F401 - the clock fixture
 from tests.actions.test_status import file_case, move
-from tests.actions.trackers import run, tracker
+from tests.actions.trackers import slots_set, run, tracker
 
 ZH = {"language": "zh"}
 
@@ -30,8 +30,9 @@ async def test_suggestions_are_named_in_chinese(domain):
 
 
 async def test_report_start_and_summary_say_the_type_in_chinese(domain):
-    _, started = await run(ActionStartReport(), tracker("人民路上有个大坑", "report_pothole", slots=ZH), domain)
+    events, started = await run(ActionStartReport(), tracker("人民路上有个大坑", "report_pothole", slots=ZH), domain)
     assert started.messages[0]["type_name"] == "道路坑洼或破损"
+    assert slots_set(events)["location"] == "人民路"  # said already: the form will not ask where
     slots = {**ZH, "request_type": "streetlight", "description": "路灯不亮", "location": "人民路 12 号"}
     _, summary = await run(ActionAskConfirmed(), tracker("/deny", "deny", slots=slots), domain)
     assert summary.messages[0]["type_name"] == "路灯故障"

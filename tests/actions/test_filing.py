@@ -18,8 +18,14 @@ async def test_typed_report_sets_type_and_description_and_says_the_type(domain):
     assert set(slots) == FILING  # everything from an older report is cleared
     assert slots["request_type"] == "pothole"
     assert slots["description"] == "there's a massive pothole outside 42 Park Lane"
+    assert slots["location"] == "42 Park Lane"  # said already: the form will not ask where
     assert dispatcher.messages[0]["response"] == "utter_report_started"
     assert dispatcher.messages[0]["type_name"] == "Pothole or damaged road"
+
+
+async def test_the_form_still_asks_where_when_no_place_is_named(domain):
+    events, _ = await run(ActionStartReport(), tracker("the bins were not collected again", "report_garbage"), domain)
+    assert slots_set(events)["location"] is None
 
 
 async def test_button_after_the_fallback_uses_the_misunderstood_message(domain):
