@@ -37,6 +37,13 @@ FIELD_ALIASES = {
     "type": "request_type", "category": "request_type", "address": "location", "place": "location",
     "picture": "photo", "image": "photo", "pic": "photo", "details": "description", "text": "description",
 }
+# Words for each answer in languages written without spaces, where the `field` lookup (which needs word
+# boundaries) finds nothing: "我要改一下地址".
+FIELD_WORDS_IN_TEXT = {
+    "地址": "location", "位置": "location", "地点": "location", "照片": "photo", "图片": "photo", "相片": "photo",
+    "描述": "description", "内容": "description", "说明": "description", "类型": "request_type",
+    "类别": "request_type", "分类": "request_type",
+}
 MAX_IDEMPOTENCY_KEY = 200
 
 
@@ -189,7 +196,10 @@ def field_to_change(tracker: Tracker) -> Optional[str]:
     """The answer the resident wants to change (`field` entity), or None if they did not say."""
     value = str(entity_value(latest_entities(tracker), "field") or "").strip().lower()
     value = FIELD_ALIASES.get(value, value)
-    return value if value in FIELD_SLOTS else None
+    if value in FIELD_SLOTS:
+        return value
+    text = latest_text(tracker) or ""
+    return next((field for word, field in FIELD_WORDS_IN_TEXT.items() if word in text), None)
 
 
 class ActionChangeAnswer(Action):

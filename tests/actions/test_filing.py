@@ -90,6 +90,13 @@ async def test_change_answer_clears_that_answer_and_the_confirmation(domain):
         assert dispatcher.messages == []
 
 
+async def test_chinese_change_answer_names_the_answer_in_its_words(domain):
+    for text, cleared in (("我要改一下地址", {"location", "latitude", "longitude"}), ("换一张照片", {"photo", "photo_skipped"}),
+                          ("描述写错了", {"description"}), ("类型选错了", {"request_type"})):
+        events, _ = await run(ActionChangeAnswer(), tracker(text, "change_answer", form="case_form"), domain)
+        assert slots_set(events) == {name: None for name in cleared | {"confirmed"}}, text
+
+
 async def test_change_answer_without_field_asks_which(domain):
     events, dispatcher = await run(ActionChangeAnswer(), tracker("change something", "change_answer", form="case_form"), domain)
     assert events == [] and responses(dispatcher) == ["utter_ask_which_change"]
