@@ -39,7 +39,7 @@ def run(*samples: str) -> dict:
 
 def test_english_is_tokenized_exactly_as_before_and_chinese_in_words():
     result = run("人民路上有个大坑，太危险了！！", "查一下HY-2026-00042的进度", "pothole 在建设路128号对面 please fix")
-    assert result["english_count"] > 300 and result["english_differs"] == []
+    assert result["english_count"] > 200 and result["english_differs"] == []
     samples = result["samples"]
     assert [t[0] for t in samples["人民路上有个大坑，太危险了！！"]] == ["人民", "路上", "有个", "大坑", "太", "危险", "了"]
     assert [t[0] for t in samples["查一下HY-2026-00042的进度"]] == ["查", "一下", "HY-2026-00042", "的", "进度"]
