@@ -17,23 +17,10 @@ from pathlib import Path
 
 import httpx
 
-from bench.procs import tree_rss_mb
+from bench.procs import tree_rss_mb, wait_ready
 from tests.stack import APP_PYTHON, RASA_BIN, free_port, latest_model
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _wait(url: str, started: float, proc: subprocess.Popen, timeout: float = 180.0) -> float:
-    while time.monotonic() - started < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"{url}: process exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return time.monotonic() - started
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{url} not ready after {timeout}s")
 
 
 def main() -> None:
@@ -63,7 +50,7 @@ def main() -> None:
     procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=(work / f"{name}.log").open("w"),
                                     stderr=subprocess.STDOUT) for name, cmd in commands.items()}
     try:
-        ready = {name: _wait(url, started, procs[name]) for name, url in ready_urls.items()}
+        ready = {name: wait_ready(url, procs[name], started=started) for name, url in ready_urls.items()}
         # The stack is ready when a resident's message gets Rasa's answer through the web chat.
         with httpx.Client(base_url=ready_urls["bot"].rsplit("/", 1)[0], timeout=60) as web:
             web.get("/")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.procs import wait_ready
 from cases.db import Database
 from cases.handoff import request_handoff
 from cases.residents import get_or_create_resident
@@ -35,20 +36,6 @@ FIRST_CHAT = 700_000
 
 def _csrf(page: httpx.Response) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-
-
-def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{url}: process exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} not ready after {timeout}s")
 
 
 def prepare(db: Database, chats: int) -> list[int]:
@@ -81,7 +68,7 @@ def main() -> None:
                                   stderr=subprocess.STDOUT) for name, log in zip(("web", "jobs"), logs)]
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_ready(f"{base}/healthz", procs[0])
+            wait_ready(f"{base}/healthz", procs[0], timeout=60)
             latencies = run(base, fake, handoffs, args.replies)
         finally:
             for proc in procs:

@@ -1,8 +1,27 @@
-"""Helpers for benchmarks that start real processes: resident set size of a process tree."""
+"""Helpers for benchmarks that start real processes: waiting until one answers, resident set size of its tree."""
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
+
+import httpx
+
+
+def wait_ready(url: str, proc: subprocess.Popen, *, started: float | None = None, timeout: float = 180.0) -> float:
+    """Wait until `url` answers 200 (exit if the process dies or it takes too long); seconds since `started`."""
+    started = time.monotonic() if started is None else started
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"{url}: process exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} not ready after {timeout}s")
 
 
 def _children(pid: int) -> list[int]:

@@ -16,20 +16,11 @@ from cases.residents import get_or_create_resident
 from cases.service import change_status, find_case, open_case
 from cases.workflow import Actor
 from tests.browser.conftest import AGENT, PASSWORD, SUPERVISOR, SUPERVISOR_NAME, login
+from tests.e2e.test_full_loop import JPEG, REFERENCE
 
 pytestmark = pytest.mark.browser
 
-REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")
 WAIT = 30.0  # seconds for a bot turn or a push
-# A tiny but valid JPEG (1x1 pixel).
-JPEG = bytes.fromhex(
-    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c"
-    "20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b080001000101011100ffc4001f000001050101010101010000"
-    "0000000000000102030405060708090a0bffc400b5100002010303020403050504040000017d01020300041105122131410613516107227114328191"
-    "a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a636465666768696a"
-    "737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8"
-    "d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008010100003f00fbd3ffd9"
-)
 
 
 def path_of(page: Page) -> str:
