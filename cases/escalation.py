@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cases import handoff, messages, outbox, service, workflow
+from cases import handoff, messages, outbox, service
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.hours import OfficeHours, QuietHours
@@ -29,7 +29,7 @@ LEVEL_NAMES = {1: "the supervisor of {department}", 2: "the city's supervisors"}
 
 def target_level(case: Case, *, now: datetime, step_hours: float) -> int:
     """The level a case should be at now: 0 before its due date, 1 from it, then one more per step."""
-    if not workflow.is_working(case.status) or case.due_at > now:
+    if not service.is_overdue(case, now):
         return 0
     steps = math.floor((now - case.due_at) / timedelta(hours=step_hours)) if step_hours > 0 else MAX_LEVEL
     return min(MAX_LEVEL, 1 + steps)
@@ -47,9 +47,8 @@ def escalate_overdue(
     """Escalate every overdue working case to the level its lateness calls for; returns (reference, level) taken."""
     now = now or utcnow()
     catalog = catalog or load_catalog()
-    working = [s.value for s in workflow.WORKING_STATUSES]
     candidates = session.scalars(
-        select(Case).where(Case.status.in_(working), Case.due_at <= now, Case.escalation_level < MAX_LEVEL)
+        select(Case).where(service.overdue_clause(now), Case.escalation_level < MAX_LEVEL)
         .order_by(Case.due_at, Case.id))
     taken: list[tuple[str, int]] = []
     for case in list(candidates):

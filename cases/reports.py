@@ -190,7 +190,7 @@ def build_report(
         OpenCaseLine(reference=c.reference or str(c.id), request_type=c.request_type,
                      type_name=_type_name(catalog, c.request_type), department=c.department, status=c.status,
                      created_at=c.created_at, due_at=c.due_at, days_open=round(_hours(now, c.created_at) / 24, 1),
-                     overdue=workflow.is_working(c.status) and c.due_at < now)
+                     overdue=service.is_overdue(c, now))
         for c in oldest]
     return report
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Iterable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -202,6 +202,16 @@ def change_status(
     return event
 
 
+def is_overdue(case: Case, now: datetime) -> bool:
+    """Past its due date while the city still works on it (the one definition of "overdue")."""
+    return workflow.is_working(Status(case.status)) and case.due_at <= now
+
+
+def overdue_clause(now: datetime):
+    """`is_overdue` as a query condition on Case."""
+    return and_(Case.status.in_([s.value for s in workflow.WORKING_STATUSES]), Case.due_at <= now)
+
+
 def followers(session: Session, case: Case) -> list[Resident]:
     """Residents whose cases were merged into this one, other than its own resident."""
     return list(session.scalars(
@@ -366,7 +376,7 @@ def chase_case(
     worked = followed_case(case)
     if not workflow.is_working(Status(worked.status)):
         raise CannotChase("closed", case)
-    if worked.due_at > now:
+    if not is_overdue(worked, now):
         raise CannotChase("not_overdue", case)
     day = local_day(now, timezone)
     if session.scalar(select(CaseChase).where(CaseChase.case_id == worked.id, CaseChase.local_day == day)):
@@ -406,7 +416,7 @@ def chaseable_cases(session: Session, *, resident: Resident, now: Optional[datet
     now = now or utcnow()
     working = [case for case in active_cases_for_resident(session, resident=resident)
                if workflow.is_working(Status(followed_case(case).status))]
-    return working, [case for case in working if followed_case(case).due_at <= now]
+    return working, [case for case in working if is_overdue(followed_case(case), now)]
 
 
 def alert(

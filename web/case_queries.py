@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from cases.catalog import Catalog
 from cases.models import Case
-from cases.workflow import WORKING_STATUSES, Status
+from cases.service import overdue_clause
+from cases.workflow import Status
 
 PAGE_SIZE = 25
 SORTS = {"due": "due date", "newest": "newest first"}
@@ -74,7 +75,7 @@ def _conditions(filters: CaseFilters, *, staff_id: int, now: datetime, with_stat
     if filters.department:
         conditions.append(Case.department == filters.department)
     if filters.overdue:
-        conditions += [Case.due_at < now, Case.status.in_([s.value for s in WORKING_STATUSES])]
+        conditions.append(overdue_clause(now))
     if filters.mine:
         conditions.append(Case.assignee_id == staff_id)
     if filters.q:
@@ -103,11 +104,6 @@ def status_counts(session: Session, filters: CaseFilters, *, staff_id: int, now:
     found = dict(session.execute(select(Case.status, func.count(Case.id)).where(*conditions)
                                  .group_by(Case.status)).all())
     return {s.value: int(found.get(s.value, 0)) for s in Status}
-
-
-def is_overdue(case: Case, now: datetime) -> bool:
-    """Past its due date while the city still works on it."""
-    return case.due_at < now and Status(case.status) in WORKING_STATUSES
 
 
 def page_count(total: int) -> int:

@@ -20,7 +20,7 @@ from cases.models import Case, CasePhoto, StaffUser
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
 from web.auth import guard
 from web.case_queries import (
-    SORTS, CaseFilters, is_overdue, merged_into, optional_int, page_count, search_cases, status_counts,
+    SORTS, CaseFilters, merged_into, optional_int, page_count, search_cases, status_counts,
 )
 from web.core import console_of, current, departments, polite, redirect
 
@@ -42,7 +42,7 @@ async def case_list(request: Request) -> Response:
         return console.render(
             request, "cases.html", filters=filters, rows=rows, total=total, counts=counts,
             pages=page_count(total), departments=departments(console.catalog), sorts=SORTS,
-            request_types=console.catalog.types, overdue={c.id: is_overdue(c, now) for c in rows})
+            request_types=console.catalog.types, overdue={c.id: service.is_overdue(c, now) for c in rows})
 
     return await console.run(page)
 
@@ -68,7 +68,7 @@ async def case_page(request: Request) -> Response:
             request, "case.html", case=case, resident=case.resident, events=list(case.events),
             photos=list(case.photos), merged=merged_into(session, case), moves=moves,
             may_duplicate=Status.DUPLICATE in next_statuses(Status(case.status), Actor.STAFF),
-            overdue=is_overdue(case, now), departments=departments(console.catalog),
+            overdue=service.is_overdue(case, now), departments=departments(console.catalog),
             staff_members=accounts.list_staff(session, active_only=True), request_types=console.catalog.types,
             suggestions=canned.suggestions(session, case.request_type, None, case.resident.language),
             today=now.astimezone(console.zone).date().isoformat(), osm=_osm_link(case),
