@@ -123,6 +123,11 @@ async def login(request: Request) -> Response:
     if not cookie_token or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), cookie_token.encode()):
         return forbidden(request, "The login form has expired. Please reload the page and try again.")
     username, password = str(form.get("username") or ""), str(form.get("password") or "")
+    address = request.client.host if request.client else ""
+    wait = console.logins.wait_seconds(username, address)
+    if wait > 0:
+        return _login_page(request, status_code=429, error=(
+            f"Too many failed logins. Please try again in {max(1, round(wait / 60))} minutes."))
 
     def check(session) -> Optional[str]:
         user = accounts.authenticate(session, username, password)
@@ -133,8 +138,10 @@ async def login(request: Request) -> Response:
 
     token = await console.run(check)
     if token is None:
+        console.logins.failed(username, address)
         return _login_page(request, error="Wrong username or password, or the account is disabled.",
                            status_code=400)
+    console.logins.succeeded(username)
     response = RedirectResponse(safe_next(str(form.get("next") or "")), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")

@@ -23,6 +23,7 @@ from cases.catalog import Catalog, load_catalog
 from cases.config import Settings
 from cases.db import Database
 from cases.workflow import Status
+from web.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,6 +61,7 @@ class Console:
     def __init__(self, *, settings: Settings, db: Database, catalog: Optional[Catalog] = None):
         self.settings, self.db = settings, db
         self.catalog = catalog or load_catalog()
+        self.logins = LoginThrottle()
         self.zone = ZoneInfo(settings.timezone)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env

@@ -15,6 +15,7 @@ from cases.models import CannedReply, StaffSession, StaffUser
 from tests.web.conftest import PASSWORD, add_staff, browser, csrf_of, login, new_case
 from web.app import PUBLIC_PATHS
 from web.auth import SESSION_COOKIE
+from web.throttle import LoginThrottle
 
 SAMPLE_PARAMS = {"reference": "HY-2026-00001", "handoff_id": "1", "photo_id": "1", "message_id": "1",
                  "reply_id": "1", "staff_id": "1", "alert_id": "1"}
@@ -205,3 +206,38 @@ async def test_oversized_bodies_are_refused(app, db):
     assert response.status_code == 413
     page = await client.get(f"/cases/{reference}")
     assert page.status_code == 200 and 'id="case-status">submitted<' in page.text
+
+
+async def test_password_guessing_is_slowed_down_per_username(app, db):
+    add_staff(db, "ann", "agent")
+    add_staff(db, "bob", "agent")
+    client = browser(app)
+
+    async def attempt(username, password):
+        form = await client.get("/login")
+        return await client.post("/login", data={"username": username, "password": password,
+                                                 "csrf_token": csrf_of(form)})
+
+    for _ in range(5):
+        assert (await attempt("ann", "wrong password!")).status_code == 400
+    refused = await attempt("ann", PASSWORD)  # the right password, but too late
+    assert refused.status_code == 429 and "Too many failed logins" in refused.text
+    assert SESSION_COOKIE not in client.cookies
+    assert (await attempt("bob", PASSWORD)).status_code == 303  # other accounts are not locked out
+
+
+def test_the_throttle_forgets_old_failures_and_a_success_clears_the_username():
+    now = [1000.0]
+    throttle = LoginThrottle(window=60, per_username=2, per_address=3, clock=lambda: now[0])
+    throttle.failed("Ann", "10.0.0.1")
+    throttle.failed("ann", "10.0.0.1")
+    assert throttle.wait_seconds("ANN", "10.0.0.2") == 60  # usernames compare without case
+    assert throttle.wait_seconds("bob", "10.0.0.1") == 0
+    throttle.failed("bob", "10.0.0.1")
+    assert throttle.wait_seconds("carol", "10.0.0.1") == 60  # the address has failed three times
+    now[0] += 61
+    assert throttle.wait_seconds("ann", "10.0.0.1") == 0
+    throttle.failed("dave", "10.0.0.9")
+    throttle.succeeded("dave")
+    throttle.failed("dave", "10.0.0.9")
+    assert throttle.wait_seconds("dave", "10.0.0.8") == 0
