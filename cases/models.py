@@ -336,3 +336,13 @@ class ReportRun(Base):
     department: Mapped[str] = mapped_column(String(200))  # "" for the whole city
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pushed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class Throttle(Base):
+    """A counter of attempts under one key (a hash, never the raw name or address) within a window."""
+
+    __tablename__ = "throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    window_started: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
