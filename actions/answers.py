@@ -7,6 +7,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Optional
 
+from cases.cleaning import clean_text
 from cases.extract import find_address
 from cases.service import find_reference_in_text, normalise_reference
 
@@ -31,16 +32,16 @@ def is_typed(text: Optional[str]) -> bool:
 
 
 def clean_description(text: Optional[str]) -> str:
-    """The description as stored: trimmed and cut at MAX_DESCRIPTION; raises InvalidAnswer."""
-    text = (text or "").strip()
+    """The description as stored: cleaned (cases.cleaning), trimmed and cut at MAX_DESCRIPTION; raises InvalidAnswer."""
+    text = clean_text(text).strip()
     if len(text) < MIN_DESCRIPTION or not is_typed(text) or not any(c.isalnum() for c in text):
         raise InvalidAnswer("utter_invalid_description")
     return text[:MAX_DESCRIPTION].rstrip()
 
 
 def clean_address(text: Optional[str]) -> str:
-    """The address as stored: whitespace collapsed, a few characters to MAX_ADDRESS; raises InvalidAnswer."""
-    text = " ".join((text or "").split())
+    """The address as stored: cleaned, whitespace collapsed, a few characters to MAX_ADDRESS; raises InvalidAnswer."""
+    text = " ".join(clean_text(text).split())
     # A Chinese place name is short ("人民路", "中山公园"): its characters carry more than letters do.
     minimum = MIN_CHINESE_ADDRESS if any("\u4e00" <= c <= "\u9fff" for c in text) else MIN_ADDRESS
     if len(text) < minimum or not is_typed(text) or not any(c.isalnum() for c in text):

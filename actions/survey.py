@@ -13,6 +13,7 @@ from actions import deps
 from actions.answers import entity_value, is_typed
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
 from cases import survey
+from cases.cleaning import clean_text
 from cases.residents import resident_for_sender
 from cases.service import CaseNotFound, normalise_reference
 
@@ -82,7 +83,7 @@ class ValidateSurveyCommentForm(FormValidationAction):
     def validate_survey_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: dict) -> dict[str, Any]:
         """Typed words are the comment (cut at the maximum length); "" stands for "no comment"."""
-        text = latest_text(tracker).strip()
+        text = clean_text(latest_text(tracker)).strip()
         said_no = latest_intent(tracker) in NO_COMMENT_INTENTS and len(text.split()) <= MAX_WORDS_OF_A_NO
         if not is_typed(text) or said_no:
             return {"survey_comment": ""}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from typing import Optional
 
+from cases.cleaning import clean_text
 from cases.residents import SUPPORTED_LANGUAGES
 
 MAX_TEXT_LENGTH = 4096
@@ -23,20 +23,17 @@ RATING_INTENT = "rate_case"
 _RATING_PAYLOAD = re.compile(r'^/rate_case\{"reference":"(?P<reference>[A-Z]{1,10}-\d{4}-\d{5})","rating":"[1-5]"\}$')
 # The language buttons (utter_choose_language): exactly one language we speak.
 _LANGUAGE_PAYLOAD = re.compile(r'^/set_language\{"language":"(?P<language>[a-z]{2,3})"\}$')
-_CONTROL = {"Cc", "Cf"}
 
 
 def resident_text(text: Optional[str]) -> str:
-    """A resident's typed text as plain text for Rasa: trimmed, control characters dropped, no leading `/`.
+    """A resident's typed text as plain text for Rasa: trimmed, control characters and lone surrogates
+    dropped (cases.cleaning), no leading `/`.
 
     Rasa reads text starting with `/` as an intent trigger with injected entities
     (`/inform{"case_id":"1"}`), so residents' slashes are removed before it sees them.
     Returns "" when nothing meaningful is left.
     """
-    cleaned = "".join(
-        ch for ch in (text or "") if ch in "\n\t" or unicodedata.category(ch) not in _CONTROL
-    )
-    cleaned = cleaned.strip()
+    cleaned = clean_text(text).strip()
     while cleaned.startswith("/"):
         cleaned = cleaned[1:].lstrip()
     return cleaned[:MAX_TEXT_LENGTH]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import inbound
 from cases import handoff
+from cases.cleaning import clean_text
 from cases.models import Resident
 from cases.residents import find_resident
 
@@ -35,7 +36,8 @@ def relay(
     resident = find_resident(session, channel=channel, external_id=external_id)
     if resident is None or handoff.open_handoff_for(session, resident) is None:
         return False
-    text = (text or "").strip()[:inbound.MAX_TEXT_LENGTH]
+    # Lone surrogates and control characters would break the database write or hide in the transcript.
+    text = clean_text(text).strip()[:inbound.MAX_TEXT_LENGTH]
     if text or photo_path or latitude is not None:  # an empty message is simply dropped
         handoff.record_resident_message(session, resident=resident, text=text, photo_path=photo_path,
                                         latitude=latitude, longitude=longitude)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from cases import messages as resident_messages
 from cases import outbox, service
 from cases.catalog import Catalog, load_catalog
+from cases.cleaning import clean_text
 from cases.clock import utcnow
 from cases.config import get_settings
 from cases.messages import in_language
@@ -116,6 +117,7 @@ def record_resident_message(
     handoff = open_handoff_for(session, resident)
     if handoff is None:
         return None
+    text = clean_text(text).strip()  # whichever channel it came from, it is stored clean
     if not text:
         text = "[photo]" if photo_path else ("[location]" if latitude is not None else "")
     return add_message(session, handoff=handoff, direction=RESIDENT, text=text, photo_path=photo_path,
