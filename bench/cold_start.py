@@ -27,15 +27,18 @@ def main() -> None:
     """Start everything, print time to ready and RSS per process, stop everything."""
     work = Path(tempfile.mkdtemp(prefix="huiyin-cold-"))
     rasa_port, action_port, web_port, console_port = free_port(), free_port(), free_port(), free_port()
-    (work / "endpoints.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    # No ACTION_SERVER_TOKEN: as on a fresh clone, the first process generates it under VAR_DIR.
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'huiyin.db'}", "MEDIA_DIR": str(work / "media"),
+           "VAR_DIR": str(work / "var"), "ACTION_SERVER_PORT": str(action_port), "ACTION_SERVER_URL": "",
+           "ACTION_SERVER_TOKEN": "", "WEB_SECRET": "",
            "RASA_URL": f"http://127.0.0.1:{rasa_port}", "WEB_PORT": str(web_port), "CONSOLE_PORT": str(console_port), "TELEGRAM_BOT_TOKEN": "",
            "PYTHONPATH": str(ROOT)}
     subprocess.run([str(APP_PYTHON), "-m", "cases", "init-db"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     commands = {
-        "rasa": [str(RASA_BIN), "run", "-m", str(latest_model()), "--endpoints", str(work / "endpoints.yml"),
+        "rasa": [str(APP_PYTHON), "-m", "actions.rasa_env",
+                 str(RASA_BIN), "run", "-m", str(latest_model()), "--endpoints", str(ROOT / "endpoints.yml"),
                  "--credentials", str(ROOT / "credentials.yml"), "-i", "127.0.0.1", "-p", str(rasa_port)],
-        "actions": [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        "actions": [str(APP_PYTHON), "-m", "actions"],
         "bot": [str(APP_PYTHON), "-m", "bot"],
         "jobs": [str(APP_PYTHON), "-m", "jobs"],
         "console": [str(APP_PYTHON), "-m", "web"],

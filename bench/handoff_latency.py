@@ -60,7 +60,8 @@ def main() -> None:
     handoffs = prepare(db, args.chats)
     port = free_port()
     with FakeTelegramServer(enforce_limits=True) as fake:
-        env = {**os.environ, "DATABASE_URL": url, "MEDIA_DIR": str(work / "media"), "CONSOLE_PORT": str(port),
+        env = {**os.environ, "DATABASE_URL": url, "MEDIA_DIR": str(work / "media"), "VAR_DIR": str(work / "var"),
+               "CONSOLE_PORT": str(port),
                "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url,
                "TELEGRAM_FILE_BASE_URL": fake.base_file_url}
         logs = [(work / f"{name}.log").open("w") for name in ("web", "jobs")]

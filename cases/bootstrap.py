@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
+from pathlib import Path
 from typing import Optional
 
+from sqlalchemy.engine import make_url
+
+from cases import secret_store
 from cases.config import Settings, get_settings
 from cases.db import Database
+
+log = logging.getLogger(__name__)
 
 
 def database(settings: Optional[Settings] = None, *, create_tables: bool = True) -> Database:
@@ -23,3 +31,46 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "apscheduler.executors.default", "sqlalchemy.engine", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def secret(settings: Settings, name: str) -> str:
+    """A secret setting (`web_secret`, `action_server_token`): as configured, else generated once under VAR_DIR."""
+    # Generated rather than random per process: every process and every restart must agree on it.
+    return getattr(settings, name) or secret_store.kept_secret(settings.var_dir / "secrets", name)
+
+
+def owner_only(settings: Settings) -> None:
+    """Files this process creates are owner-only from now on, and data left readable by older versions is fixed."""
+    os.umask(0o077)  # the database, its journal, photos, secrets: nobody else on the machine reads them
+    for directory in (settings.var_dir, settings.media_dir):
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in (settings.var_dir, settings.media_dir, *_database_files(settings.database_url)):
+        _tighten(path)
+
+
+def _database_files(url: str) -> list[Path]:
+    """A SQLite database's file and the journal files beside it (none for a server database)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return []
+    main = Path(parsed.database)
+    return [main, *(main.with_name(main.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+
+
+def _tighten(top: Path) -> None:
+    """Drop group and other permissions from `top` and, if a directory, everything in it (links left alone)."""
+    if top.is_symlink() or not top.exists():
+        return
+    paths = [top]
+    if top.is_dir():
+        for folder, dirs, files in os.walk(top):
+            paths += [Path(folder, name) for name in (*dirs, *files)]
+    for path in paths:
+        try:
+            status = path.lstat()
+            if status.st_mode & 0o077 and not stat.S_ISLNK(status.st_mode):
+                path.chmod(stat.S_IMODE(status.st_mode) & ~0o077)
+        except FileNotFoundError:
+            continue  # removed meanwhile (a photo, a journal)
+        except PermissionError:
+            log.warning("cannot make %s owner-only: it belongs to another user", path)

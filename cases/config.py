@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -19,6 +20,8 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'huiyin.db'}"
     media_dir: Path = PROJECT_ROOT / "var" / "media"
+    # Generated secrets live in VAR_DIR/secrets (owner-only); the data defaults above are under it too.
+    var_dir: Path = PROJECT_ROOT / "var"
     city_name: str = "Huiyin City"
     timezone: str = "Asia/Shanghai"
     reference_prefix: str = "HY"
@@ -26,6 +29,12 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 30.0
     action_server_port: int = 5055
+    # The action server listens here; anything but loopback needs a firewall or TLS in front (README).
+    action_server_host: str = "127.0.0.1"
+    # Where Rasa reaches the action server (Rasa reads it from its environment); unset: this host and port.
+    action_server_url: Optional[str] = None
+    # Sent by Rasa with every action call and checked by the action server; unset: generated under VAR_DIR.
+    action_server_token: Optional[str] = None
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -78,12 +87,29 @@ class Settings(BaseSettings):
 
     @field_validator(
         "telegram_bot_token", "telegram_webhook_url", "telegram_webhook_secret", "web_secret",
+        "action_server_url", "action_server_token",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value):
         # `.env.example` lists every variable; an empty one means "not set".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("action_server_token")
+    @classmethod
+    def _token_fits_a_header(cls, value):
+        # It travels in an HTTP header written by Rasa's YAML: printable ASCII, no spaces, not guessable.
+        if value is not None and not re.fullmatch(r"[!-~]{16,}", value):
+            raise ValueError("ACTION_SERVER_TOKEN must be at least 16 printable ASCII characters without spaces")
+        return value
+
+    def action_endpoint_url(self) -> str:
+        """Where Rasa sends action calls: ACTION_SERVER_URL, or the action server's own host and port."""
+        if self.action_server_url:
+            return self.action_server_url
+        host = "127.0.0.1" if self.action_server_host in ("0.0.0.0", "::", "") else self.action_server_host
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address
+        return f"http://{host}:{self.action_server_port}/webhook"
 
     def media_path(self) -> Path:
         """The media directory, created on first use."""

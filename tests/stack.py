@@ -7,6 +7,7 @@ started once per test session against a temporary SQLite database.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -60,8 +61,10 @@ class Stack:
 
     rasa_url: str
     action_url: str
+    action_token: str
     database_url: str
     media_dir: Path
+    var_dir: Path
     processes: list = field(default_factory=list)
 
     def settings(self, **overrides) -> Settings:
@@ -69,6 +72,7 @@ class Stack:
         values = dict(
             database_url=self.database_url,
             media_dir=self.media_dir,
+            var_dir=self.var_dir,
             rasa_url=self.rasa_url,
             city_name="Test City",
             timezone="Asia/Shanghai",
@@ -88,38 +92,45 @@ class Stack:
 
 
 def start_stack(workdir: Path, *, database_url: str | None = None) -> Stack:
-    """Start the action server and Rasa (with the newest model) and wait until both answer."""
+    """Start the action server and Rasa (with the newest model) as the Procfile does, and wait until both answer."""
     workdir.mkdir(parents=True, exist_ok=True)
     media_dir = workdir / "media"
     media_dir.mkdir(exist_ok=True)
     database_url = database_url or f"sqlite:///{workdir / 'huiyin.db'}"
     action_port, rasa_port = free_port(), free_port()
+    stack = Stack(
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_url=f"http://127.0.0.1:{action_port}",
+        action_token=secrets.token_urlsafe(32),
+        database_url=database_url,
+        media_dir=media_dir,
+        var_dir=workdir / "var",
+    )
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "MEDIA_DIR": str(media_dir),
+        "VAR_DIR": str(stack.var_dir),
         "TIMEZONE": "Asia/Shanghai",
         "CITY_NAME": "Test City",
         "PYTHONPATH": str(PROJECT_ROOT),
+        # Rasa (through actions.rasa_env and endpoints.yml) sends the token the action server checks.
+        "ACTION_SERVER_HOST": "127.0.0.1",
+        "ACTION_SERVER_PORT": str(action_port),
+        "ACTION_SERVER_URL": f"{stack.action_url}/webhook",
+        "ACTION_SERVER_TOKEN": stack.action_token,
     }
     subprocess.run([str(APP_PYTHON), "-m", "cases", "init-db"], env=env, cwd=PROJECT_ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
-    stack = Stack(
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_url=f"http://127.0.0.1:{action_port}",
-        database_url=database_url,
-        media_dir=media_dir,
-    )
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
     actions = subprocess.Popen(
-        [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        [str(APP_PYTHON), "-m", "actions"],
         cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
     )
     stack.processes.append(actions)
     rasa = subprocess.Popen(
-        [str(RASA_BIN), "run", "-m", str(latest_model()), "--endpoints", str(endpoints),
+        [str(APP_PYTHON), "-m", "actions.rasa_env",
+         str(RASA_BIN), "run", "-m", str(latest_model()), "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
          "--credentials", str(PROJECT_ROOT / "credentials.yml"), "-i", "127.0.0.1", "-p", str(rasa_port)],
         cwd=PROJECT_ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )

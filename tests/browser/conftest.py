@@ -39,6 +39,7 @@ def process_env(stack, **extra: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": stack.database_url,
         "MEDIA_DIR": str(stack.media_dir),
+        "VAR_DIR": str(stack.var_dir),
         "RASA_URL": stack.rasa_url,
         "TIMEZONE": "Asia/Shanghai",
         "CITY_NAME": "Test City",
