@@ -20,7 +20,7 @@ model: venvs
 	@scripts/train
 
 run: model
-	@mkdir -p var
+	@mkdir -p -m 700 var
 	@$(PY) -m cases init-db
 	@exec .venvs/app/bin/honcho start -f Procfile
 

@@ -14,7 +14,7 @@ import uvicorn
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram import build_application, running, telegram_mode
 from bot.webchat import create_app
-from cases.bootstrap import configure_logging, database
+from cases.bootstrap import configure_logging, database, owner_only
 from cases.config import Settings, get_settings
 from cases.db import Database
 
@@ -85,6 +85,7 @@ def main() -> int:
     """Start the bot process; the exit status says whether it ran."""
     configure_logging()
     settings = get_settings()
+    owner_only(settings)  # photos, the database and secrets this process writes: owner-only
     try:
         telegram_mode(settings)  # refuse a bad configuration before connecting to anything
     except ValueError as exc:

@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from bot import inbound, live_chat, texts
 from bot.conversation import converse
 from bot.rasa_client import RasaClient, Reply
-from cases import outbox, residents
+from cases import bootstrap, outbox, residents
 from cases.clock import utcnow
 from cases.config import Settings
 from cases.db import Database
@@ -358,11 +358,9 @@ async def _crashed(request: Request, exc: Exception) -> Response:
 
 
 def session_secret(settings: Settings) -> bytes:
-    """The key that signs session cookies: WEB_SECRET, or a random one that dies with the process."""
-    if settings.web_secret:
-        return settings.web_secret.encode()
-    log.warning("WEB_SECRET is not set: web chat sessions will not survive a restart")
-    return secrets.token_bytes(32)
+    """The key that signs session cookies: WEB_SECRET, or one generated once and kept under VAR_DIR."""
+    # Never random per process: a restart would lock residents out of their own cases.
+    return bootstrap.secret(settings, "web_secret").encode()
 
 
 def create_app(*, settings: Settings, db: Database, rasa: RasaClient) -> Starlette:

@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         except staff.StaffError as exc:
             print(f"Not created: {exc}.", file=sys.stderr)
             return 1
+    bootstrap.owner_only(get_settings())  # `init-db` may create the database: owner-only from the start
     db = bootstrap.database()
     try:
         if args.command == "init-db":

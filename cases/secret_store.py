@@ -28,7 +28,9 @@ def kept_secret(directory: Path, name: str) -> str:
 
 
 def _owner_only_dir(directory: Path) -> None:
-    directory.mkdir(mode=OWNER_ONLY_DIR, parents=True, exist_ok=True)
+    # VAR_DIR too, when this makes it: mkdir(parents=True) would give it the default 0755.
+    directory.parent.mkdir(mode=OWNER_ONLY_DIR, parents=True, exist_ok=True)
+    directory.mkdir(mode=OWNER_ONLY_DIR, exist_ok=True)
     if directory.stat().st_mode & 0o077:  # made by an older version, or by hand
         directory.chmod(OWNER_ONLY_DIR)
 

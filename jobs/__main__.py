@@ -22,6 +22,7 @@ SHUTDOWN_GRACE_SECONDS = 30.0  # room for sends on the wire to finish and be rec
 async def run() -> None:
     """Run the scheduler until a stop signal, then let running sweeps wind down and close everything."""
     settings = get_settings()
+    bootstrap.owner_only(settings)  # the database and anything else this process writes: owner-only
     db = bootstrap.database(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

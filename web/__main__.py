@@ -7,7 +7,7 @@ import sys
 
 import uvicorn
 
-from cases.bootstrap import configure_logging, database
+from cases.bootstrap import configure_logging, database, owner_only
 from cases.config import get_settings
 from web.app import create_app
 
@@ -18,6 +18,7 @@ def main() -> int:
     """Migrate the database, then serve the console until SIGINT or SIGTERM."""
     configure_logging()
     settings = get_settings()
+    owner_only(settings)  # the database and anything else this process writes: owner-only
     db = database(settings)
     try:
         app = create_app(settings=settings, db=db)
