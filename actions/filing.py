@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -18,10 +19,13 @@ from actions.conversation import (
     earlier_user_messages, language, latest_entities, latest_intent, latest_text, message_entities,
     message_intent, reset_filing,
 )
-from cases import service
+from cases import outbox, service
 from cases.catalog import load_catalog
 from cases.messages import format_date
-from cases.residents import resident_for_sender
+from cases.privacy import pseudonym
+from cases.residents import mark_filing, resident_for_sender
+
+log = logging.getLogger(__name__)
 
 FORM = "case_form"
 # Earlier messages that may hold the description when a report starts from a button.
@@ -78,6 +82,17 @@ def context_before(tracker: Tracker) -> Context:
     return context
 
 
+def remember_filing(sender_id: str, filing: bool) -> None:
+    """Record durably whether this resident has a report in progress (Rasa keeps its answers in memory only)."""
+    try:
+        with deps.get_database().transaction() as session:
+            mark_filing(session, resident=resident_for_sender(session, sender_id), filing=filing)
+    except ValueError:  # not one of our channels' conversations (e.g. `rasa shell`)
+        pass
+    except Exception:  # noqa: BLE001 - the marker only improves an apology; the report itself goes on
+        log.exception("could not record the filing state of resident %s", pseudonym(sender_id))
+
+
 class ActionStartReport(Action):
     """A report_<code> intent: start a fresh report of that type, its first message as the description."""
 
@@ -85,6 +100,7 @@ class ActionStartReport(Action):
         return "action_start_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        remember_filing(tracker.sender_id, True)
         events = reset_filing()
         kind = load_catalog().from_intent(latest_intent(tracker))
         if kind is not None:
@@ -170,6 +186,11 @@ class ActionOpenCase(Action):
                     idempotency_key=idempotency_key(tracker),
                     reference_prefix=settings.reference_prefix,
                 )
+                # The reply below carries the reference; if the channel never delivers it (the bot dies
+                # first), this held push does, once (cancelled when the channel confirms delivery).
+                outbox.queue_receipt(session, case=case, delay_seconds=settings.receipt_delay_seconds,
+                                     timezone=settings.timezone)
+                mark_filing(session, resident=case.resident, filing=False)
                 kind = load_catalog().get(case.request_type)
                 filed = dict(reference=case.reference, type_name=kind.name_in(lang),
                              department=kind.department_in(lang), due_date=format_date(case.due_at, settings.timezone))
@@ -188,6 +209,7 @@ class ActionDiscardReport(Action):
         return "action_discard_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        remember_filing(tracker.sender_id, False)
         dispatcher.utter_message(response="utter_report_discarded")
         return [ActiveLoop(None)] + reset_filing()
 

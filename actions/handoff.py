@@ -18,7 +18,7 @@ from cases.clock import utcnow
 from cases.handoff import request_handoff
 from cases.hours import OfficeHours
 from cases.messages import format_moment
-from cases.residents import resident_for_sender
+from cases.residents import mark_filing, resident_for_sender
 
 # Why the resident is handed over (HandoffRequest.trigger), by the intent of their message.
 TRIGGERS = {"talk_to_human": "talk_to_human", "not_helping": "not_helping"}
@@ -64,6 +64,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, trigger: st
         with deps.get_database().transaction() as session:
             resident = resident_for_sender(session, tracker.sender_id)
             request_handoff(session, resident=resident, reason=reason, trigger=trigger, now=now)
+            mark_filing(session, resident=resident, filing=False)  # a report in progress ends here, as said
     except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
         deps.report_unavailable(dispatcher, action)
         # The form ends either way (the resident wants a person), but the answers are kept.

@@ -11,26 +11,33 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps
 from actions.conversation import CONVERSATION_SLOTS, FILING_SLOTS
-from cases.residents import resident_for_sender
+from actions.language import response_in
+from cases.residents import resident_for_sender, take_unfinished_filing
 
 log = logging.getLogger(__name__)
 
 
-def stored_language(sender_id: str) -> Optional[str]:
-    """The language stored on the resident (the channels set it from Telegram or the browser first); None if unknown."""
+def stored_resident(sender_id: str) -> tuple[Optional[str], bool]:
+    """The resident's stored language (the channels set it from Telegram or the browser first; None if unknown),
+    and whether a report they were filing was lost with the old conversation (told once)."""
     try:
         with deps.get_database().transaction() as session:
-            return resident_for_sender(session, sender_id).language
+            resident = resident_for_sender(session, sender_id)
+            return resident.language, take_unfinished_filing(session, resident=resident)
     except ValueError:  # not one of our channels' conversations (e.g. `rasa shell`)
-        return None
+        return None, False
     except Exception:  # noqa: BLE001 - the conversation must start even when the database is down
         log.exception("action_session_start: the resident's language could not be read")
-        return None
+        return None, False
 
 
 class ActionSessionStart(Action):
     """Start a session; carry over slots (as configured) except the report being filed and the open questions,
-    and take the resident's language from the database, where the channels and /language keep it."""
+    and take the resident's language from the database, where the channels and /language keep it.
+
+    A new session forgets a half-filed report (and after a Rasa restart the whole conversation is gone):
+    if the database says one was in progress, the resident is told it was not sent.
+    """
 
     def name(self) -> str:
         return "action_session_start"
@@ -41,9 +48,12 @@ class ActionSessionStart(Action):
         if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
             carried = {name: value for name, value in (tracker.slots or {}).items()
                        if value is not None and name not in FILING_SLOTS + CONVERSATION_SLOTS}
-        language = stored_language(tracker.sender_id)
+        language, unfinished = stored_resident(tracker.sender_id)
         if language:
             carried["language"] = language
         events += [SlotSet(name, value) for name, value in carried.items()]
+        if unfinished:
+            # Rasa would pick the variation with the slots as they were before this action (no language yet).
+            dispatcher.utter_message(**response_in(domain, "utter_report_not_sent", language or "en"))
         events.append(ActionExecuted("action_listen"))
         return events

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
+from typing import Iterable
 
 from bot import texts
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
+from cases import outbox
+from cases.db import Database
+from cases.privacy import pseudonym
+from cases.residents import find_resident, parse_sender_id
 
 log = logging.getLogger(__name__)
 
@@ -15,10 +22,40 @@ async def converse(rasa: RasaClient, *, sender: str, message: str, language: str
     try:
         replies = await rasa.send(sender, message)
     except RasaUnavailable as exc:
-        log.error("Rasa unavailable for %s: %s", sender, exc)
+        # The error names Rasa's URL and the failure, never the message; the resident only by pseudonym.
+        log.error("Rasa unavailable for resident %s: %s", pseudonym(sender), type(exc.__cause__ or exc).__name__)
         return [Reply(text=texts.text("unavailable", language))]
     if not replies:
         # Rasa answers nothing when an action failed (e.g. the action server is down).
-        log.error("Rasa returned no reply for %s", sender)
+        log.error("Rasa returned no reply for resident %s", pseudonym(sender))
         return [Reply(text=texts.text("unavailable", language))]
     return replies
+
+
+def references_in(messages: Iterable[str], prefix: str = "HY") -> set[str]:
+    """The case references (HY-2026-00042) shown in these messages."""
+    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(prefix)}-\d{{4}}-\d{{5}}(?![0-9])", re.IGNORECASE)
+    return {match.upper() for text in messages for match in pattern.findall(text or "")}
+
+
+def _cancel_receipts(db: Database, sender: str, references: set[str]) -> int:
+    """Cancel the resident's held receipts of these references (in a worker thread)."""
+    channel, external_id = parse_sender_id(sender)
+    with db.transaction() as session:
+        resident = find_resident(session, channel=channel, external_id=external_id)
+        return 0 if resident is None else outbox.cancel_receipts(session, resident=resident, references=references)
+
+
+async def confirm_delivered(db: Database, *, sender: str, messages: Iterable[str], prefix: str = "HY") -> None:
+    """The channel delivered these messages to the resident: a new case's reference among them needs no push.
+
+    Call only once the platform has the messages (Telegram accepted them, the web chat's answer is
+    written); if this never runs, the held receipt (outbox.queue_receipt) tells the resident instead.
+    """
+    references = references_in(messages, prefix)
+    if not references:
+        return  # most turns: no database work
+    try:
+        await asyncio.to_thread(_cancel_receipts, db, sender, references)
+    except Exception:  # noqa: BLE001 - the worst outcome is the reference pushed once more
+        log.exception("could not cancel the held receipts of resident %s", pseudonym(sender))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 TEXTS = {
     "en": {
-        "unavailable": "Sorry, I can't answer right now because of a technical problem. "
-        "Nothing you sent was lost; please try again in a few minutes.",
+        # Only what is true: the message was not answered. (If it filed a report, the reference follows
+        # as a push: outbox.queue_receipt.)
+        "unavailable": "Sorry, a technical problem kept me from answering your last message. "
+        "Please send it again in a few minutes.",
         "empty": "I didn't catch that. Please describe the problem in a few words, "
         "share a location, or send a photo.",
         "unsupported": "Sorry, I can't read {what}. Please type your message, "
@@ -13,14 +15,28 @@ TEXTS = {
         "button_expired": "That button is no longer valid. Please type your answer instead.",
         "photo_failed": "Sorry, I couldn't save that photo. Please try sending it again.",
         "too_long": "Your message was very long, so I read only the first 4,096 characters.",
+        # The web chat's limits (bot/webchat.py) and photo checks (bot/photos.py).
+        "slow_down": "You're sending messages faster than I can read them. Please wait a minute, then send it again.",
+        "photo_limit": "You've sent a lot of photos recently. Please wait a while before sending another one.",
+        "photo_unexpected": "I wasn't expecting a photo just now. If you want to report a problem, "
+        "tell me what it is first; I'll ask for a photo when it helps.",
+        "photo_invalid": "That file is not a photo I can read. Please send a JPEG, PNG or WebP image.",
+        "photo_no_room": "Sorry, I can't accept photos right now. Please continue without one, or try again later.",
+        "send_again": "Sorry, I missed that. Please send it again.",
     },
     "zh": {
-        "unavailable": "抱歉，系统暂时出现技术问题，无法回复。您发送的内容没有丢失，请几分钟后再试。",
+        "unavailable": "抱歉，由于技术问题，我没能回复您刚才的消息。请几分钟后重新发送。",
         "empty": "没有看懂您的消息。请用几句话描述问题、发送位置或照片。",
         "unsupported": "抱歉，我无法识别{what}。请输入文字、发送位置或照片。",
         "button_expired": "该按钮已失效，请直接输入您的回答。",
         "photo_failed": "抱歉，照片保存失败，请重新发送。",
         "too_long": "您的消息过长，我只读取了前 4096 个字符。",
+        "slow_down": "您发送消息太快了，请稍等一分钟后再发送。",
+        "photo_limit": "您最近发送的照片较多，请稍后再发送。",
+        "photo_unexpected": "现在不需要照片。如需反映问题，请先告诉我是什么问题，需要照片时我会请您发送。",
+        "photo_invalid": "无法识别该文件。请发送 JPEG、PNG 或 WebP 格式的照片。",
+        "photo_no_room": "抱歉，暂时无法接收照片。请先不附照片继续，或稍后再试。",
+        "send_again": "抱歉，刚才的内容没有收到，请再发送一次。",
     },
 }
 

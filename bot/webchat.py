@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -9,9 +10,13 @@ import json
 import logging
 import math
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Callable, Optional, TypeVar
 
+from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -23,13 +28,15 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot import inbound, live_chat, texts
-from bot.conversation import converse
+from bot import inbound, live_chat, photos, texts
+from bot.conversation import confirm_delivered, converse
 from bot.rasa_client import RasaClient, Reply
-from cases import bootstrap, outbox, residents
+from cases import bootstrap, outbox, residents, throttle
 from cases.clock import utcnow
 from cases.config import Settings
 from cases.db import Database
+from huiyin.asgi import CatchErrors, SecurityHeaders
+from cases.models import Resident
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,9 +45,12 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 COOKIE = "huiyin_session"
 COOKIE_MAX_AGE = 365 * 24 * 3600  # residents come back to read updates weeks later
 MAX_JSON_BYTES = 16 * 1024
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_BYTES = photos.MAX_PHOTO_BYTES
 MULTIPART_OVERHEAD = 64 * 1024
-IMAGE_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+# The report form asks for a photo with a single "Skip" button (domain.yml utter_ask_photo); a Rasa
+# session lasts 2 hours (session_config), after which the half-filed report is gone.
+PHOTO_SKIP_PAYLOAD = "/deny"
+PHOTO_WANTED_FOR = timedelta(hours=2)
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' https: blob: data:; "
      b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
@@ -101,16 +111,6 @@ def preferred_language(header: Optional[str]) -> str:
     return "en"
 
 
-def image_extension(data: bytes) -> Optional[str]:
-    """`jpg`, `png` or `webp` if the bytes start like one, else None (the file name and type are not trusted)."""
-    for magic, extension in IMAGE_TYPES.items():
-        if data.startswith(magic):
-            return extension
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
-
-
 def reply_json(reply: Reply) -> dict:
     """One reply as the page reads it."""
     buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
@@ -158,27 +158,35 @@ async def _json_object(request: Request) -> dict:
     body = await _limited(request, MAX_JSON_BYTES).body()
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise HTTPException(400, "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise HTTPException(400, "Send a JSON object.")
     return data
 
 
-class SecurityHeaders:
-    """Adds the same protective headers to every response (no framing, no sniffing, scripts from us only)."""
+def asks_for_photo(replies: list[Reply]) -> bool:
+    """Whether the bot's replies ask for a photo: the report form's photo question is the one reply whose only button is Skip (/deny)."""
+    return any([button.payload for button in reply.buttons] == [PHOTO_SKIP_PAYLOAD] for reply in replies)
 
-    def __init__(self, app):
-        self.app = app
 
-    async def __call__(self, scope, receive, send):
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
-            await send(message)
+def _remember_photo_question(session, session_id: str, until: Optional[datetime]) -> None:
+    """Store until when the resident may send a photo (None: not now)."""
+    query = update(Resident).where(Resident.channel == "web", Resident.external_id == session_id)
+    if until is None:
+        query = query.where(Resident.photo_wanted_until.is_not(None))  # most turns: nothing to write
+    session.execute(query.values(photo_wanted_until=until).execution_options(synchronize_session=False))
 
-        await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
+
+@dataclass(frozen=True)
+class Admission:
+    """What the web chat knows before it acts on a request: the resident's language and state, and any refusal."""
+
+    language: str
+    in_handoff: bool
+    known: bool  # the resident exists (else they are created at their first real message)
+    wait: float = 0.0  # over a rate limit: seconds until one is allowed again
+    refused: Optional[str] = None  # a texts key: the request is refused outright
 
 
 class WebChat:
@@ -186,6 +194,8 @@ class WebChat:
 
     def __init__(self, *, settings: Settings, db: Database, rasa: RasaClient, sessions: Sessions):
         self.settings, self.db, self.rasa, self.sessions = settings, db, rasa, sessions
+        # Decoding a photo takes up to ~160 MB and a core: a few at a time, whatever arrives at once.
+        self._decoding = asyncio.Semaphore(2)
 
     async def _db(self, work: Callable[..., T]) -> T:
         """Run `work(session)` in one transaction off the event loop; DatabaseDown if it fails."""
@@ -199,69 +209,129 @@ class WebChat:
             log.exception("web chat: database unavailable")
             raise DatabaseDown() from None
 
-    def _session(self, request: Request) -> tuple[str, Optional[str]]:
-        """This browser's session id, and a cookie to set if we had to issue a new one."""
-        session_id = self.sessions.verify(request.cookies.get(COOKIE))
-        return (session_id, None) if session_id else self.sessions.issue()
-
-    def _answer(self, request: Request, payload: dict, new_cookie: Optional[str]) -> Response:
+    def _answer(self, request: Request, payload: dict, new_cookie: Optional[str] = None) -> Response:
         return _set_cookie(_json(payload), request, new_cookie)
 
-    async def _resident(self, request: Request, session_id: str) -> tuple[str, bool]:
-        """The resident's language, and whether a person answers them now; creates the resident on first contact."""
+    def _refuse(self, request: Request, key: str, language: str, status_code: int, *,
+                retry_after: float = 0, new_cookie: Optional[str] = None, **extra) -> Response:
+        """A polite refusal in the usual shape (the page shows `replies` whatever the status); nothing was done."""
+        said = texts.text(key, language)
+        response = _json({"error": said, "replies": [channel_reply(said)], **extra}, status_code)
+        if retry_after:
+            response.headers["retry-after"] = str(math.ceil(retry_after))
+        return _set_cookie(response, request, new_cookie)
+
+    def _session_or_refusal(self, request: Request) -> tuple[Optional[str], Optional[Response]]:
+        """This browser's session id; without a valid cookie, a fresh one and "please send that again" instead.
+
+        The page gets its cookie from GET /, so a POST without one is a script or a lost cookie: it
+        creates no resident and no conversation, and the page resends once with the new cookie.
+        """
+        session_id = self.sessions.verify(request.cookies.get(COOKIE))
+        if session_id:
+            return session_id, None
+        _, cookie = self.sessions.issue()
+        language = preferred_language(request.headers.get("accept-language"))
+        return None, self._refuse(request, "send_again", language, 409, new_cookie=cookie, resend=True)
+
+    def _limits(self, kind: str) -> list[tuple[str, int, timedelta]]:
+        """(scope, limit, window) for a kind of request, per session first, then per address."""
+        s = self.settings
+        if kind == "photo":
+            return [("session", s.web_photos_per_hour, timedelta(hours=1)),
+                    ("address", s.web_photos_per_hour_per_address, timedelta(hours=1))]
+        return [("session", s.web_messages_per_minute, timedelta(minutes=1)),
+                ("address", s.web_messages_per_minute_per_address, timedelta(minutes=1))]
+
+    async def _admit(self, request: Request, session_id: str, kind: str) -> Admission:
+        """Count this request against its limits and look the resident up (never creating them), in one transaction."""
+        wanted_language = preferred_language(request.headers.get("accept-language"))
+        address = request.client.host if request.client else "unknown"
+
+        def admit(session) -> Admission:
+            now = utcnow()
+            resident = residents.find_resident(session, channel="web", external_id=session_id)
+            in_handoff = resident is not None and live_chat.in_handoff(session, resident)
+            language = resident.language if resident is not None else wanted_language
+            if kind == "photo" and not in_handoff and not (
+                    resident is not None and resident.photo_wanted_until is not None
+                    and resident.photo_wanted_until > now):
+                return Admission(language, in_handoff, resident is not None, refused="photo_unexpected")
+            # The session's count first: a session over its limit does not use up its address's share.
+            for scope, limit, window in self._limits(kind):
+                who = session_id if scope == "session" else address
+                wait = throttle.take(session, key=throttle.throttle_key("webchat", kind, scope, who),
+                                     limit=limit, window=window, now=now)
+                if wait:
+                    return Admission(language, in_handoff, resident is not None, wait=wait)
+            return Admission(language, in_handoff, resident is not None)
+
+        return await self._db(admit)
+
+    async def _create_resident(self, request: Request, session_id: str) -> str:
+        """Create the resident at their first real message; their language."""
         wanted = preferred_language(request.headers.get("accept-language"))
-
-        def look_up(session) -> tuple[str, bool]:
-            resident = residents.get_or_create_resident(session, channel="web", external_id=session_id,
-                                                        language=wanted)
-            return resident.language, live_chat.in_handoff(session, resident)
-
-        return await self._db(look_up)
+        return await self._db(lambda session: residents.get_or_create_resident(
+            session, channel="web", external_id=session_id, language=wanted).language)
 
     async def _relay(self, session_id: str, **message) -> bool:
         """Give a message to the person handling this resident's chat; False if the handoff ended meanwhile."""
         return await self._db(lambda session: live_chat.relay(session, channel="web", external_id=session_id,
                                                               **message))
 
-    async def _converse(self, session_id: str, message: str, language: str) -> list[dict]:
+    async def _converse(self, request: Request, session_id: str, admission: Admission, message: str) -> list[dict]:
+        """Rasa's replies to a real message (the resident is created first if new); remembers whether they ask for a photo."""
+        language = admission.language if admission.known else await self._create_resident(request, session_id)
         sender = residents.sender_id("web", session_id)
-        return [reply_json(r) for r in await converse(self.rasa, sender=sender, message=message, language=language)]
+        replies = await converse(self.rasa, sender=sender, message=message, language=language)
+        if replies != [Reply(text=texts.text("unavailable", language))]:  # Rasa answered: it says what it expects
+            until = utcnow() + PHOTO_WANTED_FOR if asks_for_photo(replies) else None
+            try:
+                await self._db(lambda session: _remember_photo_question(session, session_id, until))
+            except DatabaseDown:
+                pass  # logged; the replies matter more than the photo flag
+        # They go back in this response: a new case's reference among them needs no held push (outbox receipts).
+        await confirm_delivered(self.db, sender=sender, messages=[r.text for r in replies],
+                                prefix=self.settings.reference_prefix)
+        return [reply_json(r) for r in replies]
 
     async def index(self, request: Request) -> Response:
         """The chat page; issues a session cookie on the first visit."""
-        _, new_cookie = self._session(request)
+        new_cookie = None if self.sessions.verify(request.cookies.get(COOKIE)) else self.sessions.issue()[1]
         response = FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-cache"})
         return _set_cookie(response, request, new_cookie)
 
     async def message(self, request: Request) -> Response:
         """Typed text (`{"text"}`) or a pressed button (`{"payload"}`), answered with the bot's replies."""
-        session_id, new_cookie = self._session(request)
         body = await _json_object(request)
         text, payload = body.get("text"), body.get("payload")
         if not (isinstance(text, str) and payload is None or isinstance(payload, str) and text is None):
             raise HTTPException(400, 'Send {"text": "..."} or {"payload": "..."}.')
-        language, in_handoff = await self._resident(request, session_id)
-        if in_handoff and await self._relay(session_id, text=text if payload is None else live_chat.button_note(
-                None, payload)):
-            return self._answer(request, {"replies": []}, new_cookie)  # a person answers, through /api/updates
-        replies: list[dict] = []
+        session_id, refusal = self._session_or_refusal(request)
+        if refusal:
+            return refusal
+        admission = await self._admit(request, session_id, "message")
+        if admission.wait:
+            return self._refuse(request, "slow_down", admission.language, 429, retry_after=admission.wait)
+        if admission.in_handoff and await self._relay(
+                session_id, text=text if payload is None else live_chat.button_note(None, payload)):
+            return self._answer(request, {"replies": []})  # a person answers, through /api/updates
+        language, replies = admission.language, []
         if payload is not None:
             message = inbound.button_payload(payload, self.settings.reference_prefix)
             if message is None:
-                replies = [channel_reply(texts.text("button_expired", language))]
+                return self._answer(request, {"replies": [channel_reply(texts.text("button_expired", language))]})
         else:
             message = inbound.resident_text(text)
             if not message:
-                replies = [channel_reply(texts.text("empty", language))]
-            elif len(text.strip()) > inbound.MAX_TEXT_LENGTH:
+                return self._answer(request, {"replies": [channel_reply(texts.text("empty", language))]})
+            if len(text.strip()) > inbound.MAX_TEXT_LENGTH:
                 replies = [channel_reply(texts.text("too_long", language))]
-        if message:
-            replies += await self._converse(session_id, message, language)
-        return self._answer(request, {"replies": replies}, new_cookie)
+        replies += await self._converse(request, session_id, admission, message)
+        return self._answer(request, {"replies": replies})
 
     async def location(self, request: Request) -> Response:
         """A location from the browser's geolocation, as `{"latitude", "longitude"}`."""
-        session_id, new_cookie = self._session(request)
         body = await _json_object(request)
         latitude, longitude = body.get("latitude"), body.get("longitude")
         try:
@@ -271,16 +341,39 @@ class WebChat:
             message = inbound.location_message(latitude, longitude)
         except (ValueError, OverflowError):  # OverflowError: an integer too large for a float
             raise HTTPException(400, "Send latitude (-90 to 90) and longitude (-180 to 180) as numbers.") from None
-        language, in_handoff = await self._resident(request, session_id)
-        if in_handoff and await self._relay(session_id, latitude=float(latitude), longitude=float(longitude)):
-            return self._answer(request, {"replies": []}, new_cookie)
-        return self._answer(request, {"replies": await self._converse(session_id, message, language)}, new_cookie)
+        session_id, refusal = self._session_or_refusal(request)
+        if refusal:
+            return refusal
+        admission = await self._admit(request, session_id, "message")
+        if admission.wait:
+            return self._refuse(request, "slow_down", admission.language, 429, retry_after=admission.wait)
+        if admission.in_handoff and await self._relay(session_id, latitude=float(latitude),
+                                                      longitude=float(longitude)):
+            return self._answer(request, {"replies": []})
+        return self._answer(request, {"replies": await self._converse(request, session_id, admission, message)})
 
     async def photo(self, request: Request) -> Response:
-        """One photo (JPEG, PNG or WebP, at most 10 MB) uploaded as multipart field `photo`."""
-        session_id, new_cookie = self._session(request)
+        """One photo (JPEG, PNG or WebP, at most 10 MB) uploaded as multipart field `photo`, when one is wanted.
+
+        Checked in order of cost, nothing read or stored before the cheap checks pass: a session, a
+        conversation that asked for a photo (or a person chatting), the limits, free disk space; then
+        the upload is decoded and re-encoded (bot/photos.py) and only the clean copy is stored.
+        """
+        session_id, refusal = self._session_or_refusal(request)
+        if refusal:
+            return refusal
         if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
             raise HTTPException(400, "Upload the photo as multipart/form-data in the field 'photo'.")
+        admission = await self._admit(request, session_id, "photo")
+        language = admission.language
+        if admission.refused:
+            return self._refuse(request, admission.refused, language, 409)
+        if admission.wait:
+            return self._refuse(request, "photo_limit", language, 429, retry_after=admission.wait)
+        media_dir, min_free = self.settings.media_dir, self.settings.media_min_free_mb
+        if not await run_in_threadpool(photos.has_room, media_dir, min_free):
+            log.error("web chat: photo refused, less than %s MB free under the media directory", min_free)
+            return self._refuse(request, "photo_no_room", language, 507)
         limited = _limited(request, MAX_PHOTO_BYTES + MULTIPART_OVERHEAD)
         async with limited.form(max_files=1, max_fields=5) as form:
             upload = form.get("photo")
@@ -289,33 +382,24 @@ class WebChat:
             data = await upload.read(MAX_PHOTO_BYTES + 1)
         if len(data) > MAX_PHOTO_BYTES:
             raise BodyTooLarge()
-        extension = image_extension(data)
-        if extension is None:
-            raise HTTPException(400, "That file is not a photo we can read. Please send a JPEG, PNG or WebP image.")
-        language, in_handoff = await self._resident(request, session_id)
         try:
-            relative = await run_in_threadpool(self._save_photo, data, extension)
+            async with self._decoding:
+                clean = await run_in_threadpool(photos.clean_photo, data)
+            relative = await run_in_threadpool(partial(
+                photos.store_photo, media_dir, clean, channel="web", when=utcnow(), min_free_mb=min_free))
+        except photos.PhotoRefused as refused:
+            return self._refuse(request, refused.reason, language, 507 if refused.reason == "photo_no_room" else 400)
         except OSError:
             log.exception("web chat: could not save a photo")
-            return self._answer(request, {"replies": [channel_reply(texts.text("photo_failed", language))]}, new_cookie)
-        if in_handoff and await self._relay(session_id, photo_path=relative):
-            return self._answer(request, {"replies": []}, new_cookie)
-        replies = await self._converse(session_id, inbound.photo_message(relative), language)
-        return self._answer(request, {"replies": replies}, new_cookie)
-
-    def _save_photo(self, data: bytes, extension: str) -> str:
-        """Write a photo under the media directory; its path relative to it."""
-        now = utcnow()
-        relative = Path("web", f"{now:%Y}", f"{now:%m}", f"{secrets.token_urlsafe(16)}.{extension}")
-        target = self.settings.media_path() / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "xb") as file:  # "x": never overwrite, however unlikely a clash
-            file.write(data)
-        return relative.as_posix()
+            return self._answer(request, {"replies": [channel_reply(texts.text("photo_failed", language))]})
+        if admission.in_handoff and await self._relay(session_id, photo_path=relative):
+            return self._answer(request, {"replies": []})
+        return self._answer(request, {"replies": await self._converse(
+            request, session_id, admission, inbound.photo_message(relative))})
 
     async def updates(self, request: Request) -> Response:
         """Pushes queued for this resident after `?after=<id>` (status changes, staff's replies), with their buttons."""
-        session_id, new_cookie = self._session(request)
+        session_id = self.sessions.verify(request.cookies.get(COOKIE))
         after = request.query_params.get("after", "0")
         if not (after.isascii() and after.isdigit()) or len(after) > 18:
             raise HTTPException(400, "'after' must be a whole number (the last update id shown).")
@@ -328,8 +412,9 @@ class WebChat:
             return [{"id": r.id, "text": r.text, "created_at": r.created_at.isoformat(),
                      "buttons": [button for row in outbox.buttons_of(r) for button in row]} for r in rows]
 
-        found = [] if new_cookie else await self._db(fetch)
-        return self._answer(request, {"updates": found}, new_cookie)
+        if session_id is None:  # a poll never creates anything; it gets the cookie the page should have had
+            return self._answer(request, {"updates": []}, self.sessions.issue()[1])
+        return self._answer(request, {"updates": await self._db(fetch)})
 
 
 async def healthz(request: Request) -> Response:
@@ -377,8 +462,8 @@ def create_app(*, settings: Settings, db: Database, rasa: RasaClient) -> Starlet
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={
-            HTTPException: _http_error, BodyTooLarge: _too_large, DatabaseDown: _database_down, Exception: _crashed,
-        },
+        # CatchErrors answers a crash without re-raising it, so the keep-alive connection survives.
+        middleware=[Middleware(SecurityHeaders, headers=SECURITY_HEADERS, hsts_max_age=settings.hsts_max_age),
+                    Middleware(CatchErrors, handler=lambda scope, exc: _crashed(Request(scope), exc), logger=log)],
+        exception_handlers={HTTPException: _http_error, BodyTooLarge: _too_large, DatabaseDown: _database_down},
     )

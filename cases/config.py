@@ -40,6 +40,17 @@ class Settings(BaseSettings):
     web_port: int = 8000
     # Signs web chat session cookies; set it in production so sessions survive restarts.
     web_secret: Optional[str] = None
+    # Web chat abuse limits: messages (text, buttons, locations) per minute and photos per hour,
+    # per browser session and per client address (an office or carrier NAT shares one address).
+    web_messages_per_minute: int = 20
+    web_messages_per_minute_per_address: int = 120
+    web_photos_per_hour: int = 10
+    web_photos_per_hour_per_address: int = 30
+    # Photos are refused while the media directory's disk has less free space than this.
+    media_min_free_mb: float = 1024.0
+    # Photo files no case or live chat refers to are deleted once older than this (a report in progress
+    # holds its photo at most a Rasa session, 2 hours).
+    media_orphan_hours: float = 24.0
 
     telegram_bot_token: Optional[str] = None
     telegram_webhook_url: Optional[str] = None
@@ -57,6 +68,17 @@ class Settings(BaseSettings):
     console_public_url: str = "http://127.0.0.1:8001"
     # Signs nothing: console sessions live in the database. A login lasts this long without use.
     staff_session_hours: float = 12.0
+    # Login attempts (counted before the password is checked) per account from one address, and per
+    # address across accounts, within the window; a successful login clears the account's count there.
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 20
+    login_window_minutes: float = 15.0
+
+    # Addresses (or networks, or *) of reverse proxies whose X-Forwarded-For/-Proto the console and the
+    # web chat believe, comma-separated; empty: none, the connecting address is the client.
+    trusted_proxies: str = ""
+    # Strict-Transport-Security max-age on responses served over HTTPS (0: no header).
+    hsts_max_age: int = 31536000
 
     # When people answer handed-over chats (city time), e.g. "mon-fri" and 09:00-18:00.
     office_days: str = "mon-fri"
@@ -84,6 +106,9 @@ class Settings(BaseSettings):
     push_rate_per_second: float = 29.0
     push_per_chat_interval_seconds: float = 1.05
     push_max_attempts: int = 8
+    # A new case's reference is also queued as a push held back this long: cancelled once the conversation's
+    # reply carrying it has reached the resident, sent if it never did (the bot died in between).
+    receipt_delay_seconds: float = 120.0
 
     @field_validator(
         "telegram_bot_token", "telegram_webhook_url", "telegram_webhook_secret", "web_secret",

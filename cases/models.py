@@ -55,6 +55,11 @@ class Resident(Base):
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     unreachable_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set while the resident is filing a report (Rasa keeps the answers in memory only), cleared when it is
+    # filed or discarded: a conversation that starts afresh with it set tells them the report was not sent.
+    filing_started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Until when the web chat takes a photo from them: the bot's latest replies asked for one.
+    photo_wanted_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     cases: Mapped[list["Case"]] = relationship(back_populates="resident")
 
@@ -160,6 +165,9 @@ class Notification(Base):
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None for an ordinary push; "receipt": a new case's reference, held back (next_attempt_at) while the
+    # conversation delivers it, cancelled once it has, pushed if it never did (see outbox.queue_receipt).
+    kind: Mapped[Optional[str]] = mapped_column(String(16))
 
     resident: Mapped[Resident] = relationship()
 

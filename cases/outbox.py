@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cases import messages
 from cases.catalog import Catalog, load_catalog
@@ -16,7 +17,9 @@ from cases.config import get_settings
 from cases.hours import QuietHours
 from cases.models import Case, CaseEvent, Notification, Resident
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+# Notification.kind of a new case's reference held back while the conversation delivers it.
+RECEIPT = "receipt"
 
 
 def queue(
@@ -29,11 +32,14 @@ def queue(
     buttons: Optional[Sequence[Sequence[dict]]] = None,
     urgent: bool = False,
     quiet_hours: Optional[QuietHours] = None,
+    not_before: Optional[datetime] = None,
+    kind: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> Optional[Notification]:
     """Queue one message to a resident; None if this event was queued for them already.
 
-    `buttons` are rows of {"title", "payload"}. A message that is not urgent waits out quiet hours.
+    `buttons` are rows of {"title", "payload"}. A message that is not urgent waits out quiet hours;
+    none goes before `not_before`, if given.
     """
     if event is not None and event.id is not None:
         existing = session.scalar(
@@ -45,6 +51,8 @@ def queue(
             return None
     now = now or utcnow()
     send_at = now if urgent else (quiet_hours or QuietHours.from_settings()).release_time(now)
+    if not_before is not None:
+        send_at = max(send_at, not_before)
     notification = Notification(
         resident=resident,
         case_id=case.id if case is not None else None,
@@ -58,6 +66,7 @@ def queue(
         attempts=0,
         next_attempt_at=send_at,
         created_at=now,
+        kind=kind,
     )
     session.add(notification)
     session.flush()
@@ -90,6 +99,54 @@ def queue_status_change(
         followed=followed,
     )
     return queue(session, resident=resident, text=text, case=case, event=event, now=now)
+
+
+def queue_receipt(
+    session: Session,
+    *,
+    case: Case,
+    delay_seconds: float,
+    timezone: Optional[str] = None,
+    catalog: Optional[Catalog] = None,
+    now: Optional[datetime] = None,
+) -> Optional[Notification]:
+    """Queue a new case's reference for its resident, held back `delay_seconds`; None if queued already.
+
+    Called in the transaction that opens the case from a conversation. The conversation's own reply
+    normally carries the reference, and the channel cancels this row once that reply has reached the
+    resident (`cancel_receipts`); if it never does (the bot died in between), the push goes out when
+    the delay is over, urgent (it answers what they just did, so quiet hours do not hold it).
+    Keyed on the case's first event, so a retried filing queues nothing more.
+    """
+    now = now or utcnow()
+    resident = case.resident
+    text = messages.case_opened_text(
+        language=resident.language, reference=case.reference or "",
+        type_name=(catalog or load_catalog()).type_name(case.request_type, resident.language),
+        due_at=case.due_at, timezone=timezone or get_settings().timezone,
+    )
+    return queue(session, resident=resident, text=text, case=case, event=case.events[0], urgent=True,
+                 not_before=now + timedelta(seconds=delay_seconds), kind=RECEIPT, now=now)
+
+
+def cancel_receipts(session: Session, *, resident: Resident, references: Iterable[str]) -> int:
+    """The resident has been shown these references: cancel their held receipts; how many were cancelled.
+
+    One conditional UPDATE: a receipt a sender has already claimed is not touched (it goes out), and one
+    cancelled here can no longer be claimed, so each receipt is either cancelled or sent, never both.
+    """
+    references = sorted(set(references))
+    if not references:
+        return 0
+    cases_shown = select(Case.id).where(Case.resident_id == resident.id, Case.reference.in_(references))
+    result = session.execute(
+        update(Notification)
+        .where(Notification.resident_id == resident.id, Notification.kind == RECEIPT,
+               Notification.status == PENDING, Notification.case_id.in_(cases_shown))
+        .values(status=CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def buttons_of(notification: Notification) -> list[list[dict]]:
@@ -125,7 +182,9 @@ def claim_due(
             # An urgent row (a live chat) waits only for earlier urgent ones, not for a push held by quiet hours.
             or_(Notification.urgent.is_(False), earlier.urgent.is_(True)),
             or_(
-                and_(earlier.status == PENDING, earlier.next_attempt_at > now),
+                # A receipt still held back (never tried) holds nothing up: it may well be cancelled.
+                and_(earlier.status == PENDING, earlier.next_attempt_at > now,
+                     or_(earlier.kind.is_(None), earlier.kind != RECEIPT, earlier.attempts > 0)),
                 and_(earlier.status == SENDING, earlier.claimed_at >= stale),
             ),
         )
@@ -222,10 +281,21 @@ def web_updates(session: Session, *, resident: Resident, after_id: int = 0, now:
             .order_by(Notification.id)
         )
     )
-    for row in rows:
-        if row.status != SENT:
-            row.status, row.sent_at, row.attempts = SENT, now, row.attempts + 1
-    session.flush()
+    unread = [row.id for row in rows if row.status != SENT]
+    if unread:
+        # Conditional, like claim_due: a receipt cancelled meanwhile (its reply was shown) stays cancelled.
+        won = set(session.scalars(
+            update(Notification)
+            .where(Notification.id.in_(unread), Notification.status.in_((PENDING, SENDING)))
+            .values(status=SENT, sent_at=now, attempts=Notification.attempts + 1)
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        ))
+        rows = [row for row in rows if row.status == SENT or row.id in won]
+        for row in rows:
+            if row.id in won:
+                for name, value in (("status", SENT), ("sent_at", now), ("attempts", row.attempts + 1)):
+                    set_committed_value(row, name, value)
     return rows
 
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from cases.cleaning import clean_line
 from cases.clock import utcnow
 from cases.messages import TEMPLATES
 from cases.models import Resident
 
 CHANNELS = ("telegram", "web")
+MAX_DISPLAY_NAME = 200  # the column's length
 # The languages we have texts in: a language is added by adding its texts (README "Languages").
 SUPPORTED_LANGUAGES = tuple(TEMPLATES)
 
@@ -60,6 +63,8 @@ def get_or_create_resident(
     """The resident for this channel identity, created on first contact; a name given updates it."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
+    # A platform's display name is the resident's own text: no lone surrogates or control characters.
+    display_name = clean_line(display_name)[:MAX_DISPLAY_NAME] or None
     resident = find_resident(session, channel=channel, external_id=external_id)
     if resident is None:
         resident = Resident(
@@ -98,3 +103,26 @@ def set_language(session: Session, *, resident: Resident, language: str) -> Resi
 def mark_unreachable(session: Session, *, resident: Resident, now: Optional[datetime] = None) -> None:
     """Record that the platform refuses messages to this resident (e.g. they blocked the bot)."""
     resident.unreachable_at = now or utcnow()
+
+
+def mark_filing(session: Session, *, resident: Resident, filing: bool, now: Optional[datetime] = None) -> None:
+    """Record that the resident started filing a report (True) or that it was filed or discarded (False).
+
+    Rasa keeps the report's answers in memory only; this durable marker lets a conversation that starts
+    afresh (Rasa restarted, or the session expired) tell the resident the half-filed report was not sent.
+    """
+    resident.filing_started_at = (now or utcnow()) if filing else None
+    session.flush()
+
+
+def take_unfinished_filing(session: Session, *, resident: Resident) -> bool:
+    """Whether the resident was filing a report when their conversation was lost; clears the marker (once)."""
+    if resident.filing_started_at is None:
+        return False
+    # Conditional, so two conversations starting at once tell the resident only once.
+    cleared = session.execute(
+        update(Resident).where(Resident.id == resident.id, Resident.filing_started_at.is_not(None))
+        .values(filing_started_at=None).execution_options(synchronize_session=False)
+    ).rowcount
+    set_committed_value(resident, "filing_started_at", None)
+    return bool(cleared)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cases import messages, outbox, workflow
 from cases.catalog import Catalog, load_catalog
+from cases.cleaning import clean_text
 from cases.clock import utcnow
 from cases.config import get_settings
 from cases.models import Case, CaseChase, CaseEvent, CasePhoto, Resident, StaffAlert, StaffUser
@@ -89,7 +90,9 @@ def open_case(
         if existing is not None:
             return existing
     kind = (catalog or load_catalog()).get(request_type)
-    description = (description or "").strip()
+    # Whatever called us, text that cannot be stored (lone surrogates) or hides things (control characters) goes.
+    description = clean_text(description).strip()
+    address = clean_text(address)
     if not description:
         raise ValueError("a case needs a description")
     if latitude is None and longitude is None and not (address or "").strip():

@@ -1,0 +1,204 @@
+"""Issue 8, finding 5: a case filed whose reply never reached the resident is pushed to them, exactly once.
+
+Filing queues, in the same transaction, the case's reference as a push held back RECEIPT_DELAY_SECONDS;
+the channel cancels it once the reply carrying the reference has been delivered. Killed in between, the
+bot never confirms, and the sweep pushes the reference when the delay is over.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from actions.filing import ActionOpenCase
+from bot.conversation import confirm_delivered, references_in
+from bot.push import PushLimiter, deliver_due, push_bot
+from cases import outbox
+from cases.clock import utcnow
+from cases.config import Settings, get_settings
+from cases.hours import QuietHours
+from cases.models import Case, Notification
+from cases.residents import find_resident
+from tests.actions.conftest import backend_db, domain  # noqa: F401  (fixtures: actions on each backend)
+from tests.actions.trackers import RESIDENT, run, tracker
+from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
+
+REFERENCE = re.compile(r"HY-\d{4}-\d{5}")
+CHAT = int(RESIDENT.split(":")[1])
+SLOTS = {"request_type": "pothole", "description": "deep pothole in the cycle lane", "location": "42 Park Lane",
+         "latitude": None, "longitude": None, "photo": None, "confirmed": True}
+
+
+def later(seconds: float):
+    """A clock `seconds` ahead of the wall clock."""
+    return lambda: utcnow() + timedelta(seconds=seconds)
+
+
+async def file_case(domain, message_id: str = "m-1", sender: str = RESIDENT) -> str:
+    """Press Confirm as the action server sees it; the reference the reply carries (not yet delivered)."""
+    confirm = tracker("/affirm", "affirm", slots=SLOTS, message_id=message_id, domain=domain, sender=sender)
+    _, dispatcher = await run(ActionOpenCase(), confirm, domain)
+    [reply] = dispatcher.messages
+    return reply["reference"]
+
+
+def receipts(db) -> list[Notification]:
+    """Every held receipt, oldest first."""
+    with db.transaction() as session:
+        return list(session.scalars(select(Notification).where(Notification.kind == outbox.RECEIPT)
+                                    .order_by(Notification.id)))
+
+
+@pytest.fixture
+def fake():
+    """The fake Bot API in a thread."""
+    with FakeTelegramServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def pushes(fake):
+    """A sweep of the outbox to the fake Telegram: call it with a clock; returns the sweep's stats."""
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url,
+                        telegram_file_base_url=fake.base_file_url)
+    async with push_bot(settings) as bot:
+        async def sweep(db, now):
+            return await deliver_due(db=db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings,
+                                     now=now)
+        yield sweep
+
+
+async def test_a_reply_that_never_arrived_is_pushed_once_after_the_delay(backend_db, domain, settings, fake, pushes):
+    reference = await file_case(domain)  # ... and the bot dies before sending the reply: nobody confirms
+    [held] = receipts(backend_db)
+    assert held.urgent and held.status == outbox.PENDING and reference in held.text
+    delay = settings.receipt_delay_seconds
+    assert delay == 120 and abs((held.next_attempt_at - held.created_at).total_seconds() - delay) < 1
+
+    assert (await pushes(backend_db, later(delay - 5))).sent == 0  # the reply may still be on its way
+    assert (await pushes(backend_db, later(delay + 1))).sent == 1
+    assert (await pushes(backend_db, later(delay + 3600))).sent == 0
+    [push] = fake.sent_messages(CHAT)
+    assert REFERENCE.findall(push.text) == [reference]
+    assert [r.status for r in receipts(backend_db)] == [outbox.SENT]
+
+
+async def test_a_delivered_reply_cancels_the_push(backend_db, domain, fake, pushes):
+    reference = await file_case(domain)
+    reply = f"Thank you! Your request is filed with reference {reference} (Pothole)."
+    await confirm_delivered(backend_db, sender=RESIDENT, messages=["Got it.", reply])
+    assert (await pushes(backend_db, later(86400))).sent == 0
+    assert fake.sent_messages(CHAT) == []
+    assert [r.status for r in receipts(backend_db)] == [outbox.CANCELLED]
+
+
+async def test_only_the_shown_reference_of_that_resident_is_cancelled(backend_db, domain):
+    mine = await file_case(domain, "m-1")
+    other = await file_case(domain, "m-2")
+    theirs = await file_case(domain, "m-3", sender="telegram:200")
+    # Another resident's conversation showing my reference cancels nothing of mine.
+    await confirm_delivered(backend_db, sender="telegram:200", messages=[f"{mine} {theirs}"])
+    await confirm_delivered(backend_db, sender=RESIDENT, messages=[f"about {mine.lower()}"])
+    status = {REFERENCE.search(r.text).group(0): r.status for r in receipts(backend_db)}
+    assert status == {mine: outbox.CANCELLED, other: outbox.PENDING, theirs: outbox.CANCELLED}
+
+
+async def test_a_retried_confirm_queues_one_receipt(backend_db, domain):
+    first = await file_case(domain, "same")
+    again = await file_case(domain, "same")
+    assert first == again and len(receipts(backend_db)) == 1
+
+
+async def test_a_held_receipt_holds_up_no_live_chat_message(backend_db, domain):
+    await file_case(domain)
+    with backend_db.transaction() as session:
+        resident = find_resident(session, channel="telegram", external_id=str(CHAT))
+        live_id = outbox.queue(session, resident=resident, text="An agent will answer", urgent=True).id
+    with backend_db.transaction() as session:  # the live-chat message goes now, the receipt waits its turn
+        assert [r.id for r in outbox.claim_due(session, channel="telegram", limit=10)] == [live_id]
+        outbox.mark_sent(session, notification_id=live_id)
+    with backend_db.transaction() as session:
+        [due] = outbox.claim_due(session, channel="telegram", limit=10, now=later(121)())
+        assert due.kind == outbox.RECEIPT
+
+
+async def test_quiet_hours_do_not_hold_a_receipt(backend_db, domain, monkeypatch):
+    local = utcnow().astimezone(ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setenv("QUIET_HOURS_START", f"{(local - timedelta(hours=1)):%H:%M}")
+    monkeypatch.setenv("QUIET_HOURS_END", f"{(local + timedelta(hours=3)):%H:%M}")
+    get_settings.cache_clear()
+    try:
+        assert QuietHours.from_settings().is_quiet(utcnow())
+        await file_case(domain)
+    finally:
+        get_settings.cache_clear()
+    [held] = receipts(backend_db)
+    # It answers what the resident just did: due when the delay is over, not when the night ends.
+    assert abs((held.next_attempt_at - held.created_at).total_seconds() - 120) < 1
+
+
+async def test_web_chat_shows_a_receipt_only_if_the_reply_was_not_delivered(backend_db, domain):
+    kept = await file_case(domain, "w-1", sender="web:session-a")
+    shown = await file_case(domain, "w-2", sender="web:session-a")
+    await confirm_delivered(backend_db, sender="web:session-a", messages=[shown])
+    with backend_db.transaction() as session:
+        resident = find_resident(session, channel="web", external_id="session-a")
+        assert outbox.web_updates(session, resident=resident) == []  # still held back
+        rows = outbox.web_updates(session, resident=resident, now=later(121)())
+        assert [REFERENCE.search(r.text).group(0) for r in rows] == [kept]
+
+
+async def test_cancel_and_sweep_racing_give_exactly_one_outcome(backend_db, domain):
+    """PostgreSQL (row locks): the channel's confirmation and the sweep's claim at the same moment, 40 times."""
+    db = backend_db
+    if not db.url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers; the race needs row locks")
+    references = [await file_case(domain, f"race-{n}") for n in range(40)]
+    due = later(121)()
+    outcomes = {"cancelled": 0, "sent": 0}
+    for reference in references:
+        start = threading.Barrier(2)
+        result: dict = {}
+
+        def cancel():
+            start.wait()
+            with db.transaction() as session:
+                resident = find_resident(session, channel="telegram", external_id=str(CHAT))
+                result["cancelled"] = outbox.cancel_receipts(session, resident=resident, references=[reference])
+
+        def claim():
+            start.wait()
+            with db.transaction() as session:
+                result["claimed"] = {REFERENCE.search(r.text).group(0): r.id
+                                     for r in outbox.claim_due(session, channel="telegram", limit=1, now=due)}
+
+        threads = [threading.Thread(target=cancel), threading.Thread(target=claim)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        with db.transaction() as session:
+            row = session.scalar(select(Notification).join(Case, Notification.case_id == Case.id)
+                                 .where(Case.reference == reference, Notification.kind == outbox.RECEIPT))
+            sent = reference in result["claimed"]
+            # Either cancelled and never claimed, or claimed (to be sent) and not cancelled: never both, never neither.
+            assert sent != bool(result["cancelled"]), (reference, result)
+            assert row.status == (outbox.SENDING if sent else outbox.CANCELLED)
+            outcomes["sent" if sent else "cancelled"] += 1
+            for other, row_id in result["claimed"].items():
+                if other == reference:
+                    outbox.mark_sent(session, notification_id=row_id)
+                else:  # the claim passed the cancelled row and took the next round's: put it back
+                    outbox.release(session, notification_id=row_id, retry_at=utcnow())
+    assert sum(outcomes.values()) == 40
+
+
+def test_references_are_found_in_replies_as_shown():
+    assert references_in(["Filed: HY-2026-00042 (Pothole).", "查询HY-2026-00043的进度", "XHY-2026-00044"]) == {
+        "HY-2026-00042", "HY-2026-00043"}
+    assert references_in(["no reference here"]) == set()
