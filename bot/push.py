@@ -25,6 +25,7 @@ from cases.clock import utcnow
 from cases.config import Settings
 from cases.db import Database
 from cases.models import Resident
+from cases.privacy import resident_tag
 from cases.residents import mark_unreachable
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ class _Sweep:
                 item = queue[0]
                 if not item.chat_id.lstrip("-").isdigit():  # only a bug could store one; never retry it
                     queue.popleft()
-                    await self._fail(item, ValueError(f"not a Telegram chat id: {item.chat_id!r}"))
+                    await self._fail(item, ValueError("not a Telegram chat id"))
                     continue
                 key = int(item.chat_id)
                 await self.limiter.acquire(key)
@@ -212,7 +213,7 @@ class _Sweep:
         except asyncio.CancelledError:
             pass  # shutting down
         except Exception:  # noqa: BLE001 - e.g. the database is down: the rows come back after their lease
-            log.exception("push worker for chat %s failed", chat_id)
+            log.exception("push worker for resident %s failed", resident_tag(CHANNEL, chat_id))
         finally:
             rest = list(queue)
             queue.clear()
@@ -292,7 +293,7 @@ class _Sweep:
 
         await self._write(fail)
         self.stats.failed += 1
-        log.warning("notification %s to chat %s failed: %s", item.id, item.chat_id, error)
+        log.warning("notification %s to resident %s failed: %s", item.id, resident_tag(CHANNEL, item.chat_id), error)
         return (GONE if gone else FAILED), error
 
     async def _retry(self, item: _Item, exc: Exception) -> tuple[str, Optional[str]]:
@@ -306,7 +307,7 @@ class _Sweep:
             self.stats.retried += 1
         else:
             self.stats.failed += 1
-        log.warning("notification %s to chat %s: %s (%s)", item.id, item.chat_id, error,
+        log.warning("notification %s to resident %s: %s (%s)", item.id, resident_tag(CHANNEL, item.chat_id), error,
                     f"attempt {item.attempts}, retry at {retry_at:%H:%M:%S}" if again else "giving up")
         return (RETRY if again else FAILED), error
 

@@ -13,6 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.rasa_client import Button, Reply
+from cases.privacy import resident_tag
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ async def send_replies(bot: Bot, chat_id: int, replies: Iterable[Reply], pacer: 
                 async with pacer.turn(chat_id):
                     await bot.send_photo(chat_id, reply.image)
             except BadRequest as exc:  # a broken image link should not cost the resident the text
-                log.warning("image %r not sent to %s: %s", reply.image, chat_id, exc)
+                log.warning("image %r not sent to resident %s: %s", reply.image, resident_tag("telegram", chat_id), exc)
         markup = keyboard(reply.buttons)
         if reply.text.strip() or markup:
             await send_text(bot, chat_id, reply.text, pacer, markup)
@@ -139,4 +140,4 @@ async def remove_keyboard(bot: Bot, chat_id: int, message_id: int, pacer: ChatPa
         async with pacer.turn(chat_id):
             await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except BadRequest as exc:  # already removed, or the message is gone: nothing left to press
-        log.info("keyboard of message %s in %s not removed: %s", message_id, chat_id, exc)
+        log.info("keyboard of a message to resident %s not removed: %s", resident_tag("telegram", chat_id), exc)
