@@ -187,7 +187,8 @@ function showReplies(replies) {
   }
 }
 
-async function post(url, body) {
+// `resent`: already sent once without a session cookie (the server then sets one and asks to resend).
+async function post(url, body, resent) {
   const typing = render({who: "bot typing", text: T.typing}, false);
   try {
     const isForm = body instanceof FormData;
@@ -199,6 +200,9 @@ async function post(url, body) {
     });
     let data = {};
     try { data = await response.json(); } catch (e) { /* not JSON: a proxy error page */ }
+    // The cookie was missing (cleared, or the page outlived it): nothing was done, and now we have one.
+    if (data.resend && !resent) return await post(url, body, true);
+    // Refusals (too fast, a photo not asked for, ...) come with a reply to show, whatever the status.
     if (data.replies) showReplies(data.replies);
     else if (!response.ok) say({who: "note", text: data.error || T.offline});
   } catch (e) {

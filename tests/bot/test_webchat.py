@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import re
+from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 import pytest
+import yaml
+from PIL import Image
 
 from bot import texts
-from bot.rasa_client import RasaClient
-from bot.webchat import COOKIE, MAX_PHOTO_BYTES, create_app
+from bot.photos import clean_photo
+from bot.rasa_client import Button, RasaClient, Reply
+from bot.webchat import COOKIE, MAX_PHOTO_BYTES, asks_for_photo, create_app
 from cases import residents, service
+from cases.clock import utcnow
+from cases.config import PROJECT_ROOT
 from cases.db import Database
 from tests.stack import free_port
 
@@ -34,9 +42,34 @@ class RecordingRasa(RasaClient):
         return await super().send(sender, message)
 
 
-def browser(app) -> httpx.AsyncClient:
-    """A fresh browser: no cookie until the server issues one."""
+def bare_client(app) -> httpx.AsyncClient:
+    """A client that has not loaded the page: no cookie until the server issues one."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+@asynccontextmanager
+async def browser(app):
+    """A fresh browser that has opened the chat page, which issues the session cookie (as chat.js relies on)."""
+    async with bare_client(app) as client:
+        (await client.get("/")).raise_for_status()
+        yield client
+
+
+def want_photo(db, client) -> None:
+    """Mark the resident behind `client` as asked for a photo (as the bot's photo question does)."""
+    with db.transaction() as session:
+        resident = residents.find_resident(session, channel="web", external_id=session_of(client))
+        resident.photo_wanted_until = utcnow() + timedelta(hours=1)
+
+
+def web_residents(db) -> int:
+    """How many web chat residents exist."""
+    from sqlalchemy import func, select
+
+    from cases.models import Resident
+
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Resident).where(Resident.channel == "web"))
 
 
 def texts_of(response: httpx.Response) -> list[str]:
@@ -98,6 +131,11 @@ async def test_filing_a_case_and_following_its_updates(stack_app, stack):
         summary = await resident.post("/api/photo", files={"photo": ("road.png", PNG, "image/png")})
         payloads = [b["payload"] for reply in summary.json()["replies"] for b in reply["buttons"]]
         assert "/affirm" in payloads, summary.json()
+        with db.transaction() as session:  # the summary asks no more for a photo: the next one is refused
+            assert residents.find_resident(session, channel="web",
+                                           external_id=session_of(resident)).photo_wanted_until is None
+        again = await resident.post("/api/photo", files={"photo": ("road.png", PNG, "image/png")})
+        assert again.status_code == 409 and again.json()["replies"][0]["text"] == texts.text("photo_unexpected")
         done = " ".join(texts_of(await resident.post("/api/messages", json={"payload": "/affirm"})))
         reference = REFERENCE.search(done).group(0)
 
@@ -108,7 +146,7 @@ async def test_filing_a_case_and_following_its_updates(stack_app, stack):
             assert (round(case.latitude, 4), round(case.longitude, 4)) == (31.2304, 121.4737)
             [photo] = case.photos
             assert re.fullmatch(r"web/\d{4}/\d{2}/[\w-]+\.png", photo.path)
-            assert (stack.media_dir / photo.path).read_bytes() == PNG
+            assert (stack.media_dir / photo.path).read_bytes() == clean_photo(PNG).data
             service.change_status(session, case=case, to_status="in_progress", actor="staff",
                                   public_note="A crew is booked for Tuesday.")
         with db.transaction() as session:
@@ -146,13 +184,14 @@ async def test_forged_button_payload_is_an_expired_button(offline_app, payload):
         response = await client.post("/api/messages", json={"payload": payload})
     assert texts_of(response) == [texts.text("button_expired")]
     assert offline_app.state.rasa.sent == []
+    assert web_residents(offline_app.state.db) == 0  # not a real message: nobody is created
 
 
 # --- the channel's own answers and refusals (no dialogue needed) -----------------------------
 
 
 async def test_page_health_and_session_cookie(offline_app):
-    async with browser(offline_app) as client:
+    async with bare_client(offline_app) as client:
         page = await client.get("/")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         cookie = page.headers["set-cookie"].lower()
@@ -164,12 +203,15 @@ async def test_page_health_and_session_cookie(offline_app):
         assert (await client.get("/healthz")).json() == {"ok": True}
 
 
-async def test_a_cookie_we_did_not_sign_gets_a_new_session(offline_app):
-    async with browser(offline_app) as client:
+async def test_a_cookie_we_did_not_sign_gets_a_new_session_and_is_asked_to_resend(offline_app):
+    async with bare_client(offline_app) as client:
         client.cookies.set(COOKIE, "chosen-by-me.fake")
         response = await say(client, "hello")
-        assert response.status_code == 200
+        assert response.status_code == 409 and response.json()["resend"] is True
+        assert response.json()["replies"] == [{"text": texts.text("send_again"), "buttons": [], "image": None}]
         assert COOKIE in response.cookies and not response.cookies[COOKIE].startswith("chosen-by-me")
+        assert offline_app.state.rasa.sent == [] and web_residents(offline_app.state.db) == 0
+        assert texts_of(await say(client, "hello")) == [texts.text("unavailable")]  # resent with the new cookie
     with offline_app.state.db.transaction() as session:
         assert residents.find_resident(session, channel="web", external_id="chosen-by-me") is None
 
@@ -192,7 +234,7 @@ async def test_rasa_down_gets_an_apology(offline_app):
 async def test_empty_and_overlong_text(offline_app):
     async with browser(offline_app) as client:
         assert texts_of(await say(client, "  \u200b ")) == [texts.text("empty")]
-        assert offline_app.state.rasa.sent == []
+        assert offline_app.state.rasa.sent == [] and web_residents(offline_app.state.db) == 0
         replies = texts_of(await say(client, "pothole " * 600))
     assert replies[0] == texts.text("too_long")
     assert len(offline_app.state.rasa.sent[0]) == 4096
@@ -207,6 +249,8 @@ async def test_empty_and_overlong_text(offline_app):
         (b'{"text": "a", "payload": "/affirm"}', "application/json", 400),
         (b"text=hello", "application/x-www-form-urlencoded", 400),
         (b'{"text": "' + b"a" * 17_000 + b'"}', "application/json", 413),
+        (b"[" * 8_000 + b"]" * 8_000, "application/json", 400),  # deeper than the JSON parser recurses
+        (b'{"text": "\xff\xfe"}', "application/json", 400),  # not UTF-8
     ],
 )
 async def test_bad_message_bodies_are_refused_clearly(offline_app, content, content_type, status):
@@ -251,6 +295,9 @@ async def test_bad_coordinates_are_refused(offline_app, body):
 )
 async def test_bad_photos_are_refused_and_nothing_is_saved(offline_app, files, status):
     async with browser(offline_app) as client:
+        await say(client, "hi")
+        want_photo(offline_app.state.db, client)
+        offline_app.state.rasa.sent.clear()
         response = await client.post("/api/photo", files=files)
         twice = await client.post("/api/photo", files={"photo": ("a.png", PNG), "photo2": ("b.png", PNG)})
     assert response.status_code == status and response.json()["error"]
@@ -260,13 +307,28 @@ async def test_bad_photos_are_refused_and_nothing_is_saved(offline_app, files, s
 
 
 async def test_photo_is_saved_under_media_and_sent_as_a_path(offline_app):
-    webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\0" * 24
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (10, 120, 200)).save(buffer, format="WEBP")
+    webp = buffer.getvalue()
     async with browser(offline_app) as client:
+        await say(client, "hi")
+        want_photo(offline_app.state.db, client)
         response = await client.post("/api/photo", files={"photo": ("x.bin", webp, "application/octet-stream")})
     assert texts_of(response) == [texts.text("unavailable")]
-    [message] = offline_app.state.rasa.sent
+    [_, message] = offline_app.state.rasa.sent
     path = re.fullmatch(r'/share_photo\{"photo":"(web/\d{4}/\d{2}/[\w-]+\.webp)"\}', message).group(1)
-    assert (offline_app.state.media / path).read_bytes() == webp
+    stored = (offline_app.state.media / path).read_bytes()
+    assert stored == clean_photo(webp).data and Image.open(io.BytesIO(stored)).size == (8, 6)
+
+
+def test_the_photo_question_is_recognised_in_every_language_and_nothing_else_is():
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for name, variations in domain["responses"].items():
+        for variation in variations:
+            buttons = tuple(Button(b["title"], b["payload"].replace("{{", "{").replace("}}", "}"))
+                            for b in variation.get("buttons") or [])
+            reply = Reply(text=variation.get("text", ""), buttons=buttons)
+            assert asks_for_photo([reply]) == (name == "utter_ask_photo"), name
 
 
 async def test_updates_belong_to_their_resident_only(offline_app):
@@ -299,8 +361,6 @@ async def test_database_down_answers_503_with_the_apology(tmp_path):
             await client.post("/api/location", json={"latitude": 31.2, "longitude": 121.4}),
             await client.post("/api/photo", files={"photo": ("road.png", PNG, "image/png")}),
         ]
-        client.cookies.clear()
-        await client.get("/")
         responses.append(await client.get("/api/updates"))
     for response in responses:
         assert response.status_code == 503
@@ -356,7 +416,7 @@ async def test_during_a_handoff_messages_go_to_the_transcript_and_the_bot_is_sil
                                 ("resident", "[photo]", None, True),
                                 ("resident", "[pressed a button: /check_status]", None, False)]
             photo = current.messages[3].photo_path
-            assert (offline_app.state.media / photo).read_bytes() == PNG
+            assert (offline_app.state.media / photo).read_bytes() == clean_photo(PNG).data
             staff = agent(session)
             handoff.take(session, handoff=current, staff=staff)
             handoff.agent_reply(session, handoff=current, staff=staff, text="Hello, how can I help?")
