@@ -44,7 +44,10 @@ def owner_only(settings: Settings) -> None:
     os.umask(0o077)  # the database, its journal, photos, secrets: nobody else on the machine reads them
     for directory in (settings.var_dir, settings.media_dir):
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for path in (settings.var_dir, settings.media_dir, *_database_files(settings.database_url)):
+    tops = [settings.var_dir]
+    if not settings.media_dir.resolve().is_relative_to(settings.var_dir.resolve()):  # else walked already
+        tops.append(settings.media_dir)
+    for path in (*tops, *_database_files(settings.database_url)):
         _tighten(path)
 
 
@@ -61,15 +64,15 @@ def _tighten(top: Path) -> None:
     """Drop group and other permissions from `top` and, if a directory, everything in it (links left alone)."""
     if top.is_symlink() or not top.exists():
         return
-    paths = [top]
+    paths = [str(top)]
     if top.is_dir():
         for folder, dirs, files in os.walk(top):
-            paths += [Path(folder, name) for name in (*dirs, *files)]
+            paths += [os.path.join(folder, name) for name in (*dirs, *files)]
     for path in paths:
         try:
-            status = path.lstat()
+            status = os.lstat(path)
             if status.st_mode & 0o077 and not stat.S_ISLNK(status.st_mode):
-                path.chmod(stat.S_IMODE(status.st_mode) & ~0o077)
+                os.chmod(path, stat.S_IMODE(status.st_mode) & ~0o077)
         except FileNotFoundError:
             continue  # removed meanwhile (a photo, a journal)
         except PermissionError:
