@@ -8,7 +8,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePosixPath
 from typing import Awaitable, Callable, Optional
 
 from telegram import CallbackQuery, Chat, Message, PhotoSize, Update
@@ -18,7 +17,7 @@ from telegram.ext import (
     ExtBot, MessageHandler, TypeHandler, filters,
 )
 
-from bot import inbound, live_chat, texts
+from bot import inbound, live_chat, photos, texts
 from bot.conversation import converse
 from bot.rasa_client import RasaClient, Reply
 from bot.telegram_records import CHANNEL, admit_update, claim_button, relay_message
@@ -144,6 +143,9 @@ async def relay_during_handoff(update: Update, context: HuiyinContext) -> None:
         largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
         try:
             fields["photo_path"] = await save_photo(context, largest, message.date or utcnow())
+        except photos.PhotoRefused as refused:
+            await say(update, context, texts.text(refused.reason, context.language))
+            raise ApplicationHandlerStop from None
         except (TelegramError, OSError):
             log.exception("photo %s from chat %s not saved", largest.file_id, message.chat_id)
             await say(update, context, texts.text("photo_failed", context.language))
@@ -195,14 +197,17 @@ async def on_location(update: Update, context: HuiyinContext) -> None:
 
 
 async def save_photo(context: HuiyinContext, photo: PhotoSize, sent_at: datetime) -> str:
-    """Download a photo under the media directory; its path relative to that directory."""
-    name = _FILE_ID.sub("_", photo.file_unique_id)
-    relative = PurePosixPath(CHANNEL, f"{sent_at:%Y}", f"{sent_at:%m}", f"{name}.jpg")
-    target: Path = context.deps.settings.media_path() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Download a photo, re-encode it (bot/photos.py) and store it under the media directory; its relative path.
+
+    Raises photos.PhotoRefused when it is not a photo we can read or the disk is nearly full.
+    """
+    settings = context.deps.settings
     file = await context.bot.get_file(photo.file_id)
-    await file.download_to_drive(target)
-    return relative.as_posix()
+    data = bytes(await file.download_as_bytearray())
+    clean = await asyncio.to_thread(photos.clean_photo, data)
+    return await asyncio.to_thread(
+        photos.store_photo, settings.media_path(), clean, channel=CHANNEL, when=sent_at,
+        name=_FILE_ID.sub("_", photo.file_unique_id), min_free_mb=settings.media_min_free_mb)
 
 
 @guarded
@@ -212,6 +217,9 @@ async def on_photo(update: Update, context: HuiyinContext) -> None:
     largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
     try:
         relative = await save_photo(context, largest, message.date or utcnow())
+    except photos.PhotoRefused as refused:
+        await say(update, context, texts.text(refused.reason, context.language))
+        return
     except (TelegramError, OSError):
         log.exception("photo %s from chat %s not saved", largest.file_id, message.chat_id)
         await say(update, context, texts.text("photo_failed", context.language))

@@ -14,7 +14,7 @@ from telegram import Bot
 from bot.push import PushLimiter, deliver_due
 from cases.config import Settings
 from cases.db import Database
-from jobs import casework
+from jobs import casework, media
 from jobs.alerts import deliver_alerts
 from jobs.reports import send_due_reports
 
@@ -38,6 +38,7 @@ def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> l
         Job("surveys", partial(casework.send_surveys, **database_only), 60),
         Job("survey_expiry", partial(casework.expire_surveys, **database_only), 300),
         Job("handoff_waits", partial(casework.flag_long_waits, **database_only), 30),
+        Job("orphan_photos", partial(media.remove_orphan_photos, **database_only), 3600),
     ]
     if bot is not None:
         # One limiter per process, shared: Telegram counts all of the bot's messages together.

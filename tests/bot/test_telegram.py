@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from bot import texts
 from bot.__main__ import telegram_channel
+from bot.photos import clean_photo
 from bot.rasa_client import Button, RasaClient
 from bot.telegram import PerChatUpdateProcessor, build_application, running, telegram_mode
 from bot.telegram_replies import keyboard, split_text
@@ -28,6 +29,7 @@ from cases.config import Settings
 from cases.db import Database
 from cases.models import Base, Case, InboundUpdate, Resident
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer, SentMessage, post_update_to_webhook
+from tests.e2e.test_full_loop import JPEG
 from tests.stack import APP_PYTHON, PROJECT_ROOT, free_port
 
 _chat_ids = iter(range(random.randrange(10**8, 9 * 10**8, 10**5), 10**9))
@@ -342,12 +344,12 @@ async def test_filing_with_location_photo_and_buttons(online):
     assert rasa.messages(chat)[-2:] == ["restart", 'inform{"case_id":"1"}']
     assert UNAVAILABLE not in [r.text for r in replies]
 
-    replies = await online.answer(chat, lambda: fake.push_photo(chat, b"\xff\xd8\xff\xe0 fake jpeg"))
+    replies = await online.answer(chat, lambda: fake.push_photo(chat, JPEG))
     [photo_message] = [m for m in rasa.messages(chat) if m.startswith("/share_photo")]
     relative = photo_message.split('"photo":"')[1].split('"')[0]
     now = datetime.now(timezone.utc)
     assert re.fullmatch(rf"telegram/{now:%Y}/{now:%m}/[\w-]+\.jpg", relative)
-    assert (online.settings.media_dir / relative).read_bytes() == b"\xff\xd8\xff\xe0 fake jpeg"
+    assert (online.settings.media_dir / relative).read_bytes() == clean_photo(JPEG).data  # decoded, re-encoded
     summary = replies[-1]
     assert "Photo: yes" in summary.text and "/affirm" in payloads(summary)
 
@@ -367,10 +369,10 @@ async def test_filing_with_location_photo_and_buttons(online):
 @pytest.mark.e2e
 async def test_a_photo_goes_to_rasa_before_its_caption(online):
     fake, chat = online.fake, new_chat()
-    replies = await online.answer(chat, lambda: fake.push_photo(chat, b"JPEG", caption="/The street lamp is broken"))
+    replies = await online.answer(chat, lambda: fake.push_photo(chat, JPEG, caption="/The street lamp is broken"))
     [photo, caption] = online.rasa.messages(chat)
     relative = photo.removeprefix('/share_photo{"photo":"').removesuffix('"}')
-    assert (online.settings.media_dir / relative).read_bytes() == b"JPEG"
+    assert (online.settings.media_dir / relative).read_bytes() == clean_photo(JPEG).data
     largest = fake.get_message(chat, 1)["photo"][-1]
     assert [c.params["file_id"] for c in fake.calls_to("getFile")] == [largest["file_id"]]
     assert caption == "The street lamp is broken"
@@ -511,7 +513,7 @@ async def test_during_a_handoff_every_message_is_stored_and_the_bot_stays_silent
     sent_before, rasa_before = len(fake.sent_messages(chat)), list(offline.rasa.messages(chat))
     fake.push_text(chat, "are you there?")
     fake.push_location(chat, 31.2304, 121.4737)
-    fake.push_photo(chat, b"JPEG", caption="the hole")
+    fake.push_photo(chat, JPEG, caption="the hole")
     fake.push_sticker(chat)
     fake.push_text(chat, "/start")
     fake.push_callback(chat, "/check_status", message_id=1)
@@ -521,7 +523,7 @@ async def test_during_a_handoff_every_message_is_stored_and_the_bot_stays_silent
     assert [text for text, _, _ in stored] == ["a person please", "are you there?", "[location]", "the hole",
                                                "[sticker]", "/start", "[pressed a button: /check_status]"]
     assert stored[2][1] == 31.2304
-    assert (offline.settings.media_dir / stored[3][2]).read_bytes() == b"JPEG"
+    assert (offline.settings.media_dir / stored[3][2]).read_bytes() == clean_photo(JPEG).data
     assert len(fake.sent_messages(chat)) == sent_before  # not a word from the bot
     assert offline.rasa.messages(chat) == rasa_before  # and Rasa heard nothing
     assert fake.calls_to("answerCallbackQuery")  # the button's spinner stopped all the same
