@@ -17,6 +17,7 @@ from bot.webchat import create_app
 from cases.bootstrap import configure_logging, database, owner_only
 from cases.config import Settings, get_settings
 from cases.db import Database
+from huiyin.asgi import proxy_options
 
 log = logging.getLogger("bot")
 
@@ -69,7 +70,8 @@ async def serve(settings: Settings) -> None:
             return
         web = WebServer(uvicorn.Config(create_app(settings=settings, db=db, rasa=rasa),
                                        host=settings.web_host, port=settings.web_port, log_level="warning",
-                                       ws="none"))  # the web chat polls; no websockets needed
+                                       ws="none",  # the web chat polls; no websockets needed
+                                       **proxy_options(settings.trusted_proxies)))
         async with telegram_channel(settings, db=db, rasa=rasa):
             web_task = asyncio.ensure_future(web.serve())
             await unless_stopped(stop, asyncio.shield(web_task))

@@ -1,21 +1,23 @@
-"""Sweeps that only touch the database: deadlines, satisfaction questions, long waits in the chat inbox."""
+"""Sweeps that only touch the database: deadlines, satisfaction questions, long waits, old rate-limit counters."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from cases import escalation, survey
+from cases import escalation, survey, throttle
 from cases.clock import utcnow
 from cases.config import Settings
 from cases.db import Database
 from cases.hours import OfficeHours, QuietHours
 
 log = logging.getLogger(__name__)
+# Rate-limit counters (logins, web chat) older than this limit nothing: every window in use is shorter.
+THROTTLE_ROWS_KEPT = timedelta(days=1)
 
 
 async def in_transaction(db: Database, work: Callable[[Session], list]) -> list:
@@ -64,3 +66,11 @@ async def flag_long_waits(*, db: Database, settings: Settings, now: Callable[[],
     if flagged:
         log.info("long waits flagged to supervisors: handoff(s) %s", flagged)
     return flagged
+
+
+async def purge_throttles(*, db: Database, settings: Settings, now: Callable[[], datetime] = utcnow) -> int:
+    """Drop rate-limit counters whose window ended long ago, so the table holds only recent callers."""
+    [purged] = await in_transaction(db, lambda s: [throttle.purge(s, before=now() - THROTTLE_ROWS_KEPT)])
+    if purged:
+        log.info("%d old rate-limit counter(s) purged", purged)
+    return purged

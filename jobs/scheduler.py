@@ -39,6 +39,7 @@ def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> l
         Job("survey_expiry", partial(casework.expire_surveys, **database_only), 300),
         Job("handoff_waits", partial(casework.flag_long_waits, **database_only), 30),
         Job("orphan_photos", partial(media.remove_orphan_photos, **database_only), 3600),
+        Job("throttle_purge", partial(casework.purge_throttles, **database_only), 3600),
     ]
     if bot is not None:
         # One limiter per process, shared: Telegram counts all of the bot's messages together.

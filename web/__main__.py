@@ -8,10 +8,17 @@ import sys
 import uvicorn
 
 from cases.bootstrap import configure_logging, database, owner_only
-from cases.config import get_settings
+from cases.config import Settings, get_settings
+from huiyin.asgi import proxy_options
 from web.app import create_app
 
 log = logging.getLogger("web")
+
+
+def server_config(app, settings: Settings) -> uvicorn.Config:
+    """How uvicorn serves the console: its address, and proxy headers only from TRUSTED_PROXIES."""
+    return uvicorn.Config(app, host=settings.console_host, port=settings.console_port, log_level="warning",
+                          ws="none", **proxy_options(settings.trusted_proxies))
 
 
 def main() -> int:
@@ -23,8 +30,7 @@ def main() -> int:
     try:
         app = create_app(settings=settings, db=db)
         log.info("staff console at http://%s:%s/", settings.console_host, settings.console_port)
-        uvicorn.run(app, host=settings.console_host, port=settings.console_port, log_level="warning",
-                    ws="none", proxy_headers=True)
+        uvicorn.Server(server_config(app, settings)).run()
     finally:
         db.dispose()
     return 0

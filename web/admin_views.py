@@ -13,7 +13,7 @@ from cases import alerts, canned, staff as accounts
 from cases.models import Case, StaffUser
 from cases.residents import SUPPORTED_LANGUAGES
 from web.auth import guard
-from web.core import console_of, current, departments, polite, redirect
+from web.core import console_of, current, departments, form_of, polite, redirect, whole_number
 
 REFUSALS = (ValueError,)
 
@@ -21,7 +21,7 @@ REFUSALS = (ValueError,)
 async def _post(request: Request, url: str, work: Callable, done: str) -> Response:
     """Run a change in one transaction; a refusal is a flash message and changes nothing."""
     console, me = console_of(request), current(request)
-    form = await request.form()
+    form = await form_of(request)
     try:
         await console.run(lambda session: work(session, session.get(StaffUser, me.id), form))
     except REFUSALS as exc:
@@ -40,7 +40,8 @@ async def canned_list(request: Request) -> Response:
     edit_id = request.query_params.get("edit", "")
 
     def page(session) -> Response:
-        editing = canned.get_canned(session, int(edit_id)) if edit_id.isdigit() and len(edit_id) < 12 else None
+        number = whole_number(edit_id)
+        editing = canned.get_canned(session, number) if number is not None else None
         return console.render(request, "canned.html", replies=canned.list_canned(session), editing=editing,
                               request_types=console.catalog.types, languages=SUPPORTED_LANGUAGES)
 
@@ -164,7 +165,7 @@ async def alert_read(request: Request) -> Response:
             alerts.mark_all_read(session, staff=me)
         else:
             try:
-                alerts.mark_read(session, staff=me, alert_id=int(alert_id) if alert_id.isdigit() else 0)
+                alerts.mark_read(session, staff=me, alert_id=whole_number(alert_id, default=0))
             except alerts.AlertNotFound:
                 raise ValueError("there is no such alert for you") from None
 

@@ -6,6 +6,7 @@ import logging
 from typing import Optional
 
 from starlette.applications import Starlette
+from starlette.convertors import register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -17,9 +18,10 @@ from cases.bootstrap import database
 from cases.catalog import Catalog
 from cases.config import Settings, get_settings
 from cases.db import Database
+from huiyin.asgi import CatchErrors, SecurityHeaders
 from web import admin_views, auth, cases_views, inbox_views, reports_views
 from web.auth import guard
-from web.core import HERE, Console, DatabaseDown, console_of, json_response
+from web.core import HERE, Console, DatabaseDown, IdConvertor, console_of, json_response
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +35,6 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
-
-
-class SecurityHeaders:
-    """The same protective headers on every response: no framing, no sniffing, scripts and styles from us only."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
 
 
 class BodyLimit:
@@ -88,6 +75,8 @@ async def home(request: Request) -> Response:
 
 def routes() -> list:
     """Every route of the console."""
+    # Ids in paths are `{name:id}`: digits a database column can hold, anything else is not a page (404).
+    register_url_convertor("id", IdConvertor())
     return [
         Route("/login", auth.login_form, methods=["GET"]),
         Route("/login", auth.login, methods=["POST"]),
@@ -100,29 +89,29 @@ def routes() -> list:
         Route("/cases/{reference}/assign", cases_views.assign, methods=["POST"]),
         Route("/cases/{reference}/type", cases_views.change_type, methods=["POST"]),
         Route("/cases/{reference}/duplicate", cases_views.mark_duplicate, methods=["POST"]),
-        Route("/cases/{reference}/photos/{photo_id:int}", cases_views.case_photo, methods=["GET"]),
+        Route("/cases/{reference}/photos/{photo_id:id}", cases_views.case_photo, methods=["GET"]),
         Route("/inbox", inbox_views.inbox, methods=["GET"]),
-        Route("/inbox/{handoff_id:int}", inbox_views.conversation, methods=["GET"]),
-        Route("/inbox/{handoff_id:int}/take", inbox_views.take, methods=["POST"]),
-        Route("/inbox/{handoff_id:int}/reply", inbox_views.reply, methods=["POST"]),
-        Route("/inbox/{handoff_id:int}/end", inbox_views.end, methods=["POST"]),
-        Route("/inbox/{handoff_id:int}/case", inbox_views.open_case, methods=["POST"]),
-        Route("/inbox/{handoff_id:int}/attach", inbox_views.attach, methods=["POST"]),
-        Route("/inbox/{handoff_id:int}/photos/{message_id:int}", inbox_views.message_photo, methods=["GET"]),
+        Route("/inbox/{handoff_id:id}", inbox_views.conversation, methods=["GET"]),
+        Route("/inbox/{handoff_id:id}/take", inbox_views.take, methods=["POST"]),
+        Route("/inbox/{handoff_id:id}/reply", inbox_views.reply, methods=["POST"]),
+        Route("/inbox/{handoff_id:id}/end", inbox_views.end, methods=["POST"]),
+        Route("/inbox/{handoff_id:id}/case", inbox_views.open_case, methods=["POST"]),
+        Route("/inbox/{handoff_id:id}/attach", inbox_views.attach, methods=["POST"]),
+        Route("/inbox/{handoff_id:id}/photos/{message_id:id}", inbox_views.message_photo, methods=["GET"]),
         Route("/api/inbox", inbox_views.inbox_api, methods=["GET"]),
-        Route("/api/inbox/{handoff_id:int}/messages", inbox_views.messages_api, methods=["GET"]),
+        Route("/api/inbox/{handoff_id:id}/messages", inbox_views.messages_api, methods=["GET"]),
         Route("/alerts", admin_views.alert_list, methods=["GET"]),
         Route("/alerts/{alert_id}/read", admin_views.alert_read, methods=["POST"]),
         Route("/reports", reports_views.report_page, methods=["GET"]),
         Route("/reports.csv", reports_views.report_csv, methods=["GET"]),
         Route("/canned", admin_views.canned_list, methods=["GET"]),
         Route("/canned", admin_views.canned_create, methods=["POST"]),
-        Route("/canned/{reply_id:int}", admin_views.canned_update, methods=["POST"]),
-        Route("/canned/{reply_id:int}/delete", admin_views.canned_delete, methods=["POST"]),
+        Route("/canned/{reply_id:id}", admin_views.canned_update, methods=["POST"]),
+        Route("/canned/{reply_id:id}/delete", admin_views.canned_delete, methods=["POST"]),
         Route("/staff", admin_views.staff_list, methods=["GET"]),
         Route("/staff", admin_views.staff_create, methods=["POST"]),
-        Route("/staff/{staff_id:int}/disable", admin_views.staff_disable, methods=["POST"]),
-        Route("/staff/{staff_id:int}/password", admin_views.staff_password, methods=["POST"]),
+        Route("/staff/{staff_id:id}/disable", admin_views.staff_disable, methods=["POST"]),
+        Route("/staff/{staff_id:id}/password", admin_views.staff_password, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 
@@ -151,10 +140,11 @@ async def _database_down(request: Request, exc: DatabaseDown) -> Response:
                        "The database cannot be reached right now. Please try again in a minute.")
 
 
-async def _crashed(request: Request, exc: Exception) -> Response:
-    # The server logs the traceback; the browser gets an apology.
-    return _page_error(request, 500, "Something went wrong",
-                       "Something went wrong on our side. Nothing was saved; please try again.")
+async def _crashed(scope: dict, exc: Exception) -> Response:
+    # CatchErrors has logged it; the browser gets an apology that claims nothing it cannot know.
+    return _page_error(Request(scope), 500, "Something went wrong",
+                       "Something went wrong on our side; what you just did may not have been saved. "
+                       "Please try again.")
 
 
 def create_app(*, settings: Optional[Settings] = None, db: Optional[Database] = None,
@@ -166,8 +156,11 @@ def create_app(*, settings: Optional[Settings] = None, db: Optional[Database] = 
     _check_guarded(all_routes)
     app = Starlette(
         routes=all_routes,
-        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],
-        exception_handlers={HTTPException: _http_error, DatabaseDown: _database_down, Exception: _crashed},
+        # SecurityHeaders outermost so the 500 page carries them too; CatchErrors around everything that
+        # can fail, answering an exception without re-raising it, so the keep-alive connection survives.
+        middleware=[Middleware(SecurityHeaders, headers=SECURITY_HEADERS, hsts_max_age=settings.hsts_max_age),
+                    Middleware(CatchErrors, handler=_crashed, logger=log), Middleware(BodyLimit)],
+        exception_handlers={HTTPException: _http_error, DatabaseDown: _database_down},
     )
     app.state.console = Console(settings=settings, db=db, catalog=catalog)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import math
 import secrets
 from typing import Awaitable, Callable, Optional
 from urllib.parse import quote
@@ -12,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from cases import alerts, staff as accounts
-from web.core import Current, console_of, json_response
+from cases.clock import utcnow
+from web.core import Current, console_of, form_of, json_response
+from web.throttle import LoginLimits, TooManyLogins, count_attempt, logged_in
 
 SESSION_COOKIE = "huiyin_console"
 LOGIN_CSRF_COOKIE = "console_login_csrf"  # before login there is no session: double-submit cookie
@@ -60,7 +63,7 @@ async def csrf_ok(request: Request, expected: str) -> bool:
     """Whether a POST carries the session's CSRF token (header X-CSRF-Token or form field csrf_token)."""
     sent = request.headers.get("x-csrf-token")
     if sent is None:
-        form = await request.form()
+        form = await form_of(request)
         sent = form.get("csrf_token")
     return isinstance(sent, str) and hmac.compare_digest(sent.encode(), expected.encode())
 
@@ -115,33 +118,40 @@ async def login_form(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    """Check the username and password; on success start a session and go where the user was heading."""
+    """Check the username and password; on success start a session and go where the user was heading.
+
+    The attempt is counted before the password is checked (web.throttle), so no number of parallel
+    guesses gets more checks than the limit allows.
+    """
     console = console_of(request)
-    form = await request.form()
+    form = await form_of(request)
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     sent = form.get("csrf_token")
     if not cookie_token or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), cookie_token.encode()):
         return forbidden(request, "The login form has expired. Please reload the page and try again.")
     username, password = str(form.get("username") or ""), str(form.get("password") or "")
     address = request.client.host if request.client else ""
-    wait = console.logins.wait_seconds(username, address)
-    if wait > 0:
-        return _login_page(request, status_code=429, error=(
-            f"Too many failed logins. Please try again in {max(1, round(wait / 60))} minutes."))
+    limits = LoginLimits.from_settings(console.settings)
+    try:
+        await console.run(lambda session: count_attempt(session, username=username, address=address,
+                                                        limits=limits, now=utcnow()))
+    except TooManyLogins as refused:
+        response = _login_page(request, status_code=429, error=refused.sentence())
+        response.headers["retry-after"] = str(max(1, math.ceil(refused.seconds)))
+        return response
 
     def check(session) -> Optional[str]:
         user = accounts.authenticate(session, username, password)
         if user is None:
             return None
+        logged_in(session, username=username, address=address)
         token, _ = accounts.start_session(session, user, hours=console.settings.staff_session_hours)
         return token
 
     token = await console.run(check)
     if token is None:
-        console.logins.failed(username, address)
         return _login_page(request, error="Wrong username or password, or the account is disabled.",
                            status_code=400)
-    console.logins.succeeded(username)
     response = RedirectResponse(safe_next(str(form.get("next") or "")), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")

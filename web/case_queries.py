@@ -10,11 +10,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cases.catalog import Catalog
+from cases.cleaning import clean_text
 from cases.models import Case
 from cases.service import overdue_clause
 from cases.workflow import Status
+from web.core import whole_number
 
 PAGE_SIZE = 25
+MAX_PAGE = 999_999  # an offset far past any list, still small enough for every database
 SORTS = {"due": "due date", "newest": "newest first"}
 
 
@@ -44,9 +47,9 @@ class CaseFilters:
             department=department if department in departments else "",
             overdue=params.get("overdue") in ("1", "on", "true"),
             mine=params.get("mine") in ("1", "on", "true"),
-            q=(params.get("q") or "").strip()[:200],
+            q=clean_text(params.get("q") or "").strip()[:200],
             sort=params.get("sort") if params.get("sort") in SORTS else "due",
-            page=int(page) if page.isdigit() and 0 < len(page) < 7 and int(page) > 0 else 1,
+            page=max(1, min(whole_number(page, default=1), MAX_PAGE)),
         )
 
     def query(self, **changes) -> dict:
@@ -122,6 +125,5 @@ def merged_into(session: Session, case: Case) -> list[Case]:
 
 
 def optional_int(value: Optional[str]) -> Optional[int]:
-    """A positive whole number from a form field, else None."""
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    """A whole number from a form field that an id column can hold, else None."""
+    return whole_number((value or "").strip())

@@ -22,7 +22,9 @@ from web.auth import guard
 from web.case_queries import (
     SORTS, CaseFilters, merged_into, optional_int, page_count, search_cases, status_counts,
 )
-from web.core import console_of, current, departments, polite, redirect
+from web.core import console_of, current, departments, form_of, polite, redirect
+
+MAX_SCHEDULE_YEARS = 10  # further is a typo, and dates near year 9999 overflow date arithmetic
 
 # What a refused action raises; each is shown to the user as a sentence, and the transaction is rolled back.
 REFUSALS = (TransitionNotAllowed, service.ScheduleDateRequired, service.InvalidDuplicate, UnknownRequestType,
@@ -88,7 +90,7 @@ async def _act(request: Request, work: Callable, done: str) -> Response:
     """Run one action on the case in one transaction; a refusal becomes a flash message and changes nothing."""
     console, me = console_of(request), current(request)
     reference = request.path_params["reference"]
-    form = await request.form()
+    form = await form_of(request)
     url = f"/cases/{quote(reference)}"
 
     def run(session) -> None:
@@ -111,6 +113,8 @@ def _scheduled_date(text: str, today: date) -> Optional[date]:
         raise ValueError("the scheduled date is not a date (use YYYY-MM-DD)") from None
     if day < today:
         raise ValueError("the scheduled date is in the past")
+    if day.year > today.year + MAX_SCHEDULE_YEARS:
+        raise ValueError(f"the scheduled date is more than {MAX_SCHEDULE_YEARS} years away")
     return day
 
 

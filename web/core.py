@@ -14,22 +14,28 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from cases import messages, staff as staff_accounts
 from cases.catalog import Catalog, load_catalog
+from cases.cleaning import clean_text
 from cases.config import Settings
 from cases.db import Database
 from cases.workflow import Status
-from web.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 HERE = Path(__file__).resolve().parent
 FLASH_COOKIE = "console_flash"
+MAX_FLASH_CHARS = 4096  # a flash message is a sentence; anything longer was not set by us
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # what console POSTs carry
+LARGEST_ID = 2**31 - 1  # ids are Integer columns: PostgreSQL refuses more (SQLite overflows past 2**63)
 
 
 class DatabaseDown(Exception):
@@ -61,7 +67,6 @@ class Console:
     def __init__(self, *, settings: Settings, db: Database, catalog: Optional[Catalog] = None):
         self.settings, self.db = settings, db
         self.catalog = catalog or load_catalog()
-        self.logins = LoginThrottle()
         self.zone = ZoneInfo(settings.timezone)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
@@ -123,13 +128,48 @@ def current(request: Request) -> Current:
 def read_flash(request: Request) -> Optional[dict]:
     """The message left by the previous POST, if any."""
     raw = request.cookies.get(FLASH_COOKIE)
-    if not raw:
+    if not raw or len(raw) > MAX_FLASH_CHARS:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
-        return {"kind": str(data["kind"]), "text": str(data["text"])}
-    except (ValueError, KeyError, TypeError):
+        return {"kind": clean_text(str(data["kind"])), "text": clean_text(str(data["text"]))}
+    except (ValueError, KeyError, TypeError, RecursionError):  # a forged cookie is simply ignored
         return None
+
+
+async def form_of(request: Request) -> FormData:
+    """The posted form with every value cleaned (no lone surrogates or control characters); files dropped.
+
+    The console takes no uploads, and text that cannot be stored must not reach the database. Bodies
+    that are not forms (JSON, however deeply nested) are refused with 400 before anything parses them.
+    """
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and kind not in FORM_TYPES:
+        raise HTTPException(400, "This takes a form: please use the console's own pages.")
+    form = await request.form()
+    return FormData([(clean_text(key), clean_text(value)) for key, value in form.multi_items()
+                     if isinstance(value, str)])
+
+
+class IdConvertor(Convertor):
+    """A route's `{name:id}`: a row id of at most 9 digits, so an id no column can hold is a 404, not a crash."""
+
+    regex = "[0-9]{1,9}"
+
+    def convert(self, value: str) -> int:
+        """The id as an int."""
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        """The id in a URL."""
+        return str(value)
+
+
+def whole_number(text: Optional[str], *, default: Optional[int] = None) -> Optional[int]:
+    """`text` as a non-negative id a database can hold (ASCII digits only), else `default`."""
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > LARGEST_ID:
+        return default
+    return int(text)
 
 
 def redirect(request: Request, url: str, flash: Optional[str] = None, kind: str = "ok") -> Response:

@@ -17,7 +17,7 @@ from cases.models import Case, HandoffMessage, HandoffRequest, StaffUser
 from web.auth import guard
 from web.case_queries import resident_case_count
 from web.cases_views import media_file
-from web.core import Console, console_of, current, json_response, polite, redirect
+from web.core import Console, console_of, current, form_of, json_response, polite, redirect, whole_number
 
 REFUSALS = (handoff.HandoffError, service.CaseNotFound, UnknownRequestType, ValueError)
 
@@ -107,15 +107,15 @@ async def conversation(request: Request) -> Response:
 async def messages_api(request: Request) -> Response:
     """Transcript lines after `?after=<id>`, with the conversation's state, for live updates."""
     console = console_of(request)
-    after = request.query_params.get("after", "0")
-    if not (after.isascii() and after.isdigit()) or len(after) > 18:
+    after = whole_number(request.query_params.get("after", "0"))
+    if after is None:
         return json_response({"error": "'after' must be a whole number (the last message id shown)."}, 400)
 
     def fetch(session) -> dict:
         item = session.get(HandoffRequest, request.path_params["handoff_id"])
         if item is None:
             return {}
-        rows = handoff.messages_after(session, handoff=item, after_id=int(after))
+        rows = handoff.messages_after(session, handoff=item, after_id=after)
         return {"status": item.status, "agent": item.agent.display_name if item.agent else None,
                 "messages": [message_json(m, console) for m in rows]}
 
@@ -131,7 +131,7 @@ async def _act(request: Request, work: Callable, done: str) -> Response:
     """One action on a conversation in one transaction; a refusal is a flash message (or JSON 400)."""
     console, me = console_of(request), current(request)
     handoff_id = request.path_params["handoff_id"]
-    form = await request.form()
+    form = await form_of(request)
     url = f"/inbox/{handoff_id}"
 
     def run(session):

@@ -16,6 +16,8 @@ from web.charts import bar_chart
 from web.core import Current, console_of, current, departments, with_query
 
 PERIODS = ("weekly", "monthly")
+# Reports cover days a case can have; near year 1 or 9999 the time-zone arithmetic overflows.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 
 
 class BadReportRequest(ValueError):
@@ -48,6 +50,8 @@ def _parameters(request: Request):
             day = date.fromisoformat(start_text)
         except ValueError:
             raise BadReportRequest("the start date is not a date (use YYYY-MM-DD)") from None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise BadReportRequest(f"the start date must be between {FIRST_DAY} and {LAST_DAY}")
         start, end = reports.period_bounds(period, day)
     else:
         start, end = reports.previous_period(period, today)

@@ -1,47 +1,70 @@
-"""Slowing down password guessing: too many failed logins for one username, or from one address, wait."""
+"""Slowing down password guessing: login attempts counted per account and address, and per address.
+
+An attempt is counted before its password is checked (cases.throttle: one atomic step in the
+database, shared by every console process), so parallel guesses cannot slip past the limit. The
+account is counted together with the address: an attacker elsewhere cannot lock its owner out.
+"""
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-from typing import Callable
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-WINDOW_SECONDS = 15 * 60
-MAX_FAILURES_PER_USERNAME = 5
-MAX_FAILURES_PER_ADDRESS = 20
+from sqlalchemy.orm import Session
+
+from cases import throttle
+from cases.config import Settings
 
 
-class LoginThrottle:
-    """Failed logins of the last window, per username and per client address (kept in the console process)."""
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many attempts one address may make per account, and in all, within the window."""
 
-    def __init__(self, *, window: float = WINDOW_SECONDS, per_username: int = MAX_FAILURES_PER_USERNAME,
-                 per_address: int = MAX_FAILURES_PER_ADDRESS, clock: Callable[[], float] = time.monotonic):
-        self.window, self.limits, self.clock = window, {"user": per_username, "addr": per_address}, clock
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+    per_account: int
+    per_address: int
+    window: timedelta
 
-    def _keys(self, username: str, address: str) -> list[tuple[str, str]]:
-        return [("user", username.strip().lower()), ("addr", address)]
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "LoginLimits":
+        """The limits configured by LOGIN_ATTEMPTS_PER_ACCOUNT, LOGIN_ATTEMPTS_PER_ADDRESS, LOGIN_WINDOW_MINUTES."""
+        return cls(per_account=settings.login_attempts_per_account, per_address=settings.login_attempts_per_address,
+                   window=timedelta(minutes=settings.login_window_minutes))
 
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        failures, cutoff = self._failures[key], self.clock() - self.window
-        while failures and failures[0] <= cutoff:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]  # forget quiet keys: the table does not grow with every name tried
-            return deque()
-        return failures
 
-    def wait_seconds(self, username: str, address: str) -> float:
-        """0 if a login may be tried now, else how long until it may."""
-        waits = [failures[0] + self.window - self.clock() for key in self._keys(username, address)
-                 if len(failures := self._recent(key)) >= self.limits[key[0]]]
-        return max(waits, default=0.0)
+class TooManyLogins(Exception):
+    """This login attempt must wait; `seconds` until one may be made."""
 
-    def failed(self, username: str, address: str) -> None:
-        """Count a failed login."""
-        for key in self._keys(username, address):
-            self._failures[key].append(self.clock())
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
 
-    def succeeded(self, username: str) -> None:
-        """A right password clears the username's failures (not the address's)."""
-        self._failures.pop(("user", username.strip().lower()), None)
+    def sentence(self) -> str:
+        """The refusal, politely, in whole minutes."""
+        minutes = max(1, math.ceil(self.seconds / 60))
+        return (f"Too many login attempts. Please wait {minutes} minute{'s' if minutes != 1 else ''} "
+                "and try again.")
+
+
+def account_key(username: str, address: str) -> str:
+    """The counter of one account's attempts from one address (usernames compare as logins do)."""
+    return throttle.throttle_key("login", (username or "").strip().lower(), address)
+
+
+def address_key(address: str) -> str:
+    """The counter of every attempt from one address."""
+    return throttle.throttle_key("login-address", address)
+
+
+def count_attempt(session: Session, *, username: str, address: str, limits: LoginLimits, now: datetime) -> None:
+    """Count this attempt, or raise TooManyLogins (and, the transaction rolling back, count nothing)."""
+    # Always the account's key first, then the address's: one lock order, so parallel attempts cannot deadlock.
+    for key, limit in ((account_key(username, address), limits.per_account), (address_key(address), limits.per_address)):
+        wait = throttle.take(session, key=key, limit=limit, window=limits.window, now=now)
+        if wait:
+            raise TooManyLogins(wait)
+
+
+def logged_in(session: Session, *, username: str, address: str) -> None:
+    """A right password from this address: its owner starts afresh there (the address's count stays)."""
+    throttle.forget(session, key=account_key(username, address))

@@ -22,7 +22,8 @@ def statuses(db) -> dict[int, str]:
         return {row.id: row.status for row in s.scalars(select(Notification))}
 
 
-DATABASE_JOBS = {"escalation": 60, "surveys": 60, "survey_expiry": 300, "handoff_waits": 30, "orphan_photos": 3600}
+DATABASE_JOBS = {"escalation": 60, "surveys": 60, "survey_expiry": 300, "handoff_waits": 30, "orphan_photos": 3600,
+                 "throttle_purge": 3600}
 TELEGRAM_JOBS = {"telegram_push": 0.2, "staff_alerts": 5, "reports": 300}
 
 
@@ -42,7 +43,7 @@ def test_without_a_bot_only_the_database_jobs_run(sqlite_db, push_settings):
 async def test_database_jobs_do_their_sweep(sqlite_db, push_settings):
     """Each database job runs its sweep on the real database and the wall clock."""
     jobs = {job.id: job for job in scheduled_jobs(settings=push_settings, db=sqlite_db, bot=None)}
-    assert [await job.run() for job in jobs.values()] == [[], [], [], [], []]
+    assert [await job.run() for job in jobs.values()] == [[], [], [], [], [], 0]
     with sqlite_db.transaction() as s:
         late = open_case(s, resident(s, "1"), now=utcnow() - timedelta(days=8))  # a pothole is due in 7
         done = open_case(s, resident(s, "2"), now=utcnow() - timedelta(days=1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from starlette.routing import Route
@@ -15,7 +16,6 @@ from cases.models import CannedReply, StaffSession, StaffUser
 from tests.web.conftest import PASSWORD, add_staff, browser, csrf_of, login, new_case
 from web.app import PUBLIC_PATHS
 from web.auth import SESSION_COOKIE
-from web.throttle import LoginThrottle
 
 SAMPLE_PARAMS = {"reference": "HY-2026-00001", "handoff_id": "1", "photo_id": "1", "message_id": "1",
                  "reply_id": "1", "staff_id": "1", "alert_id": "1"}
@@ -208,36 +208,41 @@ async def test_oversized_bodies_are_refused(app, db):
     assert page.status_code == 200 and 'id="case-status">submitted<' in page.text
 
 
-async def test_password_guessing_is_slowed_down_per_username(app, db):
+def from_address(app, host: str) -> httpx.AsyncClient:
+    """A fresh browser connecting from `host`."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(host, 50000)), base_url="http://testserver")
+
+
+async def attempt(client, username, password):
+    """One login through the form."""
+    form = await client.get("/login")
+    return await client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_of(form)})
+
+
+async def test_password_guessing_is_slowed_down_per_account_and_address(app, db):
     add_staff(db, "ann", "agent")
     add_staff(db, "bob", "agent")
-    client = browser(app)
-
-    async def attempt(username, password):
-        form = await client.get("/login")
-        return await client.post("/login", data={"username": username, "password": password,
-                                                 "csrf_token": csrf_of(form)})
-
+    guesser = from_address(app, "203.0.113.5")
     for _ in range(5):
-        assert (await attempt("ann", "wrong password!")).status_code == 400
-    refused = await attempt("ann", PASSWORD)  # the right password, but too late
-    assert refused.status_code == 429 and "Too many failed logins" in refused.text
-    assert SESSION_COOKIE not in client.cookies
-    assert (await attempt("bob", PASSWORD)).status_code == 303  # other accounts are not locked out
+        assert (await attempt(guesser, "ann", "wrong password!")).status_code == 400
+    refused = await attempt(guesser, "ann", PASSWORD)  # the right password, but from the guesser's address
+    assert refused.status_code == 429 and "Please wait 15 minutes and try again" in refused.text
+    assert int(refused.headers["retry-after"]) > 800
+    assert SESSION_COOKIE not in guesser.cookies
+    assert (await attempt(guesser, "bob", PASSWORD)).status_code == 303  # other accounts are not locked out
+    owner = from_address(app, "198.51.100.7")
+    assert (await attempt(owner, "ann", PASSWORD)).status_code == 303  # nor is the owner, from elsewhere
 
 
-def test_the_throttle_forgets_old_failures_and_a_success_clears_the_username():
-    now = [1000.0]
-    throttle = LoginThrottle(window=60, per_username=2, per_address=3, clock=lambda: now[0])
-    throttle.failed("Ann", "10.0.0.1")
-    throttle.failed("ann", "10.0.0.1")
-    assert throttle.wait_seconds("ANN", "10.0.0.2") == 60  # usernames compare without case
-    assert throttle.wait_seconds("bob", "10.0.0.1") == 0
-    throttle.failed("bob", "10.0.0.1")
-    assert throttle.wait_seconds("carol", "10.0.0.1") == 60  # the address has failed three times
-    now[0] += 61
-    assert throttle.wait_seconds("ann", "10.0.0.1") == 0
-    throttle.failed("dave", "10.0.0.9")
-    throttle.succeeded("dave")
-    throttle.failed("dave", "10.0.0.9")
-    assert throttle.wait_seconds("dave", "10.0.0.8") == 0
+async def test_a_success_clears_the_account_count_but_not_the_address_count(app, db, console_settings):
+    add_staff(db, "ann", "agent")
+    client = from_address(app, "198.51.100.7")
+    for _ in range(4):
+        assert (await attempt(client, "ann", "typo")).status_code == 400
+    assert (await attempt(client, "ann", PASSWORD)).status_code == 303
+    for _ in range(5):
+        assert (await attempt(from_address(app, "198.51.100.7"), "ann", "typo")).status_code == 400
+    busy = from_address(app, "192.0.2.1")
+    for n in range(console_settings.login_attempts_per_address):
+        assert (await attempt(busy, f"user{n}", "guess")).status_code == 400
+    assert (await attempt(busy, "ann", PASSWORD)).status_code == 429  # the address has used its share

@@ -1,0 +1,1 @@
+"""Plumbing shared by the HTTP adapters (the staff console and the web chat): pure ASGI, no domain."""
