@@ -18,13 +18,14 @@ from telegram.ext import (
 )
 
 from bot import inbound, live_chat, photos, texts
-from bot.conversation import converse
+from bot.conversation import confirm_delivered, converse
 from bot.rasa_client import RasaClient, Reply
 from bot.telegram_records import CHANNEL, admit_update, claim_button, relay_message
 from bot.telegram_replies import ChatPacer, remove_keyboard, send_replies
 from cases.clock import utcnow
 from cases.config import Settings
 from cases.db import Database
+from cases.privacy import resident_tag
 from cases.residents import normalise_language, sender_id
 
 log = logging.getLogger(__name__)
@@ -67,12 +68,21 @@ async def say(update: Update, context: HuiyinContext, text: str) -> None:
 async def answer(update: Update, context: HuiyinContext, *messages: str) -> None:
     """Send `messages` to Rasa one after another, delivering each answer before the next message."""
     chat_id, deps = update.effective_chat.id, context.deps
+    sender = sender_id(CHANNEL, str(chat_id))
     for message in messages:
-        replies = await converse(deps.rasa, sender=sender_id(CHANNEL, str(chat_id)), message=message,
-                                 language=context.language)
+        replies = await converse(deps.rasa, sender=sender, message=message, language=context.language)
         await send_replies(context.bot, chat_id, replies, deps.pacer)
+        # Telegram has them: a new case's reference among them needs no push (a failed send raised above).
+        await confirm_delivered(deps.db, sender=sender, messages=[reply.text for reply in replies],
+                                prefix=deps.settings.reference_prefix)
         if replies == [Reply(text=texts.text("unavailable", context.language))]:
             break  # Rasa is down: the next message (a photo's caption) would only repeat the apology
+
+
+def chat_tag(update: Update) -> str:
+    """The chat's resident as logs may name them: a pseudonym, never the chat id."""
+    chat = update.effective_chat
+    return resident_tag(CHANNEL, chat.id) if chat is not None else "-"
 
 
 def guarded(handler: Handler) -> Handler:
@@ -85,7 +95,7 @@ def guarded(handler: Handler) -> Handler:
         except ApplicationHandlerStop:
             raise
         except Forbidden as exc:  # the resident blocked the bot: an apology would be refused too
-            log.warning("chat %s refuses messages: %s", getattr(update.effective_chat, "id", None), exc)
+            log.warning("resident %s refuses messages: %s", chat_tag(update), exc)
             raise ApplicationHandlerStop from None
         except Exception:
             log.exception("%s failed on update %s", handler.__name__, update.update_id)
@@ -105,7 +115,7 @@ async def admit(update: Update, context: HuiyinContext) -> None:
     if chat is None or user is None or not (update.message or update.callback_query):
         raise ApplicationHandlerStop
     if chat.type != Chat.PRIVATE:
-        log.info("ignoring update %s from %s chat %s: private chats only", update.update_id, chat.type, chat.id)
+        log.info("ignoring update %s from a %s chat: private chats only", update.update_id, chat.type)
         raise ApplicationHandlerStop
     context.language = normalise_language(user.language_code)  # until the database says otherwise
     # update_id counts per bot, so the bot's id keeps two bots sharing a database apart.
@@ -147,7 +157,7 @@ async def relay_during_handoff(update: Update, context: HuiyinContext) -> None:
             await say(update, context, texts.text(refused.reason, context.language))
             raise ApplicationHandlerStop from None
         except (TelegramError, OSError):
-            log.exception("photo %s from chat %s not saved", largest.file_id, message.chat_id)
+            log.exception("a photo from resident %s was not saved", chat_tag(update))
             await say(update, context, texts.text("photo_failed", context.language))
             raise ApplicationHandlerStop from None
         fields["text"] = message.caption or ""
@@ -221,7 +231,7 @@ async def on_photo(update: Update, context: HuiyinContext) -> None:
         await say(update, context, texts.text(refused.reason, context.language))
         return
     except (TelegramError, OSError):
-        log.exception("photo %s from chat %s not saved", largest.file_id, message.chat_id)
+        log.exception("a photo from resident %s was not saved", chat_tag(update))
         await say(update, context, texts.text("photo_failed", context.language))
         return
     caption = inbound.resident_text(message.caption)

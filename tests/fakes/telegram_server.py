@@ -523,7 +523,8 @@ class FakeTelegramServer:
             self._calls.append(call)
             if not known:
                 self._unknown.append(call)
-        return JSONResponse(body, status_code=status)
+        # Like the real Bot API, non-ASCII is sent as \u escapes: so a lone surrogate can arrive, as it can there.
+        return Response(json.dumps(body, ensure_ascii=True), status_code=status, media_type="application/json")
 
     async def _handle_file(self, request: Request) -> Response:
         """GET /file/bot<token>/<file_path>: serve a registered file's bytes."""

@@ -7,26 +7,34 @@ bot never confirms, and the sweep pushes the reference when the delay is over.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
+import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from actions.filing import ActionOpenCase
 from bot.conversation import confirm_delivered, references_in
+from bot import texts
 from bot.push import PushLimiter, deliver_due, push_bot
+from bot.rasa_client import RasaClient
+from bot.webchat import create_app
 from cases import outbox
 from cases.clock import utcnow
 from cases.config import Settings, get_settings
+from cases.db import Database
 from cases.hours import QuietHours
 from cases.models import Case, Notification
 from cases.residents import find_resident
 from tests.actions.conftest import backend_db, domain  # noqa: F401  (fixtures: actions on each backend)
 from tests.actions.trackers import RESIDENT, run, tracker
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
+# `fake`: the fake Bot API with a token of its own; `online`: our bot on it and the real stack.
+from tests.bot.test_telegram import fake, new_chat, online, payloads  # noqa: F401
 
 REFERENCE = re.compile(r"HY-\d{4}-\d{5}")
 CHAT = int(RESIDENT.split(":")[1])
@@ -55,16 +63,9 @@ def receipts(db) -> list[Notification]:
 
 
 @pytest.fixture
-def fake():
-    """The fake Bot API in a thread."""
-    with FakeTelegramServer() as server:
-        yield server
-
-
-@pytest.fixture
 async def pushes(fake):
     """A sweep of the outbox to the fake Telegram: call it with a clock; returns the sweep's stats."""
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url,
+    settings = Settings(_env_file=None, telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
                         telegram_file_base_url=fake.base_file_url)
     async with push_bot(settings) as bot:
         async def sweep(db, now):
@@ -202,3 +203,75 @@ def test_references_are_found_in_replies_as_shown():
     assert references_in(["Filed: HY-2026-00042 (Pothole).", "查询HY-2026-00043的进度", "XHY-2026-00044"]) == {
         "HY-2026-00042", "HY-2026-00043"}
     assert references_in(["no reference here"]) == set()
+
+
+# ---- end to end: the real Rasa, action server and database; Telegram faked -------------------------------
+
+
+async def file_on_telegram(online, chat: int):
+    """Describe a problem with its place, skip the photo; the summary message with its Confirm button."""
+    fake = online.fake
+    await online.answer(chat, lambda: fake.push_text(chat, "There is a deep pothole outside 42 Park Lane"))
+    replies = await online.answer(chat, lambda: fake.push_text(chat, "skip"))
+    summary = replies[-1]
+    assert "/affirm" in payloads(summary), [r.text for r in replies]
+    return summary
+
+
+@pytest.mark.e2e
+async def test_telegram_filing_reply_lost_the_reference_reaches_the_resident_once(online, tmp_path):
+    fake, chat = online.fake, new_chat()
+    summary = await file_on_telegram(online, chat)
+    # The reply to Confirm (with the reference) does not reach Telegram: the resident only sees the apology.
+    fake.fail_next("sendMessage", chat, status=500)
+    [apology] = await online.answer(chat, lambda: fake.push_callback(chat, "/affirm", summary.message_id))
+    assert apology.text == texts.text("unavailable")
+    with online.db.transaction() as session:
+        resident = find_resident(session, channel="telegram", external_id=str(chat))
+        [case] = session.scalars(select(Case).where(Case.resident_id == resident.id)).all()
+        reference = case.reference
+    assert not [m for m in fake.sent_messages(chat) if reference in (m.text or "")]
+
+    settings = online.settings
+    # The jobs process sweeps two minutes later in life; here, only Telegram's one message a second per chat
+    # (counted from the apology) must pass first.
+    while time.monotonic() < fake.sent_messages(chat)[-1].time + settings.push_per_chat_interval_seconds:
+        await asyncio.sleep(0.05)
+    async with push_bot(settings) as bot:
+        for clock in (later(settings.receipt_delay_seconds + 2), later(settings.receipt_delay_seconds + 3600)):
+            await deliver_due(db=online.db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings,
+                              now=clock)
+    told = [m.text for m in fake.sent_messages(chat) if reference in (m.text or "")]
+    assert len(told) == 1 and "42 Park Lane" not in told[0], told
+
+
+@pytest.mark.e2e
+async def test_telegram_filing_reply_delivered_no_push(online):
+    fake, chat = online.fake, new_chat()
+    summary = await file_on_telegram(online, chat)
+    replies = await online.answer(chat, lambda: fake.push_callback(chat, "/affirm", summary.message_id))
+    [reference] = REFERENCE.findall(" ".join(r.text for r in replies))
+    with online.db.transaction() as session:
+        row = session.scalar(select(Notification).join(Case, Notification.case_id == Case.id)
+                             .where(Case.reference == reference, Notification.kind == outbox.RECEIPT))
+        assert row.status == outbox.CANCELLED
+
+
+@pytest.mark.e2e
+async def test_web_chat_filing_reply_delivered_no_push(stack):
+    db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
+    app = create_app(settings=stack.settings(media_dir=stack.media_dir), db=db, rasa=rasa)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as web:
+            await web.get("/")
+            await web.post("/api/messages", json={"text": "There is a deep pothole outside 42 Park Lane"})
+            await web.post("/api/messages", json={"text": "skip"})
+            done = await web.post("/api/messages", json={"payload": "/affirm"})
+            [reference] = REFERENCE.findall(" ".join(r["text"] for r in done.json()["replies"]))
+        with db.transaction() as session:
+            row = session.scalar(select(Notification).join(Case, Notification.case_id == Case.id)
+                                 .where(Case.reference == reference, Notification.kind == outbox.RECEIPT))
+            assert row.status == outbox.CANCELLED
+    finally:
+        await rasa.aclose()
+        db.dispose()
