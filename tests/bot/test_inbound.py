@@ -81,3 +81,9 @@ def test_the_rating_payload_of_the_survey_fits_telegram_and_passes():
     assert inbound.button_payload(payload) == payload
     assert inbound.button_payload(rating_payload("ZX-2026-00042", 4), reference_prefix="ZX") is not None
     assert inbound.button_payload(payload, reference_prefix="ZX") is None
+
+
+def test_lone_surrogates_and_invisible_characters_never_reach_rasa():
+    assert inbound.resident_text("\ud800 hi\x00 there\u202e\u200b") == "hi there"
+    assert inbound.resident_text("\udfff/restart") == "restart"
+    inbound.resident_text("\ud800\udbff x \udc00").encode("utf-8")  # encodable: Rasa and the database take it
