@@ -86,7 +86,9 @@ def web_moves(victim_ref: str) -> st.SearchStrategy[tuple]:
 async def _web_request(client: httpx.AsyncClient, move: tuple) -> httpx.Response:
     kind = move[0]
     if kind in ("text", "payload"):
-        return await client.post("/api/messages", json={kind: move[1]})
+        # As a browser's JSON.stringify writes it: lone surrogates escaped (\ud800), not refused.
+        return await client.post("/api/messages", content=json.dumps({kind: move[1]}).encode(),
+                                 headers={"content-type": "application/json"})
     if kind == "json":
         _, path, (content_type, body) = move
         return await client.post(path, content=body, headers={"content-type": content_type} if content_type else {})
