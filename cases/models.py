@@ -52,7 +52,6 @@ class Resident(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[Optional[str]] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8), default="en")
-    consent: Mapped[bool] = mapped_column(Boolean, default=False)
     unreachable_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set while the resident is filing a report (Rasa keeps the answers in memory only), cleared when it is
