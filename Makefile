@@ -21,7 +21,7 @@ model: venvs
 
 run: model
 	@mkdir -p -m 700 var
-	@$(PY) -m cases init-db
+	@$(PY) -m huiyin init-db
 	@exec .venvs/app/bin/honcho start -f Procfile
 
 validate: venvs

@@ -7,9 +7,10 @@ import sys
 
 from rasa_sdk import utils as sdk_utils
 
+from actions.deps import Deps
 from actions.server import build_app
-from cases import bootstrap
-from cases.config import get_settings
+from huiyin import bootstrap
+from huiyin.settings import get_settings
 
 log = logging.getLogger("actions")
 
@@ -20,7 +21,7 @@ def main() -> int:
     sdk_utils.update_sanic_log_level()  # Sanic's own loggers: warnings only, unless LOG_LEVEL_LIBRARIES says so
     settings = get_settings()
     bootstrap.owner_only(settings)
-    app = build_app(bootstrap.secret(settings, "action_server_token"))
+    app = build_app(bootstrap.secret(settings, "action_server_token"), Deps(settings))
     log.info("action server on http://%s:%s/ (calls need the action server token)",
              settings.action_server_host, settings.action_server_port)
     # ACTION_SERVER_SANIC_WORKERS, as rasa_sdk reads it, sets the number of worker processes.

@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions import deps
+from actions.deps import UsesCaseSystem
+from actions.errors import apologises
 from actions.conversation import button, language
 from actions.filing import type_name
 from actions.status import Reply, reference_in_message
@@ -51,31 +52,30 @@ def without_reference(session: Session, *, resident: Resident, timezone: str, no
                      lang=lang)
     if not working:
         return "utter_nothing_to_chase", {}
-    buttons = [button(f"{case.reference} · {type_name(case.request_type, lang)}", "chase_case", reference=case.reference)
+    buttons = [button(f"{case.reference} · {type_name(case.request_type, lang)}", "chase_case",
+                      reference=case.reference)
                for case in working[:MAX_BUTTONS]]
     return "utter_ask_which_to_chase", {"buttons": buttons}
 
 
-class ActionChaseCase(Action):
+class ActionChaseCase(UsesCaseSystem, Action):
     """Chase the case named in the message, the one overdue case, or offer the open ones as buttons."""
 
     def name(self) -> str:
         return "action_chase_case"
 
+    @apologises()
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        reference, timezone, now = reference_in_message(tracker), deps.settings().timezone, utcnow()
-        try:
-            with deps.get_database().transaction() as session:
-                resident = resident_for_sender(session, tracker.sender_id)
-                if reference:
-                    reply = chase(session, resident=resident, reference=reference, timezone=timezone, now=now,
-                                  lang=language(tracker))
-                else:
-                    reply = without_reference(session, resident=resident, timezone=timezone, now=now,
-                                              lang=language(tracker))
-        except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
-            deps.report_unavailable(dispatcher, self.name())
-            return []
+        settings, now = self.deps.settings, utcnow()
+        reference, timezone = reference_in_message(tracker, settings.reference_prefix), settings.timezone
+        with self.deps.database().transaction() as session:
+            resident = resident_for_sender(session, tracker.sender_id)
+            if reference:
+                reply = chase(session, resident=resident, reference=reference, timezone=timezone, now=now,
+                              lang=language(tracker))
+            else:
+                reply = without_reference(session, resident=resident, timezone=timezone, now=now,
+                                          lang=language(tracker))
         response, values = reply
         dispatcher.utter_message(response=response, **values)
         return []

@@ -1,50 +1,45 @@
-"""The database and settings the actions use, made on first use (never at import)."""
+"""What the actions need from outside the conversation: settings and the case database (connected on first use)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Optional
 
-from rasa_sdk.executor import CollectingDispatcher
-
-from cases import bootstrap
-from cases.config import Settings, get_settings
 from cases.db import Database
-
-logger = logging.getLogger(__name__)
-
-_database: Optional[Database] = None
-
-
-def get_database() -> Database:
-    """The process-wide database; a failed first connection is retried on the next call."""
-    global _database
-    if _database is None:
-        _database = bootstrap.database()
-    return _database
+from cases.hours import OfficeHours, QuietHours
+from huiyin import bootstrap
+from huiyin.settings import Settings
 
 
-def reset() -> None:
-    """Forget the cached database (tests point the settings elsewhere between runs)."""
-    global _database
-    if _database is not None:
-        _database.dispose()
-    _database = None
+class Deps:
+    """The action server builds one at start and gives it to every action; tests build their own."""
+
+    def __init__(self, settings: Settings, database: Optional[Database] = None) -> None:
+        self.settings = settings
+        self._database = database
+
+    def database(self) -> Database:
+        """The case database, connected on first use; a failed first connection is retried on the next call."""
+        if self._database is None:
+            self._database = bootstrap.database(self.settings)
+        return self._database
+
+    def quiet_hours(self) -> QuietHours:
+        """The night during which non-urgent pushes wait."""
+        return bootstrap.quiet_hours(self.settings)
+
+    def office_hours(self) -> OfficeHours:
+        """When people answer handed-over chats."""
+        return bootstrap.office_hours(self.settings)
+
+    def close(self) -> None:
+        """Close the database's pooled connections (the next use connects again)."""
+        if self._database is not None:
+            self._database.dispose()
+        self._database = None
 
 
-def use(database: Database) -> None:
-    """Make the actions use this database (tests run them against each backend)."""
-    global _database
-    _database = database
+class UsesCaseSystem:
+    """Mixed into the actions that call the case system: they are built with the server's `Deps`."""
 
-
-def settings() -> Settings:
-    """The process-wide settings."""
-    return get_settings()
-
-
-def report_unavailable(dispatcher: CollectingDispatcher, action: str) -> None:
-    """Log the exception being handled and tell the resident to try again later."""
-    # The transaction has rolled back, so nothing was half-done; the slots are untouched.
-    logger.exception("%s: the case system failed", action)
-    dispatcher.utter_message(response="utter_service_unavailable")
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps

@@ -11,7 +11,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import deps
+from actions.deps import Deps, UsesCaseSystem
+from actions.errors import apologises, log_failure
 from actions.answers import (
     InvalidAnswer, address_in, clean_description, entity_value, format_pin, is_typed, parse_pin, safe_photo_path,
 )
@@ -82,25 +83,25 @@ def context_before(tracker: Tracker) -> Context:
     return context
 
 
-def remember_filing(sender_id: str, filing: bool) -> None:
+def remember_filing(deps: Deps, sender_id: str, filing: bool) -> None:
     """Record durably whether this resident has a report in progress (Rasa keeps its answers in memory only)."""
     try:
-        with deps.get_database().transaction() as session:
+        with deps.database().transaction() as session:
             mark_filing(session, resident=resident_for_sender(session, sender_id), filing=filing)
     except ValueError:  # not one of our channels' conversations (e.g. `rasa shell`)
         pass
-    except Exception:  # noqa: BLE001 - the marker only improves an apology; the report itself goes on
-        log.exception("could not record the filing state of resident %s", pseudonym(sender_id))
+    except Exception as error:  # noqa: BLE001 - the marker only improves an apology; the report itself goes on
+        log_failure(f"recording the filing state of resident {pseudonym(sender_id)}", error)
 
 
-class ActionStartReport(Action):
+class ActionStartReport(UsesCaseSystem, Action):
     """A report_<code> intent: start a fresh report of that type, its first message as the description."""
 
     def name(self) -> str:
         return "action_start_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        remember_filing(tracker.sender_id, True)
+        remember_filing(self.deps, tracker.sender_id, True)
         events = reset_filing()
         kind = load_catalog().from_intent(latest_intent(tracker))
         if kind is not None:
@@ -151,6 +152,11 @@ class ActionAskConfirmed(Action):
         return []
 
 
+def back_to_summary() -> list[dict[str, Any]]:
+    """Back to the summary with every answer kept, so pressing Confirm again retries."""
+    return [SlotSet("confirmed", None), ActiveLoop(FORM)]
+
+
 def idempotency_key(tracker: Tracker) -> str:
     """The same confirming message (a retried webhook, a double tap) files the case only once."""
     message = tracker.latest_message or {}
@@ -163,55 +169,52 @@ def idempotency_key(tracker: Tracker) -> str:
     return key
 
 
-class ActionOpenCase(Action):
+class ActionOpenCase(UsesCaseSystem, Action):
     """The resident confirmed: file the case and give them its reference, department and due date."""
 
     def name(self) -> str:
         return "action_open_case"
 
+    # Whatever failed, the resident must not lose the report.
+    @apologises(on_failure=lambda tracker: back_to_summary())
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         slot, lang = tracker.get_slot, language(tracker)
-        settings = deps.settings()
-        try:
-            with deps.get_database().transaction() as session:
-                case = service.open_case(
-                    session,
-                    resident=resident_for_sender(session, tracker.sender_id),
-                    request_type=slot("request_type"),
-                    description=slot("description"),
-                    latitude=slot("latitude"),
-                    longitude=slot("longitude"),
-                    address=None if slot("latitude") is not None else slot("location"),
-                    photos=[slot("photo")] if slot("photo") else [],
-                    idempotency_key=idempotency_key(tracker),
-                    reference_prefix=settings.reference_prefix,
-                )
-                # The reply below carries the reference; if the channel never delivers it (the bot dies
-                # first), this held push does, once (cancelled when the channel confirms delivery).
-                outbox.queue_receipt(session, case=case, delay_seconds=settings.receipt_delay_seconds,
-                                     timezone=settings.timezone)
-                mark_filing(session, resident=case.resident, filing=False)
-                kind = load_catalog().get(case.request_type)
-                filed = dict(reference=case.reference, type_name=kind.name_in(lang),
-                             department=kind.department_in(lang), due_date=format_date(case.due_at, settings.timezone))
-        except Exception:  # noqa: BLE001 - whatever failed, the resident must not lose the report
-            deps.report_unavailable(dispatcher, self.name())
-            # Back to the summary with every answer kept, so pressing Confirm again retries.
-            return [SlotSet("confirmed", None), ActiveLoop(FORM)]
+        settings = self.deps.settings
+        with self.deps.database().transaction() as session:
+            case = service.open_case(
+                session,
+                resident=resident_for_sender(session, tracker.sender_id),
+                request_type=slot("request_type"),
+                description=slot("description"),
+                latitude=slot("latitude"),
+                longitude=slot("longitude"),
+                address=None if slot("latitude") is not None else slot("location"),
+                photos=[slot("photo")] if slot("photo") else [],
+                idempotency_key=idempotency_key(tracker),
+                reference_prefix=settings.reference_prefix,
+            )
+            # The reply below carries the reference; if the channel never delivers it (the bot dies
+            # first), this held push does, once (cancelled when the channel confirms delivery).
+            outbox.queue_receipt(session, case=case, delay_seconds=settings.receipt_delay_seconds,
+                                 timezone=settings.timezone)
+            mark_filing(session, resident=case.resident, filing=False)
+            kind = load_catalog().get(case.request_type)
+            filed = dict(reference=case.reference, type_name=kind.name_in(lang),
+                         department=kind.department_in(lang), due_date=format_date(case.due_at, settings.timezone))
         dispatcher.utter_message(response="utter_case_opened", **filed)
         return reset_filing()
 
 
-class ActionDiscardReport(Action):
+class ActionDiscardReport(UsesCaseSystem, Action):
     """Cancel while filing: forget the report; nothing was filed."""
 
     def name(self) -> str:
         return "action_discard_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        remember_filing(tracker.sender_id, False)
+        remember_filing(self.deps, tracker.sender_id, False)
         dispatcher.utter_message(response="utter_report_discarded")
-        return [ActiveLoop(None)] + reset_filing()
+        return [ActiveLoop(None), *reset_filing()]
 
 
 def field_to_change(tracker: Tracker) -> Optional[str]:

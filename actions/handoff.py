@@ -9,14 +9,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import deps
+from actions.deps import Deps, UsesCaseSystem
+from actions.errors import apologise
 from actions.answers import is_typed
 from actions.conversation import (
     REQUESTED_SLOT, earlier_user_messages, language, latest_intent, latest_text, message_intent, reset_conversation,
 )
 from cases.clock import utcnow
 from cases.handoff import request_handoff
-from cases.hours import OfficeHours
 from cases.messages import format_moment
 from cases.residents import mark_filing, resident_for_sender
 
@@ -51,8 +51,8 @@ def opening_text(moment: datetime, language: str = "en") -> str:
     return format_moment(moment, language)
 
 
-def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, trigger: str, reason: Optional[str],
-              action: str) -> list[dict[str, Any]]:
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, deps: Deps, *, trigger: str,
+              reason: Optional[str], action: str) -> list[dict[str, Any]]:
     """Queue the resident for a person, tell them when one will answer, and forget the conversation's state.
 
     From here on the channels pass the resident's messages to staff instead of to the assistant, so
@@ -61,25 +61,27 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, trigger: st
     in_form = tracker.active_loop_name is not None
     now = utcnow()
     try:
-        with deps.get_database().transaction() as session:
+        with deps.database().transaction() as session:
             resident = resident_for_sender(session, tracker.sender_id)
             request_handoff(session, resident=resident, reason=reason, trigger=trigger, now=now)
             mark_filing(session, resident=resident, filing=False)  # a report in progress ends here, as said
-    except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
-        deps.report_unavailable(dispatcher, action)
+    except Exception as error:  # noqa: BLE001 - every failure gets the apology; apologise() tells bugs apart
+        apologise(dispatcher, action, error)
         # The form ends either way (the resident wants a person), but the answers are kept.
         return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)] if in_form else []
     if trigger in APOLOGIES:
         dispatcher.utter_message(response=APOLOGIES[trigger])
-    hours = OfficeHours.from_settings(deps.settings())
+    hours = deps.office_hours()
     if hours.is_open(now):
         dispatcher.utter_message(response="utter_handoff")
     else:
-        dispatcher.utter_message(response="utter_handoff_after_hours", opening=opening_text(hours.next_opening(now), language(tracker)))
-    return [ActiveLoop(None)] + reset_conversation()
+        dispatcher.utter_message(
+            response="utter_handoff_after_hours", opening=opening_text(hours.next_opening(now), language(tracker))
+        )
+    return [ActiveLoop(None), *reset_conversation()]
 
 
-class ActionHandoff(Action):
+class ActionHandoff(UsesCaseSystem, Action):
     """The resident asks for a person, or says the bot is not helping: queue them for a member of staff."""
 
     def name(self) -> str:
@@ -87,4 +89,6 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         trigger = TRIGGERS.get(latest_intent(tracker) or "", "talk_to_human")
-        return hand_over(dispatcher, tracker, trigger=trigger, reason=handoff_reason(tracker), action=self.name())
+        return hand_over(
+            dispatcher, tracker, self.deps, trigger=trigger, reason=handoff_reason(tracker), action=self.name()
+        )

@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import deps
+from actions.deps import UsesCaseSystem
+from actions.errors import apologises
 from actions.answers import entity_value
 from actions.conversation import latest_entities
 from cases.residents import SUPPORTED_LANGUAGES, resident_for_sender, set_language
@@ -34,22 +35,19 @@ def response_in(domain: dict, name: str, language: str) -> dict[str, Any]:
     return {key: chosen[key] for key in ("text", "buttons") if chosen.get(key)}
 
 
-class ActionSetLanguage(Action):
+class ActionSetLanguage(UsesCaseSystem, Action):
     """With a language picked, store it on the resident and confirm in it; otherwise offer the languages."""
 
     def name(self) -> str:
         return "action_set_language"
 
+    @apologises()
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         language = wanted_language(tracker)
         if language is None:
             dispatcher.utter_message(response="utter_choose_language")
             return []
-        try:
-            with deps.get_database().transaction() as session:
-                set_language(session, resident=resident_for_sender(session, tracker.sender_id), language=language)
-        except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
-            deps.report_unavailable(dispatcher, self.name())
-            return []
+        with self.deps.database().transaction() as session:
+            set_language(session, resident=resident_for_sender(session, tracker.sender_id), language=language)
         dispatcher.utter_message(**response_in(domain, "utter_language_set", language))
         return [SlotSet("language", language)]

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import deps
+from actions.deps import UsesCaseSystem
 from actions.conversation import button, language, latest_intent, message_intent, previous_turn
 from actions.handoff import hand_over, misunderstood_messages
 from cases.catalog import load_catalog
@@ -80,7 +80,7 @@ def low_confidence_turns(tracker: Tracker) -> int:
     return 1
 
 
-class ActionSuggestRequestTypes(Action):
+class ActionSuggestRequestTypes(UsesCaseSystem, Action):
     """Low NLU confidence: offer the likeliest request types, "something else" and a person;
     after `low_confidence_handoff_turns` such messages in a row, hand the conversation to a person."""
 
@@ -88,9 +88,10 @@ class ActionSuggestRequestTypes(Action):
         return ACTION_NAME
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        turns, limit = low_confidence_turns(tracker), deps.settings().low_confidence_handoff_turns
+        turns, limit = low_confidence_turns(tracker), self.deps.settings.low_confidence_handoff_turns
         if 0 < limit <= turns:
-            return hand_over(dispatcher, tracker, trigger="low_confidence", reason=misunderstood_messages(tracker, turns),
+            return hand_over(dispatcher, tracker, self.deps, trigger="low_confidence",
+                             reason=misunderstood_messages(tracker, turns),
                              action=self.name())
         catalog = load_catalog()
         codes = likeliest_request_types((tracker.latest_message or {}).get("intent_ranking", []))

@@ -1,4 +1,5 @@
-"""`python -m actions.rasa_env COMMAND...`: run COMMAND (Rasa) with the action server's URL and token in its environment.
+"""`python -m actions.rasa_env COMMAND...`: run COMMAND (Rasa) with the action server's URL and token in its
+environment.
 
 endpoints.yml reads `${ACTION_SERVER_URL}` and `${ACTION_SERVER_TOKEN}` from Rasa's environment. They come
 from the settings (environment, `.env`) and, when the token is not configured, from the one generated
@@ -10,8 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-from cases import bootstrap
-from cases.config import Settings, get_settings
+from huiyin import bootstrap
+from huiyin.settings import Settings, get_settings
 
 
 def rasa_environment(settings: Settings) -> dict[str, str]:

@@ -1,14 +1,26 @@
-"""Our action server: rasa_sdk's Sanic app, answering only callers that present the shared token."""
+"""Our action server: rasa_sdk's executor in a Sanic app, answering only callers that present the shared token.
+
+rasa_sdk's `create_app` builds every action with no arguments; ours builds the actions that use the case
+system with the server's `Deps`, so no action reaches for a process-wide database.
+"""
 
 from __future__ import annotations
 
 import hmac
+import inspect
+import json
 import logging
+import zlib
+from typing import Any
 
-from rasa_sdk.endpoint import create_app
+from rasa_sdk import Action, utils
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
+
+from actions.deps import Deps, UsesCaseSystem
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +34,64 @@ def presents_token(authorization: str | None, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode())
 
 
-def build_app(token: str) -> Sanic:
-    """rasa_sdk's app for the `actions` package, refusing every call without the token."""
+class Executor(ActionExecutor):
+    """rasa_sdk's executor and action discovery; the actions that use the case system get `deps`."""
+
+    def __init__(self, deps: Deps) -> None:
+        super().__init__()
+        self.deps = deps
+
+    def register_action(self, action: type[Action] | Action) -> None:
+        """Register an action, building it with our `Deps` if it uses the case system."""
+        if inspect.isclass(action) and issubclass(action, UsesCaseSystem):
+            action = action(self.deps)
+        super().register_action(action)
+
+
+def executor_for(deps: Deps, package: str = "actions") -> Executor:
+    """Every action in the package (found as rasa_sdk finds them), built once with `deps`."""
+    executor = Executor(deps)
+    executor.register_package(package)
+    return executor
+
+
+def build_app(token: str, deps: Deps) -> Sanic:
+    """The action server for the `actions` package, refusing every call without the token.
+
+    The routes are rasa_sdk's (`/health`, `/webhook`, `/actions`), without CORS: only Rasa calls this
+    server, never a browser.
+    """
     if not token:
         raise ValueError("the action server needs a token")
-    # No CORS origins: only Rasa calls this server, never a browser.
-    app = create_app("actions", cors_origins="")
+    executor = executor_for(deps)
+    app = Sanic("rasa_sdk", configure_logging=False)
+
+    @app.get("/health")
+    async def _health(request: Request) -> response.HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @app.post("/webhook")
+    async def _webhook(request: Request) -> response.HTTPResponse:
+        if request.headers.get("Content-Encoding") == "deflate":
+            call: Any = json.loads(zlib.decompress(request.body))
+        else:
+            call = request.json
+        if call is None:
+            return response.json({"error": "Invalid body request"}, status=400)
+        utils.check_version_compatibility(call.get("version"))
+        try:
+            result = await executor.run(call)
+        except ActionExecutionRejection as rejected:
+            log.debug(rejected)
+            return response.json({"error": rejected.message, "action_name": rejected.action_name}, status=400)
+        except ActionNotFoundException as missing:
+            log.error(missing)
+            return response.json({"error": missing.message, "action_name": missing.action_name}, status=404)
+        return response.json(result)
+
+    @app.get("/actions")
+    async def _actions(request: Request) -> response.HTTPResponse:
+        return response.json([{"name": name} for name in executor.actions])
 
     @app.on_request
     async def _require_token(request: Request):

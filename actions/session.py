@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import deps
+from actions.deps import Deps, UsesCaseSystem
+from actions.errors import log_failure
 from actions.conversation import CONVERSATION_SLOTS, FILING_SLOTS
 from actions.language import response_in
 from cases.residents import resident_for_sender, take_unfinished_filing
@@ -17,21 +18,21 @@ from cases.residents import resident_for_sender, take_unfinished_filing
 log = logging.getLogger(__name__)
 
 
-def stored_resident(sender_id: str) -> tuple[Optional[str], bool]:
+def stored_resident(deps: Deps, sender_id: str) -> tuple[Optional[str], bool]:
     """The resident's stored language (the channels set it from Telegram or the browser first; None if unknown),
     and whether a report they were filing was lost with the old conversation (told once)."""
     try:
-        with deps.get_database().transaction() as session:
+        with deps.database().transaction() as session:
             resident = resident_for_sender(session, sender_id)
             return resident.language, take_unfinished_filing(session, resident=resident)
     except ValueError:  # not one of our channels' conversations (e.g. `rasa shell`)
         return None, False
-    except Exception:  # noqa: BLE001 - the conversation must start even when the database is down
-        log.exception("action_session_start: the resident's language could not be read")
+    except Exception as error:  # noqa: BLE001 - the conversation must start even when the database is down
+        log_failure("action_session_start: reading the resident's language", error)
         return None, False
 
 
-class ActionSessionStart(Action):
+class ActionSessionStart(UsesCaseSystem, Action):
     """Start a session; carry over slots (as configured) except the report being filed and the open questions,
     and take the resident's language from the database, where the channels and /language keep it.
 
@@ -48,7 +49,7 @@ class ActionSessionStart(Action):
         if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
             carried = {name: value for name, value in (tracker.slots or {}).items()
                        if value is not None and name not in FILING_SLOTS + CONVERSATION_SLOTS}
-        language, unfinished = stored_resident(tracker.sender_id)
+        language, unfinished = stored_resident(self.deps, tracker.sender_id)
         if language:
             carried["language"] = language
         events += [SlotSet(name, value) for name, value in carried.items()]

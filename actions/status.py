@@ -7,7 +7,8 @@ from typing import Any, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import deps
+from actions.deps import UsesCaseSystem
+from actions.errors import apologises
 from actions.answers import find_reference
 from actions.conversation import button, language, latest_entities, latest_text
 from actions.filing import type_name
@@ -23,9 +24,9 @@ MAX_CANCEL_BUTTONS = 8
 Reply = tuple[str, dict[str, Any]]
 
 
-def reference_in_message(tracker: Tracker) -> Optional[str]:
+def reference_in_message(tracker: Tracker, prefix: str) -> Optional[str]:
     """The case reference the resident gave in their latest message, if any."""
-    return find_reference(latest_text(tracker), latest_entities(tracker), deps.settings().reference_prefix)
+    return find_reference(latest_text(tracker), latest_entities(tracker), prefix)
 
 
 def case_line(case: Case, timezone: str, lang: str = "en") -> str:
@@ -56,54 +57,55 @@ def status_replies(case: Case, timezone: str, lang: str = "en") -> list[Reply]:
     return replies
 
 
-class ActionCheckStatus(Action):
+class ActionCheckStatus(UsesCaseSystem, Action):
     """The status of the case named in the message, or the resident's open cases."""
 
     def name(self) -> str:
         return "action_check_status"
 
+    @apologises()
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        reference, lang = reference_in_message(tracker), language(tracker)
-        timezone = deps.settings().timezone
-        try:
-            with deps.get_database().transaction() as session:
-                resident = resident_for_sender(session, tracker.sender_id)
-                if reference:
-                    case = service.find_case_for_resident(session, resident=resident, reference=reference)
-                    # Someone else's reference gets the very same answer as a wrong one.
-                    replies = (status_replies(case, timezone, lang) if case is not None
-                               else [("utter_case_not_found", {"reference": reference})])
-                else:
-                    cases = service.active_cases_for_resident(session, resident=resident)
-                    lines = [case_line(case, timezone, lang) for case in cases[:MAX_LISTED]]
-                    if len(cases) > MAX_LISTED:
-                        lines.append("…")
-                    replies = ([("utter_active_cases", {"cases": "\n".join(lines)})] if cases
-                               else [("utter_no_open_requests", {})])
-        except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
-            deps.report_unavailable(dispatcher, self.name())
-            return []
+        settings, lang = self.deps.settings, language(tracker)
+        reference, timezone = reference_in_message(tracker, settings.reference_prefix), settings.timezone
+        with self.deps.database().transaction() as session:
+            resident = resident_for_sender(session, tracker.sender_id)
+            if reference:
+                case = service.find_case_for_resident(session, resident=resident, reference=reference)
+                # Someone else's reference gets the very same answer as a wrong one.
+                replies = (status_replies(case, timezone, lang) if case is not None
+                           else [("utter_case_not_found", {"reference": reference})])
+            else:
+                cases = service.active_cases_for_resident(session, resident=resident)
+                lines = [case_line(case, timezone, lang) for case in cases[:MAX_LISTED]]
+                if len(cases) > MAX_LISTED:
+                    lines.append("…")
+                replies = ([("utter_active_cases", {"cases": "\n".join(lines)})] if cases
+                           else [("utter_no_open_requests", {})])
         for response, values in replies:
             dispatcher.utter_message(response=response, **values)
         return []
 
 
-class ActionCancelRequest(Action):
+class ActionCancelRequest(UsesCaseSystem, Action):
     """Cancel the case named in the message, or offer the cancellable ones as buttons."""
 
     def name(self) -> str:
         return "action_cancel_request"
 
+    @apologises()
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        reference, lang = reference_in_message(tracker), language(tracker)
+        reference, lang = reference_in_message(tracker, self.deps.settings.reference_prefix), language(tracker)
         try:
-            with deps.get_database().transaction() as session:
+            with self.deps.database().transaction() as session:
                 resident = resident_for_sender(session, tracker.sender_id)
                 if reference:
-                    case = service.cancel_by_resident(session, resident=resident, reference=reference)
+                    case = service.cancel_by_resident(session, resident=resident, reference=reference,
+                                                      timezone=self.deps.settings.timezone,
+                                                      quiet_hours=self.deps.quiet_hours())
                     reply: Reply = ("utter_case_cancelled", {"reference": case.reference})
                 else:
-                    cases = [c for c in service.active_cases_for_resident(session, resident=resident) if service.resident_may_cancel(c)]
+                    cases = [c for c in service.active_cases_for_resident(session, resident=resident)
+                             if service.resident_may_cancel(c)]
                     buttons = [button(f"{c.reference} · {type_name(c.request_type, lang)}", "cancel_request",
                                       reference=c.reference) for c in cases[:MAX_CANCEL_BUTTONS]]
                     reply = (("utter_ask_which_to_cancel", {"buttons": buttons}) if buttons
@@ -113,9 +115,6 @@ class ActionCancelRequest(Action):
             reply = ("utter_case_not_found", {"reference": reference})
         except TransitionNotAllowed as refused:
             reply = ("utter_cannot_cancel", {"reference": reference, "status": status_label(refused.from_status, lang)})
-        except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
-            deps.report_unavailable(dispatcher, self.name())
-            return []
         response, values = reply
         dispatcher.utter_message(response=response, **values)
         return []

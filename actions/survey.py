@@ -9,7 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions import deps
+from actions.deps import UsesCaseSystem
+from actions.errors import apologises
 from actions.answers import entity_value, is_typed
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
 from cases import survey
@@ -35,23 +36,23 @@ def rating_in_message(tracker: Tracker) -> tuple[Optional[str], Optional[int]]:
             rating if rating is not None and 1 <= rating <= 5 else None)
 
 
-class ActionRateCase(Action):
+class ActionRateCase(UsesCaseSystem, Action):
     """Record a rating: 3-5 closes the case as fixed, 1-2 reopens it; then offer to add a comment."""
 
     def name(self) -> str:
         return "action_rate_case"
 
+    @apologises(on_failure=lambda tracker: [SlotSet("survey_reference", None)])
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         reference, rating = rating_in_message(tracker)
         if reference is None or rating is None:  # typed ("5 stars"): the buttons say which case
             dispatcher.utter_message(response="utter_rate_with_buttons")
             return [SlotSet("survey_reference", None)]
-        settings = deps.settings()
         try:
-            with deps.get_database().transaction() as session:
+            with self.deps.database().transaction() as session:
                 resident = resident_for_sender(session, tracker.sender_id)
                 survey.record_rating(session, resident=resident, reference=reference, rating=rating,
-                                     timezone=settings.timezone)
+                                     timezone=self.deps.settings.timezone, quiet_hours=self.deps.quiet_hours())
         # Someone else's reference gets the very same answer as a wrong one.
         except CaseNotFound:
             dispatcher.utter_message(response="utter_case_not_found", reference=reference)
@@ -59,14 +60,16 @@ class ActionRateCase(Action):
         except survey.SurveyNotOpen:
             dispatcher.utter_message(response="utter_survey_not_open", reference=reference)
             return [SlotSet("survey_reference", None)]
-        except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
-            deps.report_unavailable(dispatcher, self.name())
-            return [SlotSet("survey_reference", None)]
         dispatcher.utter_message(response="utter_rating_thanks" if rating >= 3 else "utter_rating_sorry",
                                  reference=reference)
         if tracker.active_loop_name is None:  # in the middle of a report, its question comes back instead
             dispatcher.utter_message(response="utter_offer_survey_comment")
         return [SlotSet("survey_reference", reference)]
+
+
+def comment_done() -> list[dict[str, Any]]:
+    """The survey comment's slots cleared: whatever happened to the comment, the form is over."""
+    return [SlotSet("survey_comment", None), SlotSet("survey_reference", None), SlotSet(REQUESTED_SLOT, None)]
 
 
 class ValidateSurveyCommentForm(FormValidationAction):
@@ -93,15 +96,16 @@ class ValidateSurveyCommentForm(FormValidationAction):
         return {"survey_comment": text[:survey.MAX_COMMENT]}
 
 
-class ActionSaveSurveyComment(Action):
+class ActionSaveSurveyComment(UsesCaseSystem, Action):
     """Add the resident's comment to the survey they just answered."""
 
     def name(self) -> str:
         return "action_save_survey_comment"
 
+    @apologises(on_failure=lambda tracker: comment_done())
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         reference, comment = tracker.get_slot("survey_reference"), tracker.get_slot("survey_comment")
-        done = [SlotSet("survey_comment", None), SlotSet("survey_reference", None), SlotSet(REQUESTED_SLOT, None)]
+        done = comment_done()
         if not reference:
             dispatcher.utter_message(response="utter_rate_with_buttons")
             return done
@@ -109,7 +113,7 @@ class ActionSaveSurveyComment(Action):
             dispatcher.utter_message(response="utter_survey_no_comment")
             return done
         try:
-            with deps.get_database().transaction() as session:
+            with self.deps.database().transaction() as session:
                 resident = resident_for_sender(session, tracker.sender_id)
                 survey.add_comment(session, resident=resident, reference=reference, comment=comment)
         except CaseNotFound:
@@ -117,9 +121,6 @@ class ActionSaveSurveyComment(Action):
             return done
         except survey.SurveyNotOpen:
             dispatcher.utter_message(response="utter_survey_not_open", reference=reference)
-            return done
-        except Exception:  # noqa: BLE001 - any failure of the case system gets the same apology
-            deps.report_unavailable(dispatcher, self.name())
             return done
         dispatcher.utter_message(response="utter_survey_comment_saved")
         return done

@@ -28,16 +28,42 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="huiyin-cold-"))
     rasa_port, action_port, web_port, console_port = free_port(), free_port(), free_port(), free_port()
     # No ACTION_SERVER_TOKEN: as on a fresh clone, the first process generates it under VAR_DIR.
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'huiyin.db'}", "MEDIA_DIR": str(work / "media"),
-           "VAR_DIR": str(work / "var"), "ACTION_SERVER_PORT": str(action_port), "ACTION_SERVER_URL": "",
-           "ACTION_SERVER_TOKEN": "", "WEB_SECRET": "",
-           "RASA_URL": f"http://127.0.0.1:{rasa_port}", "WEB_PORT": str(web_port), "CONSOLE_PORT": str(console_port), "TELEGRAM_BOT_TOKEN": "",
-           "PYTHONPATH": str(ROOT)}
-    subprocess.run([str(APP_PYTHON), "-m", "cases", "init-db"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{work / 'huiyin.db'}",
+        "MEDIA_DIR": str(work / "media"),
+        "VAR_DIR": str(work / "var"),
+        "ACTION_SERVER_PORT": str(action_port),
+        "ACTION_SERVER_URL": "",
+        "ACTION_SERVER_TOKEN": "",
+        "WEB_SECRET": "",
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "WEB_PORT": str(web_port),
+        "CONSOLE_PORT": str(console_port),
+        "TELEGRAM_BOT_TOKEN": "",
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run(
+        [str(APP_PYTHON), "-m", "huiyin", "init-db"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
     commands = {
-        "rasa": [str(APP_PYTHON), "-m", "actions.rasa_env",
-                 str(RASA_BIN), "run", "-m", str(latest_model()), "--endpoints", str(ROOT / "endpoints.yml"),
-                 "--credentials", str(ROOT / "credentials.yml"), "-i", "127.0.0.1", "-p", str(rasa_port)],
+        "rasa": [
+            str(APP_PYTHON),
+            "-m",
+            "actions.rasa_env",
+            str(RASA_BIN),
+            "run",
+            "-m",
+            str(latest_model()),
+            "--endpoints",
+            str(ROOT / "endpoints.yml"),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(rasa_port),
+        ],
         "actions": [str(APP_PYTHON), "-m", "actions"],
         "bot": [str(APP_PYTHON), "-m", "bot"],
         "jobs": [str(APP_PYTHON), "-m", "jobs"],
@@ -50,8 +76,12 @@ def main() -> None:
         "console": f"http://127.0.0.1:{console_port}/healthz",
     }
     started = time.monotonic()
-    procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=(work / f"{name}.log").open("w"),
-                                    stderr=subprocess.STDOUT) for name, cmd in commands.items()}
+    procs = {
+        name: subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=(work / f"{name}.log").open("w"), stderr=subprocess.STDOUT
+        )
+        for name, cmd in commands.items()
+    }
     try:
         ready = {name: wait_ready(url, procs[name], started=started) for name, url in ready_urls.items()}
         # The stack is ready when a resident's message gets Rasa's answer through the web chat.

@@ -66,7 +66,7 @@ def main() -> None:
                "TELEGRAM_FILE_BASE_URL": fake.base_file_url}
         logs = [(work / f"{name}.log").open("w") for name in ("web", "jobs")]
         procs = [subprocess.Popen([str(APP_PYTHON), "-m", name], env=env, cwd=PROJECT_ROOT, stdout=log,
-                                  stderr=subprocess.STDOUT) for name, log in zip(("web", "jobs"), logs)]
+                                  stderr=subprocess.STDOUT) for name, log in zip(("web", "jobs"), logs, strict=True)]
         try:
             base = f"http://127.0.0.1:{port}"
             wait_ready(f"{base}/healthz", procs[0], timeout=60)

@@ -45,7 +45,8 @@ def f1_by_intent(predictions: list[dict]) -> dict[str, tuple[float, int]]:
     scores = {}
     for intent in sorted({p["intent"] for p in predictions}):
         predicted = [p["intent_prediction"]["name"] for p in predictions]
-        true_positive = sum(p["intent"] == intent and name == intent for p, name in zip(predictions, predicted))
+        true_positive = sum(p["intent"] == intent and name == intent
+                            for p, name in zip(predictions, predicted, strict=True))
         support = sum(p["intent"] == intent for p in predictions)
         precision = true_positive / max(1, predicted.count(intent))
         recall = true_positive / max(1, support)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import tempfile
 import time
@@ -24,7 +23,8 @@ from sqlalchemy import select, text
 
 from bot.push import PushLimiter, deliver_due, push_bot
 from cases import outbox, service
-from cases.config import Settings, get_settings
+from huiyin import bootstrap
+from huiyin.settings import Settings
 from cases.db import Database
 from cases.models import Case, Notification
 from cases.residents import get_or_create_resident
@@ -32,18 +32,23 @@ from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 FIRST_CHAT = 100_000
 CHUNK = 500  # cases per transaction while queuing
+# Measure delivery, not the night: with quiet hours on, a run in the evening would queue everything for morning.
+QUIET_HOURS_OFF = dict(quiet_hours_start="00:00", quiet_hours_end="00:00")
 
 
 def queue_pushes(db: Database, *, messages: int, chats: int) -> dict[int, list[str]]:
     """Queue `messages` status pushes over `chats` chats through the service; the texts per chat, in order."""
     counts = [messages // chats + (n < messages % chats) for n in range(chats)]
+    settings = Settings(_env_file=None, **QUIET_HOURS_OFF)
+    city = dict(timezone=settings.timezone, quiet_hours=bootstrap.quiet_hours(settings))
     case_ids: list[int] = []
     for start in range(0, chats, CHUNK):
         with db.transaction() as s:
             for n in range(start, min(chats, start + CHUNK)):
                 resident = get_or_create_resident(s, channel="telegram", external_id=str(FIRST_CHAT + n))
                 case_ids.append(service.open_case(s, resident=resident, request_type="pothole",
-                                                  description="a hole", address=f"{n} Park Lane").id)
+                                                  description="a hole", address=f"{n} Park Lane",
+                                                  reference_prefix=settings.reference_prefix).id)
     for round_ in range(max(counts)):
         for start in range(0, chats, CHUNK):
             with db.transaction() as s:
@@ -51,7 +56,7 @@ def queue_pushes(db: Database, *, messages: int, chats: int) -> dict[int, list[s
                     if counts[n] > round_:
                         case = s.get(Case, case_ids[n])
                         service.change_status(s, case=case, to_status="resolved" if round_ % 2 else "in_progress",
-                                              actor="staff", public_note=f"update {round_ + 1}")
+                                              actor="staff", public_note=f"update {round_ + 1}", **city)
     texts: dict[int, list[str]] = {}
     with db.transaction() as s:
         for row in s.scalars(select(Notification).order_by(Notification.id)):
@@ -103,9 +108,6 @@ def main() -> None:
     parser.add_argument("--database-url",
                         help="PostgreSQL URL (a throwaway schema is used); default: a fresh SQLite file")
     args = parser.parse_args()
-    # Measure delivery, not the night: with quiet hours on, a run in the evening would queue everything for morning.
-    os.environ["QUIET_HOURS_START"] = os.environ["QUIET_HOURS_END"] = "00:00"
-    get_settings.cache_clear()
     work = Path(tempfile.mkdtemp(prefix="huiyin-push-"))
     db, drop = fresh_database(args.database_url, work)
     try:
@@ -119,8 +121,8 @@ def main() -> None:
         print(f"queued {args.messages} pushes to {args.chats} chats on {db.engine.dialect.name} "
               f"in {time.monotonic() - started:.1f} s")
         with FakeTelegramServer(enforce_limits=True) as fake:
-            settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url,
-                                telegram_file_base_url=fake.base_file_url)
+            settings = Settings(_env_file=None, **QUIET_HOURS_OFF, telegram_bot_token=TOKEN,
+                                telegram_api_base_url=fake.base_url, telegram_file_base_url=fake.base_file_url)
             elapsed, sweeps = asyncio.run(deliver(db, settings, args.messages))
             received: dict[int, list[str]] = {}
             for message in fake.sent_messages():

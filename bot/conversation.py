@@ -32,7 +32,7 @@ async def converse(rasa: RasaClient, *, sender: str, message: str, language: str
     return replies
 
 
-def references_in(messages: Iterable[str], prefix: str = "HY") -> set[str]:
+def references_in(messages: Iterable[str], prefix: str) -> set[str]:
     """The case references (HY-2026-00042) shown in these messages."""
     pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(prefix)}-\d{{4}}-\d{{5}}(?![0-9])", re.IGNORECASE)
     return {match.upper() for text in messages for match in pattern.findall(text or "")}
@@ -46,7 +46,7 @@ def _cancel_receipts(db: Database, sender: str, references: set[str]) -> int:
         return 0 if resident is None else outbox.cancel_receipts(session, resident=resident, references=references)
 
 
-async def confirm_delivered(db: Database, *, sender: str, messages: Iterable[str], prefix: str = "HY") -> None:
+async def confirm_delivered(db: Database, *, sender: str, messages: Iterable[str], prefix: str) -> None:
     """The channel delivered these messages to the resident: a new case's reference among them needs no push.
 
     Call only once the platform has the messages (Telegram accepted them, the web chat's answer is
@@ -57,5 +57,5 @@ async def confirm_delivered(db: Database, *, sender: str, messages: Iterable[str
         return  # most turns: no database work
     try:
         await asyncio.to_thread(_cancel_receipts, db, sender, references)
-    except Exception:  # noqa: BLE001 - the worst outcome is the reference pushed once more
+    except Exception:  # logged with its trace; the worst outcome is the reference pushed once more
         log.exception("could not cancel the held receipts of resident %s", pseudonym(sender))

@@ -39,7 +39,7 @@ def resident_text(text: Optional[str]) -> str:
     return cleaned[:MAX_TEXT_LENGTH]
 
 
-def button_payload(data: Optional[str], reference_prefix: str = "HY") -> Optional[str]:
+def button_payload(data: Optional[str], reference_prefix: str) -> Optional[str]:
     """A pressed button's payload if it has the shape our buttons use, else None.
 
     Button data comes back from the client and can be forged, so only `/intent` or

@@ -1,4 +1,5 @@
-"""Residents' photos, for every channel: decoded and re-encoded before they are stored, and stored only with room to spare.
+"""Residents' photos, for every channel: decoded and re-encoded before they are stored, and stored only with room
+to spare.
 
 Only the first bytes of an upload used to be checked, so a file could start like a JPEG and carry HTML
 or anything else. Re-encoding keeps the pixels, the EXIF block (GPS position and orientation are
@@ -56,7 +57,7 @@ def _exif_bytes(image: Image.Image) -> bytes:
 
 
 def clean_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> CleanPhoto:
-    """`data` decoded (JPEG, PNG or WebP only) and re-encoded in the same format; raises PhotoRefused("photo_invalid")."""
+    """`data` decoded (JPEG, PNG or WebP only) and re-encoded in the same format; else PhotoRefused("photo_invalid")."""
     if not data or len(data) > MAX_PHOTO_BYTES or _MARKUP.search(data):
         raise PhotoRefused("photo_invalid")
     try:

@@ -22,7 +22,7 @@ from bot.push_limits import MAX_ON_THE_WIRE, PushLimiter
 from bot.telegram_replies import keyboard_rows
 from cases import outbox
 from cases.clock import utcnow
-from cases.config import Settings
+from huiyin.settings import Settings
 from cases.db import Database
 from cases.models import Resident
 from cases.privacy import resident_tag
@@ -212,7 +212,7 @@ class _Sweep:
                     break
         except asyncio.CancelledError:
             pass  # shutting down
-        except Exception:  # noqa: BLE001 - e.g. the database is down: the rows come back after their lease
+        except Exception:  # e.g. the database is down: the rows come back after their lease
             log.exception("push worker for resident %s failed", resident_tag(CHANNEL, chat_id))
         finally:
             rest = list(queue)
@@ -223,7 +223,7 @@ class _Sweep:
             try:
                 if rest:
                     await self._settle_rest(rest, gone)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("could not hand back notifications %s", [item.id for item in rest])
             self.changed.set()
 

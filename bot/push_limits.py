@@ -8,7 +8,7 @@ import math
 import time
 from typing import Callable
 
-from cases.config import Settings
+from huiyin.settings import Settings
 
 MAX_ON_THE_WIRE = 32  # sends in flight at once; the bot's HTTP pool has as many connections
 
@@ -16,7 +16,7 @@ MAX_ON_THE_WIRE = 32  # sends in flight at once; the bot's HTTP pool has as many
 class _Chat:
     """One chat's turn-taking: one send at a time, the next no sooner than the interval after it."""
 
-    __slots__ = ("lock", "ready_at", "in_window")
+    __slots__ = ("in_window", "lock", "ready_at")
 
     def __init__(self) -> None:
         self.lock, self.ready_at, self.in_window = asyncio.Lock(), 0.0, [0.0]

@@ -16,7 +16,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 from bot.rasa_client import RasaClient
 from bot.telegram_handlers import Deps, HuiyinContext, add_handlers
 from bot.telegram_replies import ChatPacer
-from cases.config import Settings
+from huiyin.settings import Settings
 from cases.db import Database
 
 log = logging.getLogger(__name__)

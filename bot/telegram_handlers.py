@@ -23,7 +23,7 @@ from bot.rasa_client import RasaClient, Reply
 from bot.telegram_records import CHANNEL, admit_update, claim_button, relay_message
 from bot.telegram_replies import ChatPacer, remove_keyboard, send_replies
 from cases.clock import utcnow
-from cases.config import Settings
+from huiyin.settings import Settings
 from cases.db import Database
 from cases.privacy import resident_tag
 from cases.residents import normalise_language, sender_id
@@ -101,9 +101,9 @@ def guarded(handler: Handler) -> Handler:
             log.exception("%s failed on update %s", handler.__name__, update.update_id)
             try:
                 await say(update, context, texts.text("unavailable", context.language))
-            except Exception:  # noqa: BLE001 - Telegram itself may be the problem; the log has it
+            except Exception:  # Telegram itself may be the problem; the log has it
                 log.exception("could not apologise for update %s", update.update_id)
-            raise ApplicationHandlerStop  # nothing else runs for this update
+            raise ApplicationHandlerStop from None  # nothing else runs for this update
 
     return run
 

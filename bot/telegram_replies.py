@@ -1,4 +1,5 @@
-"""Rasa's replies as Telegram messages: split to Telegram's length limit, buttons as inline keyboards, paced per chat."""
+"""Rasa's replies as Telegram messages: split to Telegram's length limit, buttons as inline keyboards, paced per
+chat."""
 
 from __future__ import annotations
 

@@ -31,9 +31,10 @@ from starlette.staticfiles import StaticFiles
 from bot import inbound, live_chat, photos, texts
 from bot.conversation import confirm_delivered, converse
 from bot.rasa_client import RasaClient, Reply
-from cases import bootstrap, outbox, residents, throttle
+from cases import outbox, residents, throttle
 from cases.clock import utcnow
-from cases.config import Settings
+from huiyin import bootstrap
+from huiyin.settings import Settings
 from cases.db import Database
 from huiyin.asgi import CatchErrors, SecurityHeaders
 from cases.models import Resident
@@ -166,7 +167,8 @@ async def _json_object(request: Request) -> dict:
 
 
 def asks_for_photo(replies: list[Reply]) -> bool:
-    """Whether the bot's replies ask for a photo: the report form's photo question is the one reply whose only button is Skip (/deny)."""
+    """Whether the bot's replies ask for a photo: the report form's photo question is the one reply whose only button
+    is Skip (/deny)."""
     return any([button.payload for button in reply.buttons] == [PHOTO_SKIP_PAYLOAD] for reply in replies)
 
 
@@ -280,7 +282,8 @@ class WebChat:
                                                               **message))
 
     async def _converse(self, request: Request, session_id: str, admission: Admission, message: str) -> list[dict]:
-        """Rasa's replies to a real message (the resident is created first if new); remembers whether they ask for a photo."""
+        """Rasa's replies to a real message (the resident is created first if new); remembers whether they ask for a
+        photo."""
         language = admission.language if admission.known else await self._create_resident(request, session_id)
         sender = residents.sender_id("web", session_id)
         replies = await converse(self.rasa, sender=sender, message=message, language=language)
@@ -305,7 +308,7 @@ class WebChat:
         """Typed text (`{"text"}`) or a pressed button (`{"payload"}`), answered with the bot's replies."""
         body = await _json_object(request)
         text, payload = body.get("text"), body.get("payload")
-        if not (isinstance(text, str) and payload is None or isinstance(payload, str) and text is None):
+        if not ((isinstance(text, str) and payload is None) or (isinstance(payload, str) and text is None)):
             raise HTTPException(400, 'Send {"text": "..."} or {"payload": "..."}.')
         session_id, refusal = self._session_or_refusal(request)
         if refusal:

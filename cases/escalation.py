@@ -41,7 +41,7 @@ def escalate_overdue(
     step_hours: float,
     timezone: str,
     catalog: Optional[Catalog] = None,
-    quiet_hours: Optional[QuietHours] = None,
+    quiet_hours: QuietHours,
     now: Optional[datetime] = None,
 ) -> list[tuple[str, int]]:
     """Escalate every overdue working case to the level its lateness calls for; returns (reference, level) taken."""
@@ -76,7 +76,7 @@ def _take_level(session: Session, case: Case, level: int, now: datetime) -> bool
 
 
 def _escalate(session: Session, case: Case, level: int, *, tell_resident: bool, timezone: str,
-              catalog: Catalog, quiet_hours: Optional[QuietHours], now: datetime) -> None:
+              catalog: Catalog, quiet_hours: QuietHours, now: datetime) -> None:
     """Record one level: history entry, alert to the next level up and (once) the resident's push."""
     who = LEVEL_NAMES[level].format(department=case.department)
     due = messages.format_date(case.due_at, timezone)

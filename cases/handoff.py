@@ -17,7 +17,6 @@ from cases import outbox, service
 from cases.catalog import Catalog, load_catalog
 from cases.cleaning import clean_text
 from cases.clock import utcnow
-from cases.config import get_settings
 from cases.messages import in_language
 from cases.models import Case, HandoffMessage, HandoffRequest, Resident, StaffUser
 
@@ -177,24 +176,25 @@ def open_case_from_handoff(
     address: Optional[str] = None,
     latitude: Optional[float] = None,
     longitude: Optional[float] = None,
+    reference_prefix: str,
+    timezone: str,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> Case:
     """File a case for the resident from the conversation (with the photos they sent in it), link it,
     note who opened it, and tell the resident its reference at once."""
     catalog = catalog or load_catalog()
-    settings = get_settings()
     photos = [m.photo_path for m in handoff.messages if m.direction == RESIDENT and m.photo_path]
     case = service.open_case(session, resident=handoff.resident, request_type=request_type, description=description,
                              address=address, latitude=latitude, longitude=longitude, photos=photos,
-                             reference_prefix=settings.reference_prefix, catalog=catalog, now=now)
+                             reference_prefix=reference_prefix, catalog=catalog, now=now)
     attach_case(session, handoff=handoff, case=case)
     service.record_event(session, case=case, kind=service.NOTE, actor="staff", staff=staff, now=now,
                          internal_note=f"Opened by {staff.display_name} from live chat #{handoff.id}.")
     text = resident_messages.case_opened_text(language=handoff.resident.language, reference=case.reference,
                                               type_name=catalog.type_name(case.request_type, handoff.resident.language),
                                               due_at=case.due_at,
-                                              timezone=settings.timezone)
+                                              timezone=timezone)
     outbox.queue(session, resident=handoff.resident, case=case, urgent=True, text=text, now=now)
     add_message(session, handoff=handoff, direction=SYSTEM, staff=staff, text=f"Case {case.reference} opened.", now=now)
     return case

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Optional
 from zoneinfo import ZoneInfo
-
-from cases.config import Settings, get_settings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -44,12 +41,6 @@ class OfficeHours:
     closes: time
     timezone: str
 
-    @classmethod
-    def from_settings(cls, settings: Optional[Settings] = None) -> "OfficeHours":
-        settings = settings or get_settings()
-        return cls(parse_days(settings.office_days), parse_time(settings.office_open),
-                   parse_time(settings.office_close), settings.timezone)
-
     def is_open(self, moment: datetime) -> bool:
         """Whether people are at work at this moment."""
         local = moment.astimezone(ZoneInfo(self.timezone))
@@ -76,11 +67,6 @@ class QuietHours:
     start: time
     end: time
     timezone: str
-
-    @classmethod
-    def from_settings(cls, settings: Optional[Settings] = None) -> "QuietHours":
-        settings = settings or get_settings()
-        return cls(parse_time(settings.quiet_hours_start), parse_time(settings.quiet_hours_end), settings.timezone)
 
     def is_quiet(self, moment: datetime) -> bool:
         """Whether this moment falls in quiet hours."""

@@ -13,7 +13,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from cases import messages
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
-from cases.config import get_settings
 from cases.hours import QuietHours
 from cases.models import Case, CaseEvent, Notification, Resident
 
@@ -38,9 +37,11 @@ def queue(
 ) -> Optional[Notification]:
     """Queue one message to a resident; None if this event was queued for them already.
 
-    `buttons` are rows of {"title", "payload"}. A message that is not urgent waits out quiet hours;
-    none goes before `not_before`, if given.
+    `buttons` are rows of {"title", "payload"}. A message that is not urgent waits out `quiet_hours`
+    (required for it); none goes before `not_before`, if given.
     """
+    if not urgent and quiet_hours is None:
+        raise TypeError("a message that is not urgent needs the city's quiet_hours")
     if event is not None and event.id is not None:
         existing = session.scalar(
             select(Notification).where(
@@ -50,7 +51,7 @@ def queue(
         if existing is not None:
             return None
     now = now or utcnow()
-    send_at = now if urgent else (quiet_hours or QuietHours.from_settings()).release_time(now)
+    send_at = now if urgent else quiet_hours.release_time(now)
     if not_before is not None:
         send_at = max(send_at, not_before)
     notification = Notification(
@@ -79,7 +80,8 @@ def queue_status_change(
     case: Case,
     event: CaseEvent,
     resident: Optional[Resident] = None,
-    timezone: Optional[str] = None,
+    timezone: str,
+    quiet_hours: QuietHours,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> Optional[Notification]:
@@ -93,12 +95,12 @@ def queue_status_change(
         status=event.to_status,
         public_note=event.public_note,
         due_at=case.due_at,
-        timezone=timezone or get_settings().timezone,
+        timezone=timezone,
         scheduled_for=case.scheduled_for,
         duplicate_of=case.duplicate_of.reference if case.duplicate_of is not None else None,
         followed=followed,
     )
-    return queue(session, resident=resident, text=text, case=case, event=event, now=now)
+    return queue(session, resident=resident, text=text, case=case, event=event, quiet_hours=quiet_hours, now=now)
 
 
 def queue_receipt(
@@ -106,7 +108,7 @@ def queue_receipt(
     *,
     case: Case,
     delay_seconds: float,
-    timezone: Optional[str] = None,
+    timezone: str,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> Optional[Notification]:
@@ -123,7 +125,7 @@ def queue_receipt(
     text = messages.case_opened_text(
         language=resident.language, reference=case.reference or "",
         type_name=(catalog or load_catalog()).type_name(case.request_type, resident.language),
-        due_at=case.due_at, timezone=timezone or get_settings().timezone,
+        due_at=case.due_at, timezone=timezone,
     )
     return queue(session, resident=resident, text=text, case=case, event=case.events[0], urgent=True,
                  not_before=now + timedelta(seconds=delay_seconds), kind=RECEIPT, now=now)

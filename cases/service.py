@@ -15,7 +15,7 @@ from cases import messages, outbox, workflow
 from cases.catalog import Catalog, load_catalog
 from cases.cleaning import clean_text
 from cases.clock import utcnow
-from cases.config import get_settings
+from cases.hours import QuietHours
 from cases.models import Case, CaseChase, CaseEvent, CasePhoto, Resident, StaffAlert, StaffUser
 from cases.workflow import Actor, Status
 
@@ -45,7 +45,7 @@ SHORT_REFERENCES = re.compile(
     re.IGNORECASE)
 
 
-def find_reference_in_text(text: Optional[str], prefix: str = "HY") -> Optional[str]:
+def find_reference_in_text(text: Optional[str], prefix: str) -> Optional[str]:
     """The first case reference in free text, normalised: "HY-2026-00042" as such (also glued to Chinese,
     "查一下HY-2026-00042的进度"), a case number ("#42", "第42号") as "#42"."""
     text = text or ""
@@ -80,7 +80,7 @@ def open_case(
     address: Optional[str] = None,
     photos: Iterable[str] = (),
     idempotency_key: Optional[str] = None,
-    reference_prefix: str = "HY",
+    reference_prefix: str,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> Case:
@@ -153,7 +153,8 @@ def change_status(
     internal_note: Optional[str] = None,
     scheduled_for: Optional[date] = None,
     duplicate_of: Optional[Case] = None,
-    timezone: Optional[str] = None,
+    timezone: str,
+    quiet_hours: QuietHours,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> CaseEvent:
@@ -196,12 +197,12 @@ def change_status(
     if actor is Actor.STAFF and case.first_response_at is None:
         case.first_response_at = now
     session.flush()
-    timezone = timezone or get_settings().timezone
     if actor is not Actor.RESIDENT:
-        outbox.queue_status_change(session, case=case, event=event, timezone=timezone, catalog=catalog, now=now)
+        outbox.queue_status_change(session, case=case, event=event, timezone=timezone, quiet_hours=quiet_hours,
+                                   catalog=catalog, now=now)
     for follower in followers(session, case):
         outbox.queue_status_change(session, case=case, event=event, resident=follower, timezone=timezone,
-                                   catalog=catalog, now=now)
+                                   quiet_hours=quiet_hours, catalog=catalog, now=now)
     return event
 
 
@@ -290,7 +291,8 @@ def change_request_type(
     request_type: str,
     staff: StaffUser,
     internal_note: Optional[str] = None,
-    timezone: Optional[str] = None,
+    timezone: str,
+    quiet_hours: QuietHours,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> CaseEvent:
@@ -311,13 +313,13 @@ def change_request_type(
         f". {internal_note.strip()}" if (internal_note or "").strip() else "")
     event = record_event(session, case=case, kind=TYPE_CHANGE, actor=Actor.STAFF, staff=staff,
                          internal_note=note, now=now)
-    timezone = timezone or get_settings().timezone
     for resident in [case.resident, *followers(session, case)]:
         text = messages.type_changed_text(language=resident.language, reference=case.reference or "",
                                           type_name=kind.name_in(resident.language),
                                           department=kind.department_in(resident.language),
                                           due_at=case.due_at, timezone=timezone)
-        outbox.queue(session, resident=resident, text=text, case=case, event=event, now=now)
+        outbox.queue(session, resident=resident, text=text, case=case, event=event, quiet_hours=quiet_hours,
+                     now=now)
     return event
 
 
@@ -329,6 +331,8 @@ def mark_duplicate(
     staff: StaffUser,
     public_note: Optional[str] = None,
     internal_note: Optional[str] = None,
+    timezone: str,
+    quiet_hours: QuietHours,
     now: Optional[datetime] = None,
 ) -> CaseEvent:
     """Merge a case into another: it becomes "duplicate" and its resident follows the other case."""
@@ -339,7 +343,8 @@ def mark_duplicate(
     if original.duplicate_of_id is not None:
         original = original.duplicate_of  # follow the chain to the case that is worked
     event = change_status(session, case=case, to_status=Status.DUPLICATE, actor=Actor.STAFF, staff=staff,
-                          public_note=public_note, internal_note=internal_note, duplicate_of=original, now=now)
+                          public_note=public_note, internal_note=internal_note, duplicate_of=original,
+                          timezone=timezone, quiet_hours=quiet_hours, now=now)
     # Cases merged into this one now follow the original too.
     for merged in session.scalars(select(Case).where(Case.duplicate_of_id == case.id)):
         merged.duplicate_of_id, merged.duplicate_of = original.id, original
@@ -355,9 +360,9 @@ class CannotChase(Exception):
         self.reason, self.case = reason, case
 
 
-def local_day(moment: datetime, timezone: Optional[str] = None) -> date:
+def local_day(moment: datetime, timezone: str) -> date:
     """The calendar day in the city's time zone."""
-    return moment.astimezone(ZoneInfo(timezone or get_settings().timezone)).date()
+    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 def chase_case(
@@ -365,7 +370,7 @@ def chase_case(
     *,
     resident: Resident,
     reference: str,
-    timezone: Optional[str] = None,
+    timezone: str,
     now: Optional[datetime] = None,
 ) -> CaseChase:
     """A resident chases (催办) their overdue case: once per case and city day, logged and sent to staff.
@@ -495,13 +500,16 @@ def last_public_note(case: Case) -> Optional[str]:
     return None
 
 
-def cancel_by_resident(session: Session, *, resident: Resident, reference: str, now: Optional[datetime] = None) -> Case:
-    """Cancel one of the resident's own cases; raises CaseNotFound or TransitionNotAllowed."""
+def cancel_by_resident(session: Session, *, resident: Resident, reference: str, timezone: str,
+                       quiet_hours: QuietHours, now: Optional[datetime] = None) -> Case:
+    """Cancel one of the resident's own cases (residents following it are told); raises CaseNotFound or
+    TransitionNotAllowed."""
     case = find_case_for_resident(session, resident=resident, reference=reference)
     if case is None:
         raise CaseNotFound(reference)
     change_status(
         session, case=case, to_status=Status.CANCELLED, actor=Actor.RESIDENT,
-        actor_name=resident.display_name, public_note="Cancelled by the resident.", now=now,
+        actor_name=resident.display_name, public_note="Cancelled by the resident.", timezone=timezone,
+        quiet_hours=quiet_hours, now=now,
     )
     return case

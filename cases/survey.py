@@ -79,7 +79,7 @@ def send_due_surveys(
     delay_hours: float,
     timezone: Optional[str] = None,
     catalog: Optional[Catalog] = None,
-    quiet_hours: Optional[QuietHours] = None,
+    quiet_hours: QuietHours,
     now: Optional[datetime] = None,
 ) -> list[Survey]:
     """Ask the resident of every case resolved more than `delay_hours` ago, once per resolution."""
@@ -140,7 +140,8 @@ def record_rating(
     resident: Resident,
     reference: str,
     rating: int,
-    timezone: Optional[str] = None,
+    timezone: str,
+    quiet_hours: QuietHours,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> Survey:
@@ -168,11 +169,12 @@ def record_rating(
                          actor_name=resident.display_name, internal_note=f"Satisfaction rating: {rating}/5.", now=now)
     if rating >= 3:
         service.change_status(session, case=case, to_status=Status.CLOSED_FIXED, actor=Actor.RESIDENT,
-                              actor_name=resident.display_name, timezone=timezone, catalog=catalog, now=now)
+                              actor_name=resident.display_name, timezone=timezone, quiet_hours=quiet_hours,
+                              catalog=catalog, now=now)
         return survey
     service.change_status(session, case=case, to_status=Status.IN_PROGRESS, actor=Actor.RESIDENT,
                           actor_name=resident.display_name, public_note=REOPENED_NOTE, timezone=timezone,
-                          catalog=catalog, now=now)
+                          quiet_hours=quiet_hours, catalog=catalog, now=now)
     service.alert(session, key=f"reopened:{case.id}:{survey.id}", kind="reopened", case=case,
                   now=now, **service.responsible(case, 0),  # the people working it: the assignee or the agents
                   text=f"{case.reference} was reopened: the resident rated it {rating}/5 and says it is not fixed.")
@@ -211,7 +213,8 @@ def expire_surveys(
     session: Session,
     *,
     expiry_days: float,
-    timezone: Optional[str] = None,
+    timezone: str,
+    quiet_hours: QuietHours,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> list[Survey]:
@@ -233,6 +236,6 @@ def expire_surveys(
         if case.status == Status.RESOLVED.value and latest == survey.resolved_event_id:
             service.change_status(session, case=case, to_status=Status.CLOSED_FIXED, actor=Actor.SYSTEM,
                                   actor_name="Satisfaction check", public_note=EXPIRED_NOTE, timezone=timezone,
-                                  catalog=catalog, now=now)
+                                  quiet_hours=quiet_hours, catalog=catalog, now=now)
         expired.append(survey)
     return expired

@@ -42,7 +42,8 @@ class CatchErrors:
     with its method and path but never the request body or the query string.
     """
 
-    def __init__(self, app: ASGIApp, *, handler: Optional[ErrorHandler] = None, logger: Optional[logging.Logger] = None):
+    def __init__(self, app: ASGIApp, *, handler: Optional[ErrorHandler] = None,
+                 logger: Optional[logging.Logger] = None):
         self.app, self.handler, self.log = app, handler, logger or log
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:

@@ -11,8 +11,8 @@ from telegram import Bot
 from telegram.error import NetworkError
 
 from bot.push import push_bot
-from cases import bootstrap
-from cases.config import get_settings
+from huiyin import bootstrap
+from huiyin.settings import get_settings
 from jobs.scheduler import build_scheduler, stop_scheduler
 
 log = logging.getLogger("jobs")

@@ -13,7 +13,7 @@ from telegram import Bot
 from bot.push_limits import PushLimiter
 from cases import alerts
 from cases.clock import utcnow
-from cases.config import Settings
+from huiyin.settings import Settings
 from cases.db import Database
 from cases.models import Case, StaffAlert
 from jobs.telegram_send import SENT, TRANSIENT, send_staff_message

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from cases import escalation, survey, throttle
 from cases.clock import utcnow
-from cases.config import Settings
 from cases.db import Database
-from cases.hours import OfficeHours, QuietHours
+from huiyin import bootstrap
+from huiyin.settings import Settings
 
 log = logging.getLogger(__name__)
 # Rate-limit counters (logins, web chat) older than this limit nothing: every window in use is shorter.
@@ -34,7 +34,7 @@ async def escalate_overdue(*, db: Database, settings: Settings, now: Callable[[]
     """Escalate overdue cases one level per step past their due date."""
     taken = await in_transaction(db, lambda s: escalation.escalate_overdue(
         s, step_hours=settings.escalation_step_hours, timezone=settings.timezone,
-        quiet_hours=QuietHours.from_settings(settings), now=now()))
+        quiet_hours=bootstrap.quiet_hours(settings), now=now()))
     if taken:
         log.info("escalated: %s", ", ".join(f"{reference} to level {level}" for reference, level in taken))
     return taken
@@ -44,7 +44,7 @@ async def send_surveys(*, db: Database, settings: Settings, now: Callable[[], da
     """Ask residents of resolved cases whether the problem is fixed."""
     sent = await in_transaction(db, lambda s: [row.case_id for row in survey.send_due_surveys(
         s, delay_hours=settings.survey_delay_hours, timezone=settings.timezone,
-        quiet_hours=QuietHours.from_settings(settings), now=now())])
+        quiet_hours=bootstrap.quiet_hours(settings), now=now())])
     if sent:
         log.info("satisfaction questions queued for %d case(s)", len(sent))
     return sent
@@ -53,7 +53,8 @@ async def send_surveys(*, db: Database, settings: Settings, now: Callable[[], da
 async def expire_surveys(*, db: Database, settings: Settings, now: Callable[[], datetime] = utcnow) -> list:
     """Close resolved cases whose satisfaction question went unanswered."""
     expired = await in_transaction(db, lambda s: [row.case_id for row in survey.expire_surveys(
-        s, expiry_days=settings.survey_expiry_days, timezone=settings.timezone, now=now())])
+        s, expiry_days=settings.survey_expiry_days, timezone=settings.timezone,
+        quiet_hours=bootstrap.quiet_hours(settings), now=now())])
     if expired:
         log.info("%d satisfaction question(s) expired unanswered", len(expired))
     return expired
@@ -62,7 +63,8 @@ async def expire_surveys(*, db: Database, settings: Settings, now: Callable[[], 
 async def flag_long_waits(*, db: Database, settings: Settings, now: Callable[[], datetime] = utcnow) -> list:
     """Tell the city's supervisors about residents waiting too long for a person (in office hours)."""
     flagged = await in_transaction(db, lambda s: [row.id for row in escalation.flag_long_waits(
-        s, minutes=settings.handoff_flag_minutes, office_hours=OfficeHours.from_settings(settings), now=now())])
+        s, minutes=settings.handoff_flag_minutes, office_hours=bootstrap.office_hours(settings),
+        now=now())])
     if flagged:
         log.info("long waits flagged to supervisors: handoff(s) %s", flagged)
     return flagged

@@ -1,4 +1,5 @@
-"""Photo files nothing refers to are deleted once old enough: uploads of reports never sent, copies refused after storing."""
+"""Photo files nothing refers to are deleted once old enough: uploads of reports never sent, copies refused after
+storing."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.clock import utcnow
-from cases.config import Settings
+from huiyin.settings import Settings
 from cases.db import Database
 from cases.models import CasePhoto, HandoffMessage
 
@@ -25,7 +26,8 @@ PHOTO_PATH_COLUMNS = (CasePhoto.path, HandoffMessage.photo_path)
 
 
 def old_files(media_dir: Path, older_than: datetime) -> Iterator[str]:
-    """Paths (relative, with /) of regular files under `media_dir` last written before `older_than`; links are not followed."""
+    """Paths (relative, with /) of regular files under `media_dir` last written before `older_than`; links are not
+    followed."""
     cutoff = older_than.timestamp()
     for folder, _, names in os.walk(media_dir, followlinks=False):
         for name in names:
@@ -47,7 +49,8 @@ def referenced(session: Session, paths: list[str]) -> set[str]:
 
 
 def remove_orphans(session: Session, *, media_dir: Path, older_than: datetime) -> list[str]:
-    """Delete files under `media_dir` written before `older_than` that nothing in the database refers to; their paths."""
+    """Delete files under `media_dir` written before `older_than` that nothing in the database refers to; return
+    their paths."""
     if not media_dir.is_dir():
         return []
     removed: list[str] = []

@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
 from bot.push import PushLimiter, deliver_due
-from cases.config import Settings
+from huiyin.settings import Settings
 from cases.db import Database
 from jobs import casework, media
 from jobs.alerts import deliver_alerts

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 
 import pytest
 from sqlalchemy import text
 
-from cases.config import Settings
 from cases.db import Database
 from cases.models import Base
-
-# Quiet hours would hold pushes back depending on when the suite runs; tests of quiet hours pass their own.
-os.environ.setdefault("QUIET_HOURS_START", "00:00")
-os.environ.setdefault("QUIET_HOURS_END", "00:00")
+from tests.city import make_settings
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -41,10 +38,7 @@ def _postgres_database() -> Database:
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(request, tmp_path):
     """A real, empty database: SQLite file, then PostgreSQL (a throwaway schema)."""
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
-    else:
-        database = _postgres_database()
+    database = Database(f"sqlite:///{tmp_path / 'test.db'}") if request.param == "sqlite" else _postgres_database()
     Base.metadata.create_all(database.engine)
     yield database
     database.dispose()
@@ -65,19 +59,30 @@ def sqlite_db(tmp_path):
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
-    """Settings pointing at a temporary SQLite file and media directory, also exported to the environment."""
-    values = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'huiyin.db'}",
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "TIMEZONE": "Asia/Shanghai",
-        "CITY_NAME": "Test City",
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    from cases.config import get_settings
+def settings(tmp_path):
+    """Settings pointing at a temporary SQLite file and media directory (quiet hours off: tests/city.py)."""
+    return make_settings(database_url=f"sqlite:///{tmp_path / 'huiyin.db'}", media_dir=tmp_path / "media",
+                         timezone="Asia/Shanghai")
 
-    get_settings.cache_clear()
-    yield Settings(_env_file=None)
-    get_settings.cache_clear()
+
+def pytest_collection_modifyitems(items):
+    """A test that starts the real stack (the `stack` fixture, directly or through another fixture) needs the
+    trained model: mark it e2e, so `make test-fast` (-m "not e2e and not browser") never waits for training."""
+    for item in items:
+        if "stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def no_action_bugs(request, caplog):
+    """Fail any test during which an action run in this process hit a bug (logged at ERROR by actions.errors):
+    the resident gets the same apology as for an outage, so only the log tells a bug apart."""
+    yield
+    if request.node.get_closest_marker("action_bug"):
+        return
+    bugs = [record for when in ("setup", "call") for record in caplog.get_records(when)
+            if record.name == "actions.errors" and record.levelno >= logging.ERROR]
+    if bugs:
+        pytest.fail("an action failed with a bug:\n" + "\n".join(caplog.handler.format(r) for r in bugs),
+                    pytrace=False)
 from tests.stack import stack  # noqa: E402,F401  (session fixture: real Rasa + action server)

@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cases.config import PROJECT_ROOT, Settings
+from huiyin.settings import PROJECT_ROOT, Settings
+from tests.city import QUIET_HOURS_OFF_ENV, make_settings
 
 RASA_BIN = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa"
 APP_PYTHON = PROJECT_ROOT / ".venvs" / "app" / "bin" / "python"
@@ -74,11 +75,10 @@ class Stack:
             media_dir=self.media_dir,
             var_dir=self.var_dir,
             rasa_url=self.rasa_url,
-            city_name="Test City",
             timezone="Asia/Shanghai",
         )
         values.update(overrides)
-        return Settings(_env_file=None, **values)
+        return make_settings(**values)
 
     def stop(self) -> None:
         """Stop every process started."""
@@ -112,7 +112,7 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> Stack:
         "MEDIA_DIR": str(media_dir),
         "VAR_DIR": str(stack.var_dir),
         "TIMEZONE": "Asia/Shanghai",
-        "CITY_NAME": "Test City",
+        **QUIET_HOURS_OFF_ENV,
         "PYTHONPATH": str(PROJECT_ROOT),
         # Rasa (through actions.rasa_env and endpoints.yml) sends the token the action server checks.
         "ACTION_SERVER_HOST": "127.0.0.1",
@@ -120,7 +120,7 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> Stack:
         "ACTION_SERVER_URL": f"{stack.action_url}/webhook",
         "ACTION_SERVER_TOKEN": stack.action_token,
     }
-    subprocess.run([str(APP_PYTHON), "-m", "cases", "init-db"], env=env, cwd=PROJECT_ROOT, check=True,
+    subprocess.run([str(APP_PYTHON), "-m", "huiyin", "init-db"], env=env, cwd=PROJECT_ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
     actions = subprocess.Popen(

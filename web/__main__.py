@@ -7,8 +7,8 @@ import sys
 
 import uvicorn
 
-from cases.bootstrap import configure_logging, database, owner_only
-from cases.config import Settings, get_settings
+from huiyin.bootstrap import configure_logging, database, owner_only
+from huiyin.settings import Settings, get_settings
 from huiyin.asgi import proxy_options
 from web.app import create_app
 

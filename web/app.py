@@ -14,9 +14,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cases.bootstrap import database
+from huiyin.bootstrap import database
 from cases.catalog import Catalog
-from cases.config import Settings, get_settings
+from huiyin.settings import Settings, get_settings
 from cases.db import Database
 from huiyin.asgi import CatchErrors, SecurityHeaders
 from web import admin_views, auth, cases_views, inbox_views, reports_views

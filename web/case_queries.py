@@ -35,7 +35,7 @@ class CaseFilters:
     page: int = 1
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str], catalog: Catalog, departments: list[str]) -> "CaseFilters":
+    def from_query(cls, params: Mapping[str, str], catalog: Catalog, departments: list[str]) -> CaseFilters:
         """Filters read from a query string, keeping only values that mean something."""
         status = params.get("status", "")
         request_type = params.get("request_type", "")

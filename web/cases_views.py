@@ -134,7 +134,7 @@ async def change_status(request: Request) -> Response:
             session, case=case, to_status=to_status, actor=Actor.STAFF, staff=me,
             public_note=str(form.get("public_note") or ""), internal_note=str(form.get("internal_note") or ""),
             scheduled_for=_scheduled_date(str(form.get("scheduled_for") or ""), today),
-            timezone=console.settings.timezone, catalog=console.catalog)
+            timezone=console.settings.timezone, quiet_hours=console.quiet_hours, catalog=console.catalog)
 
     return await _act(request, work, "Status changed; the resident will be told.")
 
@@ -169,7 +169,8 @@ async def change_type(request: Request) -> Response:
             raise ValueError("choose a request type from the list")
         service.change_request_type(session, case=case, request_type=request_type, staff=me,
                                     internal_note=str(form.get("internal_note") or ""),
-                                    timezone=console.settings.timezone, catalog=console.catalog)
+                                    timezone=console.settings.timezone, quiet_hours=console.quiet_hours,
+                                    catalog=console.catalog)
 
     return await _act(request, work, "Request type changed; the resident will be told.")
 
@@ -177,13 +178,16 @@ async def change_type(request: Request) -> Response:
 @guard()
 async def mark_duplicate(request: Request) -> Response:
     """Merge the case into another one; its resident follows that case from now on."""
+    console = console_of(request)
+
     def work(session, case, me, form) -> None:
         original = str(form.get("original_reference") or "").strip()
         if not original:
             raise ValueError("give the reference of the case this one duplicates")
         service.mark_duplicate(session, case=case, original_reference=original, staff=me,
                                public_note=str(form.get("public_note") or ""),
-                               internal_note=str(form.get("internal_note") or ""))
+                               internal_note=str(form.get("internal_note") or ""),
+                               timezone=console.settings.timezone, quiet_hours=console.quiet_hours)
 
     return await _act(request, work, "Marked as a duplicate; the resident will be told.")
 

@@ -24,7 +24,8 @@ from starlette.templating import Jinja2Templates
 from cases import messages, staff as staff_accounts
 from cases.catalog import Catalog, load_catalog
 from cases.cleaning import clean_text
-from cases.config import Settings
+from huiyin import bootstrap
+from huiyin.settings import Settings
 from cases.db import Database
 from cases.workflow import Status
 
@@ -62,12 +63,13 @@ def departments(catalog: Catalog) -> list[str]:
 
 
 class Console:
-    """The console's shared state: settings, database, catalog and templates."""
+    """The console's shared state: settings (and the city's quiet hours), database, catalog and templates."""
 
     def __init__(self, *, settings: Settings, db: Database, catalog: Optional[Catalog] = None):
         self.settings, self.db = settings, db
         self.catalog = catalog or load_catalog()
         self.zone = ZoneInfo(settings.timezone)
+        self.quiet_hours = bootstrap.quiet_hours(settings)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.filters["local"] = self.local_time

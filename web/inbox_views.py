@@ -206,7 +206,9 @@ async def open_case(request: Request) -> Response:
             session, handoff=item, staff=me, request_type=request_type,
             description=str(form.get("description") or ""), address=str(form.get("address") or ""),
             latitude=_coordinate(form.get("latitude"), -90, 90),
-            longitude=_coordinate(form.get("longitude"), -180, 180), catalog=console.catalog)
+            longitude=_coordinate(form.get("longitude"), -180, 180),
+            reference_prefix=console.settings.reference_prefix, timezone=console.settings.timezone,
+            catalog=console.catalog)
 
     return await _act(request, work, "Case opened and linked; the resident was told its reference.")
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from cases import throttle
-from cases.config import Settings
+from huiyin.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class LoginLimits:
     window: timedelta
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "LoginLimits":
+    def from_settings(cls, settings: Settings) -> LoginLimits:
         """The limits configured by LOGIN_ATTEMPTS_PER_ACCOUNT, LOGIN_ATTEMPTS_PER_ADDRESS, LOGIN_WINDOW_MINUTES."""
         return cls(per_account=settings.login_attempts_per_account, per_address=settings.login_attempts_per_address,
                    window=timedelta(minutes=settings.login_window_minutes))
@@ -59,7 +59,8 @@ def address_key(address: str) -> str:
 def count_attempt(session: Session, *, username: str, address: str, limits: LoginLimits, now: datetime) -> None:
     """Count this attempt, or raise TooManyLogins (and, the transaction rolling back, count nothing)."""
     # Always the account's key first, then the address's: one lock order, so parallel attempts cannot deadlock.
-    for key, limit in ((account_key(username, address), limits.per_account), (address_key(address), limits.per_address)):
+    counters = ((account_key(username, address), limits.per_account), (address_key(address), limits.per_address))
+    for key, limit in counters:
         wait = throttle.take(session, key=key, limit=limit, window=limits.window, now=now)
         if wait:
             raise TooManyLogins(wait)

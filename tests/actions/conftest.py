@@ -1,4 +1,4 @@
-"""Action test fixtures: the real domain, and the actions' database reset around each test."""
+"""Action test fixtures: the real domain, and the `Deps` the actions are built with, on a real database."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from actions import deps
+from actions.deps import Deps
+from tests.city import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,17 +21,23 @@ def domain() -> dict[str, Any]:
 
 
 @pytest.fixture
-def actions_db(settings):
-    """The database the actions use: a fresh SQLite file from the `settings` fixture."""
-    deps.reset()
-    yield deps.get_database()
-    deps.reset()
+def deps(request, settings):
+    """What the action server gives the actions: the `settings` fixture's settings, and the `backend_db` if the
+    test runs on each backend, else a fresh SQLite file from those settings (connected on first use)."""
+    database = request.getfixturevalue("backend_db") if "backend_db" in request.fixturenames else None
+    made = Deps(settings, database)
+    yield made
+    if database is None:
+        made.close()
+
+
+@pytest.fixture
+def actions_db(deps):
+    """The database the actions use."""
+    return deps.database()
 
 
 @pytest.fixture
 def backend_db(db):
-    """The actions on each backend of the `db` fixture (SQLite, PostgreSQL)."""
-    deps.reset()
-    deps.use(db)
-    yield db
-    deps.reset()
+    """The actions on each backend of the `db` fixture (SQLite, PostgreSQL), through the `deps` fixture."""
+    return db

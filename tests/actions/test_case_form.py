@@ -23,26 +23,50 @@ async def test_typed_address_fills_location_then_asks_for_the_photo(domain):
 
 
 async def test_low_confidence_answer_is_still_the_address(domain):
-    events, _ = await validate(domain, "the rec behind the old cinema", "nlu_fallback", requested_slot="location", **FILLED)
+    events, _ = await validate(
+        domain, "the rec behind the old cinema", "nlu_fallback", requested_slot="location", **FILLED
+    )
     assert slots_set(events)["location"] == "the rec behind the old cinema"
 
 
 async def test_shared_location_sets_coordinates(domain):
-    events, _ = await validate(domain, '/share_location{"latitude": 51.5, "longitude": -0.12}', "share_location",
-                               ("latitude", 51.5), ("longitude", -0.12), requested_slot="location", **FILLED)
+    events, _ = await validate(
+        domain,
+        '/share_location{"latitude": 51.5, "longitude": -0.12}',
+        "share_location",
+        ("latitude", 51.5),
+        ("longitude", -0.12),
+        requested_slot="location",
+        **FILLED,
+    )
     assert slots_set(events) == {"location": "51.50000, -0.12000", "latitude": 51.5, "longitude": -0.12}
 
 
 async def test_location_shared_while_asked_for_the_photo_is_kept(domain):
-    events, dispatcher = await validate(domain, "/share_location{...}", "share_location", ("latitude", "22.5"),
-                                        ("longitude", "114.1"), requested_slot="photo", location="Old Street", **FILLED)
+    events, dispatcher = await validate(
+        domain,
+        "/share_location{...}",
+        "share_location",
+        ("latitude", "22.5"),
+        ("longitude", "114.1"),
+        requested_slot="photo",
+        location="Old Street",
+        **FILLED,
+    )
     assert slots_set(events)["latitude"] == 22.5 and slots_set(events)["location"] == "22.50000, 114.10000"
     assert dispatcher.messages == []
 
 
 async def test_out_of_range_coordinates_are_refused(domain):
-    events, dispatcher = await validate(domain, "/share_location{...}", "share_location", ("latitude", 91),
-                                        ("longitude", 0), requested_slot="location", **FILLED)
+    events, dispatcher = await validate(
+        domain,
+        "/share_location{...}",
+        "share_location",
+        ("latitude", 91),
+        ("longitude", 0),
+        requested_slot="location",
+        **FILLED,
+    )
     assert slots_set(events)["location"] is None
     assert responses(dispatcher) == ["utter_invalid_coordinates"]
 
@@ -91,8 +115,14 @@ async def test_description_is_trimmed_and_cut(domain):
 
 async def test_photo_then_skip(domain):
     filled = {**FILLED, "location": "Elm St"}
-    events, _ = await validate(domain, '/share_photo{"photo": "telegram/2026/abc.jpg"}', "share_photo",
-                               ("photo", "telegram/2026/abc.jpg"), requested_slot="photo", **filled)
+    events, _ = await validate(
+        domain,
+        '/share_photo{"photo": "telegram/2026/abc.jpg"}',
+        "share_photo",
+        ("photo", "telegram/2026/abc.jpg"),
+        requested_slot="photo",
+        **filled,
+    )
     assert slots_set(events) == {"photo": "telegram/2026/abc.jpg", "photo_skipped": False}
 
     events, _ = await validate(domain, "/deny", "deny", requested_slot="photo", **filled)
@@ -103,14 +133,17 @@ async def test_photo_then_skip(domain):
 async def test_photo_paths_outside_the_media_directory_are_refused(domain):
     filled = {**FILLED, "location": "Elm St"}
     for path in ("../../etc/passwd", "/etc/passwd", "a/../../b.jpg", "bad path.jpg"):
-        events, dispatcher = await validate(domain, "/share_photo{...}", "share_photo", ("photo", path),
-                                            requested_slot="photo", **filled)
+        events, dispatcher = await validate(
+            domain, "/share_photo{...}", "share_photo", ("photo", path), requested_slot="photo", **filled
+        )
         assert slots_set(events)["photo"] is None, path
         assert responses(dispatcher) == ["utter_photo_expected"], path
 
 
 async def test_text_instead_of_a_photo_asks_again(domain):
-    events, dispatcher = await validate(domain, "here it is", "inform", requested_slot="photo", location="x y z", **FILLED)
+    events, dispatcher = await validate(
+        domain, "here it is", "inform", requested_slot="photo", location="x y z", **FILLED
+    )
     assert slots_set(events)["photo"] is None
     assert responses(dispatcher) == ["utter_photo_expected"]
 

@@ -53,8 +53,10 @@ def test_same_placeholders_and_button_payloads_in_every_language(domain, languag
         english, translated = variations(domain, name)
         other = translated[language]
         assert placeholders(other["text"]) == placeholders(english["text"]), name
-        assert [b["payload"] for b in other.get("buttons", [])] == [b["payload"] for b in english.get("buttons", [])], name
-        for ours, theirs in zip(other.get("buttons", []), english.get("buttons", [])):
+        assert [b["payload"] for b in other.get("buttons", [])] == [b["payload"] for b in english.get("buttons", [])], (
+            name
+        )
+        for ours, theirs in zip(other.get("buttons", []), english.get("buttons", []), strict=False):
             assert placeholders(ours["title"]) == placeholders(theirs["title"]), name
         assert other["text"] != english["text"] or not any(c.isalpha() for c in english["text"]), name
 
@@ -62,7 +64,8 @@ def test_same_placeholders_and_button_payloads_in_every_language(domain, languag
 def test_the_language_choice_offers_every_language(domain):
     for variation in domain["responses"]["utter_choose_language"]:
         assert [b["payload"] for b in variation["buttons"]] == [
-            f'/set_language{{{{"language":"{language}"}}}}' for language in SUPPORTED_LANGUAGES]
+            f'/set_language{{{{"language":"{language}"}}}}' for language in SUPPORTED_LANGUAGES
+        ]
 
 
 @pytest.mark.parametrize("language", OTHER_LANGUAGES)

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 from actions.filing import (
-    ActionAskConfirmed, ActionChangeAnswer, ActionDiscardReport, ActionStartReport,
+    ActionAskConfirmed,
+    ActionChangeAnswer,
+    ActionDiscardReport,
+    ActionStartReport,
 )
 from tests.actions.trackers import responses, run, slots_set, tracker, user_event
 
-FILING = {"request_type", "description", "location", "latitude", "longitude", "photo", "photo_skipped",
-          "confirmed", "requested_slot"}
+FILING = {
+    "request_type",
+    "description",
+    "location",
+    "latitude",
+    "longitude",
+    "photo",
+    "photo_skipped",
+    "confirmed",
+    "requested_slot",
+}
 
 
-async def test_typed_report_sets_type_and_description_and_says_the_type(domain):
-    events, dispatcher = await run(ActionStartReport(), tracker(
-        "  there's a massive pothole outside 42 Park Lane ", "report_pothole"), domain)
+async def test_typed_report_sets_type_and_description_and_says_the_type(deps, domain):
+    events, dispatcher = await run(
+        ActionStartReport(deps), tracker("  there's a massive pothole outside 42 Park Lane ", "report_pothole"), domain
+    )
     slots = slots_set(events)
     assert set(slots) == FILING  # everything from an older report is cleared
     assert slots["request_type"] == "pothole"
@@ -23,39 +36,50 @@ async def test_typed_report_sets_type_and_description_and_says_the_type(domain):
     assert dispatcher.messages[0]["type_name"] == "Pothole or damaged road"
 
 
-async def test_the_form_still_asks_where_when_no_place_is_named(domain):
-    events, _ = await run(ActionStartReport(), tracker("the bins were not collected again", "report_garbage"), domain)
+async def test_the_form_still_asks_where_when_no_place_is_named(deps, domain):
+    events, _ = await run(
+        ActionStartReport(deps), tracker("the bins were not collected again", "report_garbage"), domain
+    )
     assert slots_set(events)["location"] is None
 
 
-async def test_button_after_the_fallback_uses_the_misunderstood_message(domain):
+async def test_button_after_the_fallback_uses_the_misunderstood_message(deps, domain):
     history = (user_event("the thing on the corner keeps going on and off", "nlu_fallback"),)
-    events, dispatcher = await run(ActionStartReport(), tracker("/report_streetlight", "report_streetlight",
-                                                                 history=history), domain)
+    events, dispatcher = await run(
+        ActionStartReport(deps), tracker("/report_streetlight", "report_streetlight", history=history), domain
+    )
     assert slots_set(events)["description"] == "the thing on the corner keeps going on and off"
     assert dispatcher.messages == []  # the resident picked the type themselves
 
 
-async def test_button_after_something_else_still_finds_the_description(domain):
-    history = (user_event("it's been like this for ages", "nlu_fallback"), user_event("/something_else", "something_else"))
-    events, _ = await run(ActionStartReport(), tracker("/report_noise", "report_noise", history=history), domain)
+async def test_button_after_something_else_still_finds_the_description(deps, domain):
+    history = (
+        user_event("it's been like this for ages", "nlu_fallback"),
+        user_event("/something_else", "something_else"),
+    )
+    events, _ = await run(ActionStartReport(deps), tracker("/report_noise", "report_noise", history=history), domain)
     assert slots_set(events)["description"] == "it's been like this for ages"
 
 
-async def test_button_from_the_menu_leaves_the_description_to_ask(domain):
+async def test_button_from_the_menu_leaves_the_description_to_ask(deps, domain):
     history = (user_event("help", "help"),)
-    events, _ = await run(ActionStartReport(), tracker("/report_drainage", "report_drainage", history=history), domain)
+    events, _ = await run(
+        ActionStartReport(deps), tracker("/report_drainage", "report_drainage", history=history), domain
+    )
     assert slots_set(events)["request_type"] == "drainage"
     assert slots_set(events)["description"] is None
 
 
-async def test_photo_and_location_sent_first_are_kept(domain):
+async def test_photo_and_location_sent_first_are_kept(deps, domain):
     history = (
         user_event("/share_photo{...}", "share_photo", (("photo", "telegram/2026/car.jpg"),)),
         user_event("/share_location{...}", "share_location", (("latitude", 22.5), ("longitude", 114.1))),
     )
-    events, _ = await run(ActionStartReport(), tracker("a van is blocking my driveway", "report_illegal_parking",
-                                                        history=history), domain)
+    events, _ = await run(
+        ActionStartReport(deps),
+        tracker("a van is blocking my driveway", "report_illegal_parking", history=history),
+        domain,
+    )
     slots = slots_set(events)
     assert slots["photo"] == "telegram/2026/car.jpg"
     assert (slots["latitude"], slots["longitude"], slots["location"]) == (22.5, 114.1, "22.50000, 114.10000")
@@ -67,42 +91,60 @@ async def test_summary_shows_every_answer(domain):
     [message] = dispatcher.messages
     assert message["response"] == "utter_summary_with_photo"
     assert (message["type_name"], message["description"], message["location"]) == (
-        "Pothole or damaged road", "deep hole", "42 Park Lane")
+        "Pothole or damaged road",
+        "deep hole",
+        "42 Park Lane",
+    )
     _, dispatcher = await run(ActionAskConfirmed(), tracker("/deny", "deny", slots={**slots, "photo": None}), domain)
     assert responses(dispatcher) == ["utter_summary_without_photo"]
 
 
-async def test_discard_ends_the_form_and_forgets_the_answers(domain):
-    events, dispatcher = await run(ActionDiscardReport(), tracker("cancel", "cancel_request", form="case_form",
-                                                                   slots={"description": "x"}), domain)
+async def test_discard_ends_the_form_and_forgets_the_answers(deps, domain):
+    events, dispatcher = await run(
+        ActionDiscardReport(deps),
+        tracker("cancel", "cancel_request", form="case_form", slots={"description": "x"}),
+        domain,
+    )
     assert responses(dispatcher) == ["utter_report_discarded"]
     assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
     assert set(slots_set(events)) == FILING and not any(slots_set(events).values())
 
 
 async def test_change_answer_clears_that_answer_and_the_confirmation(domain):
-    for field, cleared in (("location", {"location", "latitude", "longitude"}), ("address", {"location", "latitude", "longitude"}),
-                           ("photo", {"photo", "photo_skipped"}), ("description", {"description"}),
-                           ("request_type", {"request_type"})):
-        events, dispatcher = await run(ActionChangeAnswer(), tracker("change it", "change_answer", ("field", field),
-                                                                      form="case_form"), domain)
+    for field, cleared in (
+        ("location", {"location", "latitude", "longitude"}),
+        ("address", {"location", "latitude", "longitude"}),
+        ("photo", {"photo", "photo_skipped"}),
+        ("description", {"description"}),
+        ("request_type", {"request_type"}),
+    ):
+        events, dispatcher = await run(
+            ActionChangeAnswer(), tracker("change it", "change_answer", ("field", field), form="case_form"), domain
+        )
         assert slots_set(events) == {name: None for name in cleared | {"confirmed"}}, field
         assert dispatcher.messages == []
 
 
 async def test_chinese_change_answer_names_the_answer_in_its_words(domain):
-    for text, cleared in (("我要改一下地址", {"location", "latitude", "longitude"}), ("换一张照片", {"photo", "photo_skipped"}),
-                          ("描述写错了", {"description"}), ("类型选错了", {"request_type"})):
+    for text, cleared in (
+        ("我要改一下地址", {"location", "latitude", "longitude"}),
+        ("换一张照片", {"photo", "photo_skipped"}),
+        ("描述写错了", {"description"}),
+        ("类型选错了", {"request_type"}),
+    ):
         events, _ = await run(ActionChangeAnswer(), tracker(text, "change_answer", form="case_form"), domain)
         assert slots_set(events) == {name: None for name in cleared | {"confirmed"}}, text
 
 
 async def test_change_answer_without_field_asks_which(domain):
-    events, dispatcher = await run(ActionChangeAnswer(), tracker("change something", "change_answer", form="case_form"), domain)
+    events, dispatcher = await run(
+        ActionChangeAnswer(), tracker("change something", "change_answer", form="case_form"), domain
+    )
     assert events == [] and responses(dispatcher) == ["utter_ask_which_change"]
 
 
 async def test_change_answer_without_a_report(domain):
-    events, dispatcher = await run(ActionChangeAnswer(), tracker("change the location", "change_answer",
-                                                                  ("field", "location")), domain)
+    events, dispatcher = await run(
+        ActionChangeAnswer(), tracker("change the location", "change_answer", ("field", "location")), domain
+    )
     assert events == [] and responses(dispatcher) == ["utter_nothing_to_change"]

@@ -10,8 +10,10 @@ from cases.catalog import load_catalog
 from tests.actions.trackers import run, tracker
 from tests.actions.test_status import file_case
 
-PAYLOAD = re.compile(r'^/[a-z_]+(\{"(request_type|field|reference)":"[A-Za-z0-9_-]+"\})?$'
-                     r'|^/set_language\{"language":"[a-z]{2,3}"\}$')
+PAYLOAD = re.compile(
+    r'^/[a-z_]+(\{"(request_type|field|reference)":"[A-Za-z0-9_-]+"\})?$'
+    r'|^/set_language\{"language":"[a-z]{2,3}"\}$'
+)
 TELEGRAM_CALLBACK_BYTES = 64
 
 
@@ -30,15 +32,19 @@ async def test_help_menu_has_a_button_per_catalog_type(domain):
 
 
 async def test_menu_words_depend_on_what_the_resident_did(domain):
-    for intent, response in (("something_else", "utter_something_else"), ("share_photo", "utter_photo_first"),
-                             ("share_location", "utter_location_first"), ("inform", "utter_what_to_report")):
+    for intent, response in (
+        ("something_else", "utter_something_else"),
+        ("share_photo", "utter_photo_first"),
+        ("share_location", "utter_location_first"),
+        ("inform", "utter_what_to_report"),
+    ):
         _, dispatcher = await run(ActionShowMenu(), tracker("x", intent), domain)
         assert dispatcher.messages[0]["response"] == response
     _, dispatcher = await run(ActionAskRequestType(), tracker("wrong type", "change_answer"), domain)
     assert dispatcher.messages[0]["response"] == "utter_ask_request_type"
 
 
-async def test_fallback_offers_the_three_likeliest_report_types(domain):
+async def test_fallback_offers_the_three_likeliest_report_types(deps, domain):
     ranking = [
         {"name": "nlu_fallback", "confidence": 0.45},
         {"name": "report_noise", "confidence": 0.31},
@@ -47,21 +53,24 @@ async def test_fallback_offers_the_three_likeliest_report_types(domain):
         {"name": "report_tree", "confidence": 0.1},
         {"name": "report_pothole", "confidence": 0.05},
     ]
-    _, dispatcher = await run(ActionSuggestRequestTypes(), tracker("the thing keeps going on and off", "nlu_fallback",
-                                                                    ranking=ranking), domain)
+    _, dispatcher = await run(
+        ActionSuggestRequestTypes(deps),
+        tracker("the thing keeps going on and off", "nlu_fallback", ranking=ranking),
+        domain,
+    )
     [message] = dispatcher.messages
     assert message["response"] == "utter_suggest_request_types"
     assert [message[f"type_{n}"] for n in (1, 2, 3)] == ["noise", "streetlight", "tree"]
     assert message["type_1_name"] == "Noise complaint"
 
 
-async def test_fallback_tops_up_from_the_catalog(domain):
+async def test_fallback_tops_up_from_the_catalog(deps, domain):
     ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "report_tree", "confidence": 0.3}]
-    _, dispatcher = await run(ActionSuggestRequestTypes(), tracker("hmm", "nlu_fallback", ranking=ranking), domain)
+    _, dispatcher = await run(ActionSuggestRequestTypes(deps), tracker("hmm", "nlu_fallback", ranking=ranking), domain)
     assert [dispatcher.messages[0][f"type_{n}"] for n in (1, 2, 3)] == ["tree", "pothole", "streetlight"]
 
 
-async def test_every_button_payload_fits_telegram_and_our_grammar(actions_db, domain):
+async def test_every_button_payload_fits_telegram_and_our_grammar(deps, actions_db, domain):
     # Buttons the actions build...
     payloads = []
     for action, t in ((ActionShowMenu(), tracker("help", "help")),):
@@ -69,11 +78,11 @@ async def test_every_button_payload_fits_telegram_and_our_grammar(actions_db, do
         payloads += [b["payload"] for m in dispatcher.messages for b in m["buttons"]]
     for _ in range(3):
         file_case(actions_db)
-    _, dispatcher = await run(ActionCancelRequest(), tracker("cancel", "cancel_request"), domain)
+    _, dispatcher = await run(ActionCancelRequest(deps), tracker("cancel", "cancel_request"), domain)
     payloads += [b["payload"] for m in dispatcher.messages for b in m["buttons"]]
     # ...and those in domain.yml, rendered as Rasa does (placeholders filled, doubled braces undone).
     longest = max(load_catalog().codes(), key=len)
-    for name, variations in domain["responses"].items():
+    for variations in domain["responses"].values():
         for variation in variations:
             for b in variation.get("buttons", []):
                 payload = re.sub(r"\{type_\d\}", longest, b["payload"]).replace("{{", "{").replace("}}", "}")

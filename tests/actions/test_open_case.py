@@ -20,8 +20,8 @@ def confirm(domain, message_id="m-1", **slots):
     return tracker("/affirm", "affirm", slots={**SLOTS, **slots}, message_id=message_id, domain=domain)
 
 
-async def test_confirm_files_one_case_with_every_answer(backend_db, domain, settings):
-    events, dispatcher = await run(ActionOpenCase(), confirm(domain), domain)
+async def test_confirm_files_one_case_with_every_answer(deps, backend_db, domain, settings):
+    events, dispatcher = await run(ActionOpenCase(deps), confirm(domain), domain)
     with backend_db.transaction() as session:
         [case] = session.scalars(select(Case)).all()
         assert (case.request_type, case.description, case.address) == ("pothole", SLOTS["description"], "42 Park Lane")
@@ -37,20 +37,20 @@ async def test_confirm_files_one_case_with_every_answer(backend_db, domain, sett
     assert not any(slots_set(events).values())  # the filing slots are cleared
 
 
-async def test_same_confirming_message_twice_files_once(backend_db, domain):
-    first, d1 = await run(ActionOpenCase(), confirm(domain, message_id="same"), domain)
-    again, d2 = await run(ActionOpenCase(), confirm(domain, message_id="same"), domain)
+async def test_same_confirming_message_twice_files_once(deps, backend_db, domain):
+    _, d1 = await run(ActionOpenCase(deps), confirm(domain, message_id="same"), domain)
+    _, d2 = await run(ActionOpenCase(deps), confirm(domain, message_id="same"), domain)
     assert d1.messages[0]["reference"] == d2.messages[0]["reference"]
     with backend_db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
-    await run(ActionOpenCase(), confirm(domain, message_id="another"), domain)
+    await run(ActionOpenCase(deps), confirm(domain, message_id="another"), domain)
     with backend_db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 2
 
 
-async def test_shared_location_is_stored_as_coordinates(actions_db, domain):
+async def test_shared_location_is_stored_as_coordinates(deps, actions_db, domain):
     slots = {"location": "51.50000, -0.12000", "latitude": 51.5, "longitude": -0.12, "photo": None}
-    await run(ActionOpenCase(), confirm(domain, **slots), domain)
+    await run(ActionOpenCase(deps), confirm(domain, **slots), domain)
     with actions_db.transaction() as session:
         case = session.scalars(select(Case)).one()
         assert (case.latitude, case.longitude, case.address, case.photos) == (51.5, -0.12, None, [])

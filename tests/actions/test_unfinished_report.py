@@ -8,7 +8,7 @@ from actions.filing import ActionDiscardReport, ActionOpenCase, ActionStartRepor
 from actions.handoff import ActionHandoff
 from actions.session import ActionSessionStart
 from bot import texts
-from cases.config import PROJECT_ROOT
+from huiyin.settings import PROJECT_ROOT
 from cases.residents import find_resident, get_or_create_resident
 from tests.actions.trackers import run, tracker
 
@@ -30,39 +30,39 @@ def filing(db) -> bool:
         return find_resident(session, channel="telegram", external_id="100").filing_started_at is not None
 
 
-async def test_a_report_lost_with_the_conversation_is_said_once_in_the_residents_language(actions_db, domain):
+async def test_a_report_lost_with_the_conversation_is_said_once_in_the_residents_language(deps, actions_db, domain):
     with actions_db.transaction() as session:
         get_or_create_resident(session, channel="telegram", external_id="100", language="zh")
-    await run(ActionStartReport(), start(domain), domain)
+    await run(ActionStartReport(deps), start(domain), domain)
     assert filing(actions_db)
     # Rasa restarts: the report's answers are gone, and the new conversation says so.
-    _, dispatcher = await run(ActionSessionStart(), fresh_session(), domain)
+    _, dispatcher = await run(ActionSessionStart(deps), fresh_session(), domain)
     [message] = dispatcher.messages
     assert message["text"].startswith("抱歉，您刚才填写的诉求没有提交")
     assert not filing(actions_db)
-    _, again = await run(ActionSessionStart(), fresh_session(), domain)
+    _, again = await run(ActionSessionStart(deps), fresh_session(), domain)
     assert again.messages == []
 
 
-async def test_english_by_default(actions_db, domain):
-    await run(ActionStartReport(), start(domain), domain)
-    _, dispatcher = await run(ActionSessionStart(), fresh_session(), domain)
+async def test_english_by_default(deps, actions_db, domain):
+    await run(ActionStartReport(deps), start(domain), domain)
+    _, dispatcher = await run(ActionSessionStart(deps), fresh_session(), domain)
     assert [m["text"] for m in dispatcher.messages] == [
         "Sorry, the report you were filing was not sent: our conversation was interrupted. "
         "Please start again by telling me what the problem is."]
 
 
-async def test_filed_discarded_or_handed_to_a_person_says_nothing_later(actions_db, domain):
+async def test_filed_discarded_or_handed_to_a_person_says_nothing_later(deps, actions_db, domain):
     for finish in (
-        lambda: run(ActionOpenCase(), tracker("/affirm", "affirm", slots=SLOTS, domain=domain), domain),
-        lambda: run(ActionDiscardReport(), tracker("cancel", "cancel_request", domain=domain), domain),
-        lambda: run(ActionHandoff(), tracker("a person please", "talk_to_human", domain=domain, form="case_form"),
+        lambda: run(ActionOpenCase(deps), tracker("/affirm", "affirm", slots=SLOTS, domain=domain), domain),
+        lambda: run(ActionDiscardReport(deps), tracker("cancel", "cancel_request", domain=domain), domain),
+        lambda: run(ActionHandoff(deps), tracker("a person please", "talk_to_human", domain=domain, form="case_form"),
                     domain),
     ):
-        await run(ActionStartReport(), start(domain), domain)
+        await run(ActionStartReport(deps), start(domain), domain)
         await finish()
         assert not filing(actions_db)
-        _, dispatcher = await run(ActionSessionStart(), fresh_session(), domain)
+        _, dispatcher = await run(ActionSessionStart(deps), fresh_session(), domain)
         assert dispatcher.messages == []
 
 

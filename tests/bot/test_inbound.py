@@ -60,7 +60,7 @@ def test_long_text_is_cut_to_telegram_limit():
     ],
 )
 def test_button_payloads_are_checked(payload, ok):
-    assert (inbound.button_payload(payload) is not None) is ok
+    assert (inbound.button_payload(payload, "HY") is not None) is ok
 
 
 def test_synthetic_messages():
@@ -78,7 +78,7 @@ def test_the_rating_payload_of_the_survey_fits_telegram_and_passes():
 
     payload = rating_payload("HY-2026-00042", 4)
     assert payload == '/rate_case{"reference":"HY-2026-00042","rating":"4"}' and len(payload.encode()) <= 64
-    assert inbound.button_payload(payload) == payload
+    assert inbound.button_payload(payload, "HY") == payload
     assert inbound.button_payload(rating_payload("ZX-2026-00042", 4), reference_prefix="ZX") is not None
     assert inbound.button_payload(payload, reference_prefix="ZX") is None
 

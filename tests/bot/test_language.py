@@ -19,14 +19,14 @@ def stored_language(db, channel, external_id) -> str:
 
 
 def test_the_language_payload_is_accepted_only_for_languages_we_speak():
-    assert inbound.button_payload(CHOICE[1]) == CHOICE[1]
-    assert inbound.button_payload('/set_language{"language":"fr"}') is None
-    assert inbound.button_payload('/set_language{"language":"zh","x":"y"}') is None
+    assert inbound.button_payload(CHOICE[1], "HY") == CHOICE[1]
+    assert inbound.button_payload('/set_language{"language":"fr"}', "HY") is None
+    assert inbound.button_payload('/set_language{"language":"zh","x":"y"}', "HY") is None
     assert inbound.command_message("/language") == "/set_language"
 
 
 @pytest.mark.e2e
-async def test_telegram_first_answer_in_chinese_then_language_command_and_buttons(online):  # noqa: F811
+async def test_telegram_first_answer_in_chinese_then_language_command_and_buttons(online):
     fake, chat = online.fake, new_chat()
     [greeting] = await online.answer(chat, lambda: fake.push_text(chat, "/start", language_code="zh-hans"))
     assert greeting.text.startswith(ZH_GREETING)
@@ -43,7 +43,7 @@ async def test_telegram_first_answer_in_chinese_then_language_command_and_button
     assert greeting.text.startswith("Hello! I'm Huiyin")
 
 
-async def test_web_chat_answers_in_the_browsers_language_and_switches_with_the_button(stack_app):  # noqa: F811
+async def test_web_chat_answers_in_the_browsers_language_and_switches_with_the_button(stack_app):
     db = stack_app.state.db
     async with browser(stack_app) as client:
         client.headers["accept-language"] = "zh-CN,zh;q=0.9,en;q=0.8"

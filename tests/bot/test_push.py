@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.push import LEASE_SECONDS, RETRY_CAP_SECONDS, PushLimiter, deliver_due, push_bot
 from cases import outbox, service
 from cases.clock import utcnow
-from cases.config import Settings
+from huiyin.settings import Settings
 from cases.models import Notification, Resident
 from cases.residents import get_or_create_resident
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
+from tests.city import CITY, NO_QUIET_HOURS, make_settings
 
 FIRST_CHAT = 5000
 
@@ -26,11 +28,23 @@ def queue_pushes(db, *, chats: int, per_chat: int, first_chat: int = FIRST_CHAT)
     with db.transaction() as s:
         for n in range(chats):
             resident = get_or_create_resident(s, channel="telegram", external_id=str(first_chat + n))
-            case = service.open_case(s, resident=resident, request_type="pothole",
-                                     description="a hole", address=f"{n} Park Lane")
+            case = service.open_case(
+                s,
+                resident=resident,
+                request_type="pothole",
+                description="a hole",
+                address=f"{n} Park Lane",
+                reference_prefix="HY",
+            )
             for k in range(per_chat):
-                service.change_status(s, case=case, to_status="resolved" if k % 2 else "in_progress",
-                                      actor="staff", public_note=f"update {k + 1}")
+                service.change_status(
+                    s,
+                    case=case,
+                    to_status="resolved" if k % 2 else "in_progress",
+                    actor="staff",
+                    public_note=f"update {k + 1}",
+                    **CITY,
+                )
     return queued_texts(db)
 
 
@@ -72,8 +86,12 @@ def fake():
 @pytest.fixture
 def push_settings(fake):
     """Settings pointing the bot at the fake server."""
-    return Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url,
-                    telegram_file_base_url=fake.base_file_url, push_interval_seconds=0.2)
+    return make_settings(
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=fake.base_url,
+        telegram_file_base_url=fake.base_file_url,
+        push_interval_seconds=0.2,
+    )
 
 
 @pytest.fixture
@@ -96,8 +114,9 @@ async def test_pushes_arrive_in_order_are_marked_sent_and_never_sent_again(db, f
     assert received(fake) == expected
     assert {(r.status, r.attempts) for r in rows(db)} == {("sent", 1)}
     # a restart (new limiter, clock a day on) finds nothing to send
-    again = await deliver_due(db=db, bot=bot, limiter=PushLimiter.from_settings(push_settings),
-                              settings=push_settings, now=later(86400))
+    again = await deliver_due(
+        db=db, bot=bot, limiter=PushLimiter.from_settings(push_settings), settings=push_settings, now=later(86400)
+    )
     assert again.sent == 0 and len(fake.sent_messages()) == 6
     assert fake.violations == [] and fake.duplicates() == []
 
@@ -185,8 +204,9 @@ async def test_rows_abandoned_mid_send_go_out_once_after_the_lease(db, fake, bot
     assert {r.status for r in rows(db)} == {"sent"}
 
 
-async def test_a_row_that_waited_too_long_is_claimed_afresh_before_it_is_sent(sqlite_db, fake, bot, limiter,
-                                                                            push_settings):
+async def test_a_row_that_waited_too_long_is_claimed_afresh_before_it_is_sent(
+    sqlite_db, fake, bot, limiter, push_settings
+):
     db = sqlite_db
     expected = queue_pushes(db, chats=1, per_chat=1)
     start, calls = utcnow(), []
@@ -207,11 +227,14 @@ async def test_two_sweeps_at_once_never_send_a_row_twice(db, bot, push_settings,
     # this fake only records violations. One sweep holds at most ~61 chats, so both get work.
     fake.enforce_limits = False
     expected = queue_pushes(db, chats=80, per_chat=1)
-    one, two = await asyncio.gather(*(
-        deliver_due(db=db, bot=bot, limiter=PushLimiter.from_settings(push_settings),
-                    settings=push_settings, batch_size=4)
-        for _ in range(2)
-    ))
+    one, two = await asyncio.gather(
+        *(
+            deliver_due(
+                db=db, bot=bot, limiter=PushLimiter.from_settings(push_settings), settings=push_settings, batch_size=4
+            )
+            for _ in range(2)
+        )
+    )
     assert one.sent + two.sent == 80 and one.sent and two.sent
     assert fake.duplicates() == [] and received(fake) == expected
     assert {(r.status, r.attempts) for r in rows(db)} == {("sent", 1)}
@@ -220,17 +243,27 @@ async def test_two_sweeps_at_once_never_send_a_row_twice(db, bot, push_settings,
 def test_concurrent_claims_never_share_a_row(db):
     queue_pushes(db, chats=2, per_chat=1)
     other: list = []
+    querying = threading.Event()  # the other claimer has sent its first statement to the database
 
     def claim_elsewhere():
         with db.transaction() as s:
             other.extend(r.id for r in outbox.claim_due(s, channel="telegram", limit=10))
 
+    def on_statement(*_args):
+        if threading.current_thread() is thread:
+            querying.set()
+
     with db.transaction() as s:
         mine = [r.id for r in outbox.claim_due(s, channel="telegram", limit=10)]
         thread = threading.Thread(target=claim_elsewhere)
-        thread.start()
-        time.sleep(0.3)  # the other claimer reads before this transaction commits
-    thread.join()
+        event.listen(db.engine, "before_cursor_execute", on_statement)
+        try:
+            thread.start()
+            # The other claimer queries before this transaction commits.
+            assert querying.wait(timeout=10), "the other claimer never reached the database"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", on_statement)
+    thread.join(timeout=30)
     assert len(mine) == 2 and other == []  # SQLite: the other waited for the commit, then found them taken
 
 
@@ -242,7 +275,13 @@ async def test_limits_hold_for_120_messages_to_40_chats(sqlite_db, fake, bot, li
     elapsed = time.monotonic() - started
     assert stats.sent == 120 and stats.rate_limited == 0
     assert fake.violations == [] and fake.duplicates() == [] and received(fake) == expected
-    assert 120 / 30 < elapsed < 120 / 20, elapsed  # chats run concurrently, close to the limit, never above it
+    assert elapsed > 120 / 30, elapsed  # never above the overall limit
+    # Chats are served side by side, not one after another: each had its first message before any had its third
+    # (an order, not a wall-clock window, so a slow machine cannot fail it).
+    order = [int(c.params["chat_id"]) for c in sorted(fake.calls_to("sendMessage"), key=lambda c: c.time)
+             if c.status == 200]
+    third = next(i for i, chat in enumerate(order) if order[: i + 1].count(chat) == 3)
+    assert len(set(order[:third])) == 40
 
 
 async def test_limiter_keeps_the_window_the_chat_interval_and_a_pause():
@@ -259,7 +298,7 @@ async def test_limiter_keeps_the_window_the_chat_interval_and_a_pause():
     assert all(stamps[i + 10] - stamps[i] >= 0.2 for i in range(len(stamps) - 10))
     for chat in range(4):
         mine = [t for t, c in times if c == chat]
-        assert all(b - a >= 0.15 for a, b in zip(mine, mine[1:]))
+        assert all(b - a >= 0.15 for a, b in itertools.pairwise(mine))
     limiter.pause(0.3)
     paused_at = time.monotonic()
     await send(99)
@@ -271,13 +310,20 @@ async def test_buttons_go_out_as_an_inline_keyboard(sqlite_db, fake, bot, limite
 
     with sqlite_db.transaction() as s:
         resident = get_or_create_resident(s, channel="telegram", external_id="7001")
-        outbox.queue(s, resident=resident, text="Is it fixed?", buttons=survey_buttons("HY-2026-00042", "en"))
-        outbox.queue(s, resident=resident, text="No buttons here")
+        outbox.queue(
+            s,
+            resident=resident,
+            text="Is it fixed?",
+            buttons=survey_buttons("HY-2026-00042", "en"),
+            quiet_hours=NO_QUIET_HOURS,
+        )
+        outbox.queue(s, resident=resident, text="No buttons here", quiet_hours=NO_QUIET_HOURS)
     stats = await deliver_due(db=sqlite_db, bot=bot, limiter=limiter, settings=push_settings)
     assert stats.sent == 2
     question, plain = fake.sent_messages(7001)
     keyboard = question.reply_markup["inline_keyboard"]
     assert [[b["callback_data"] for b in row] for row in keyboard] == [
-        [rating_payload("HY-2026-00042", n)] for n in range(1, 6)]
-    assert [row[0]["text"] for row in keyboard][0] == "1 ★ Not fixed"
+        [rating_payload("HY-2026-00042", n)] for n in range(1, 6)
+    ]
+    assert keyboard[0][0]["text"] == "1 ★ Not fixed"
     assert plain.reply_markup is None

@@ -25,7 +25,8 @@ from bot.photos import clean_photo
 from bot.rasa_client import Button, RasaClient
 from bot.telegram import PerChatUpdateProcessor, build_application, running, telegram_mode
 from bot.telegram_replies import keyboard, split_text
-from cases.config import Settings
+from huiyin.settings import Settings
+from tests.city import QUIET_HOURS_OFF_ENV, make_settings
 from cases.db import Database
 from cases.models import Base, Case, InboundUpdate, Resident
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer, SentMessage, post_update_to_webhook
@@ -74,7 +75,7 @@ def telegram_settings(fake: FakeTelegramServer, base: dict, tmp_path, **override
                   telegram_file_base_url=fake.base_file_url, media_dir=tmp_path / "media",
                   telegram_webhook_url=None, telegram_webhook_secret=None)
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return make_settings(**values)
 
 
 @dataclass
@@ -277,15 +278,15 @@ async def test_webhook_needs_the_secret_token(fake, tmp_path):
 def test_webhook_mode_refuses_to_start_without_a_secret():
     base = dict(telegram_bot_token=TOKEN, telegram_webhook_url="https://example.org/telegram")
     with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
-        telegram_mode(Settings(_env_file=None, **base, telegram_webhook_secret=None))
-    assert telegram_mode(Settings(_env_file=None, **base, telegram_webhook_secret="abc_DEF-1")) == "webhook"
-    assert telegram_mode(Settings(_env_file=None, telegram_bot_token=TOKEN,
+        telegram_mode(make_settings(**base, telegram_webhook_secret=None))
+    assert telegram_mode(make_settings(**base, telegram_webhook_secret="abc_DEF-1")) == "webhook"
+    assert telegram_mode(make_settings(telegram_bot_token=TOKEN,
                                   telegram_webhook_url=None)) == "polling"
-    assert telegram_mode(Settings(_env_file=None, telegram_bot_token=None)) == "off"
+    assert telegram_mode(make_settings(telegram_bot_token=None)) == "off"
 
 
 async def test_without_a_token_telegram_is_off_with_one_log_line(caplog):
-    settings = Settings(_env_file=None, telegram_bot_token=None, web_host="127.0.0.1", web_port=8000)
+    settings = make_settings(telegram_bot_token=None, web_host="127.0.0.1", web_port=8000)
     with caplog.at_level(logging.INFO, logger="bot"):
         async with telegram_channel(settings, db=None, rasa=None):
             pass
@@ -386,7 +387,8 @@ def process_env(tmp_path, **values: str) -> dict:
     """The environment of a `python -m bot` child: no Telegram settings but those given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEB_"))}
     env.update(PYTHONPATH=str(PROJECT_ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
-               MEDIA_DIR=str(tmp_path / "media"), WEB_HOST="127.0.0.1", WEB_PORT=str(free_port()), **values)
+               MEDIA_DIR=str(tmp_path / "media"), WEB_HOST="127.0.0.1", WEB_PORT=str(free_port()),
+               **QUIET_HOURS_OFF_ENV, **values)
     return env
 
 

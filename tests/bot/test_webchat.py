@@ -18,9 +18,10 @@ from bot.rasa_client import Button, RasaClient, Reply
 from bot.webchat import COOKIE, MAX_PHOTO_BYTES, asks_for_photo, create_app
 from cases import residents, service
 from cases.clock import utcnow
-from cases.config import PROJECT_ROOT
+from huiyin.settings import PROJECT_ROOT
 from cases.db import Database
 from tests.stack import free_port
+from tests.city import CITY, NO_QUIET_HOURS, make_settings
 
 REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")
 # The smallest valid PNG (1x1 pixel): enough for the magic-byte check and for a case photo.
@@ -107,9 +108,7 @@ async def offline_app(sqlite_db, tmp_path):
 
 
 def _settings(tmp_path, database_url):
-    from cases.config import Settings
-
-    return Settings(_env_file=None, database_url=database_url, media_dir=tmp_path / "media", web_secret="test")
+    return make_settings(database_url=database_url, media_dir=tmp_path / "media", web_secret="test")
 
 
 # --- with the real dialogue --------------------------------------------------------------
@@ -132,8 +131,10 @@ async def test_filing_a_case_and_following_its_updates(stack_app, stack):
         payloads = [b["payload"] for reply in summary.json()["replies"] for b in reply["buttons"]]
         assert "/affirm" in payloads, summary.json()
         with db.transaction() as session:  # the summary asks no more for a photo: the next one is refused
-            assert residents.find_resident(session, channel="web",
-                                           external_id=session_of(resident)).photo_wanted_until is None
+            assert (
+                residents.find_resident(session, channel="web", external_id=session_of(resident)).photo_wanted_until
+                is None
+            )
         again = await resident.post("/api/photo", files={"photo": ("road.png", PNG, "image/png")})
         assert again.status_code == 409 and again.json()["replies"][0]["text"] == texts.text("photo_unexpected")
         done = " ".join(texts_of(await resident.post("/api/messages", json={"payload": "/affirm"})))
@@ -147,11 +148,22 @@ async def test_filing_a_case_and_following_its_updates(stack_app, stack):
             [photo] = case.photos
             assert re.fullmatch(r"web/\d{4}/\d{2}/[\w-]+\.png", photo.path)
             assert (stack.media_dir / photo.path).read_bytes() == clean_photo(PNG).data
-            service.change_status(session, case=case, to_status="in_progress", actor="staff",
-                                  public_note="A crew is booked for Tuesday.")
+            service.change_status(
+                session,
+                case=case,
+                to_status="in_progress",
+                actor="staff",
+                public_note="A crew is booked for Tuesday.",
+                **CITY,
+            )
         with db.transaction() as session:
-            service.change_status(session, case=service.find_case(session, reference=reference),
-                                  to_status="resolved", actor="staff")
+            service.change_status(
+                session,
+                case=service.find_case(session, reference=reference),
+                to_status="resolved",
+                actor="staff",
+                **CITY,
+            )
 
         updates = (await resident.get("/api/updates")).json()["updates"]
         assert len(updates) == 2 and updates[0]["id"] < updates[1]["id"]
@@ -218,8 +230,9 @@ async def test_a_cookie_we_did_not_sign_gets_a_new_session_and_is_asked_to_resen
 
 async def test_language_comes_from_accept_language(offline_app):
     async with browser(offline_app) as client:
-        response = await client.post("/api/messages", json={"text": "你好"},
-                                     headers={"accept-language": "fr;q=0.9, zh-CN;q=0.8, en;q=0.5"})
+        response = await client.post(
+            "/api/messages", json={"text": "你好"}, headers={"accept-language": "fr;q=0.9, zh-CN;q=0.8, en;q=0.5"}
+        )
         with offline_app.state.db.transaction() as session:
             resident = residents.find_resident(session, channel="web", external_id=session_of(client))
             assert resident.language == "zh"
@@ -273,8 +286,15 @@ async def test_oversized_body_without_content_length_is_refused(offline_app):
 
 @pytest.mark.parametrize(
     "body",
-    [{"latitude": 91, "longitude": 0}, {"latitude": 0, "longitude": -180.5}, {"latitude": "31", "longitude": 121},
-     {"latitude": True, "longitude": 121}, {"latitude": 31}, {}, {"latitude": 10**400, "longitude": 0}],
+    [
+        {"latitude": 91, "longitude": 0},
+        {"latitude": 0, "longitude": -180.5},
+        {"latitude": "31", "longitude": 121},
+        {"latitude": True, "longitude": 121},
+        {"latitude": 31},
+        {},
+        {"latitude": 10**400, "longitude": 0},
+    ],
 )
 async def test_bad_coordinates_are_refused(offline_app, body):
     async with browser(offline_app) as client:
@@ -325,8 +345,10 @@ def test_the_photo_question_is_recognised_in_every_language_and_nothing_else_is(
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     for name, variations in domain["responses"].items():
         for variation in variations:
-            buttons = tuple(Button(b["title"], b["payload"].replace("{{", "{").replace("}}", "}"))
-                            for b in variation.get("buttons") or [])
+            buttons = tuple(
+                Button(b["title"], b["payload"].replace("{{", "{").replace("}}", "}"))
+                for b in variation.get("buttons") or []
+            )
             reply = Reply(text=variation.get("text", ""), buttons=buttons)
             assert asks_for_photo([reply]) == (name == "utter_ask_photo"), name
 
@@ -338,9 +360,15 @@ async def test_updates_belong_to_their_resident_only(offline_app):
         await say(other, "hi")
         with db.transaction() as session:
             resident = residents.find_resident(session, channel="web", external_id=session_of(owner))
-            case = service.open_case(session, resident=resident, request_type="streetlight",
-                                     description="lamp out", address="1 Main St")
-            service.change_status(session, case=case, to_status="in_progress", actor="staff")
+            case = service.open_case(
+                session,
+                resident=resident,
+                request_type="streetlight",
+                description="lamp out",
+                address="1 Main St",
+                reference_prefix="HY",
+            )
+            service.change_status(session, case=case, to_status="in_progress", actor="staff", **CITY)
         first = (await owner.get("/api/updates?after=0")).json()["updates"]
         assert len(first) == 1 and case.reference in first[0]["text"]
         assert (await owner.get(f"/api/updates?after={first[0]['id']}")).json()["updates"] == []
@@ -380,8 +408,13 @@ def agent(session):
     from cases.clock import utcnow
     from cases.models import StaffUser
 
-    staff = StaffUser(username=f"agent{utcnow().timestamp()}", display_name="Wang Fang", password_hash="x",
-                      role="agent", created_at=utcnow())
+    staff = StaffUser(
+        username=f"agent{utcnow().timestamp()}",
+        display_name="Wang Fang",
+        password_hash="x",
+        role="agent",
+        created_at=utcnow(),
+    )
     session.add(staff)
     session.flush()
     return staff
@@ -410,19 +443,23 @@ async def test_during_a_handoff_messages_go_to_the_transcript_and_the_bot_is_sil
             resident = residents.find_resident(session, channel="web", external_id=session_of(client))
             current = handoff.open_handoff_for(session, resident)
             messages = [(m.direction, m.text, m.latitude, bool(m.photo_path)) for m in current.messages]
-            assert messages == [("resident", "I need a person", None, False),
-                                ("resident", "is anyone there?", None, False),
-                                ("resident", "[location]", 31.2, False),
-                                ("resident", "[photo]", None, True),
-                                ("resident", "[pressed a button: /check_status]", None, False)]
+            assert messages == [
+                ("resident", "I need a person", None, False),
+                ("resident", "is anyone there?", None, False),
+                ("resident", "[location]", 31.2, False),
+                ("resident", "[photo]", None, True),
+                ("resident", "[pressed a button: /check_status]", None, False),
+            ]
             photo = current.messages[3].photo_path
             assert (offline_app.state.media / photo).read_bytes() == clean_photo(PNG).data
             staff = agent(session)
             handoff.take(session, handoff=current, staff=staff)
             handoff.agent_reply(session, handoff=current, staff=staff, text="Hello, how can I help?")
         updates = (await client.get("/api/updates")).json()["updates"]
-        assert [u["text"] for u in updates] == ["Wang Fang from the city has joined the chat.",
-                                                "Wang Fang (city staff): Hello, how can I help?"]
+        assert [u["text"] for u in updates] == [
+            "Wang Fang from the city has joined the chat.",
+            "Wang Fang (city staff): Hello, how can I help?",
+        ]
         with db.transaction() as session:
             resident = residents.find_resident(session, channel="web", external_id=session_of(client))
             handoff.end(session, handoff=handoff.open_handoff_for(session, resident), staff=agent(session))
@@ -439,10 +476,17 @@ async def test_pushed_updates_carry_their_buttons(offline_app):
         await say(client, "hi")
         with db.transaction() as session:
             resident = residents.find_resident(session, channel="web", external_id=session_of(client))
-            outbox.queue(session, resident=resident, text="Is it fixed?", buttons=survey_buttons("HY-2026-00042", "en"))
-            outbox.queue(session, resident=resident, text="Plain update")
+            outbox.queue(
+                session,
+                resident=resident,
+                text="Is it fixed?",
+                buttons=survey_buttons("HY-2026-00042", "en"),
+                quiet_hours=NO_QUIET_HOURS,
+            )
+            outbox.queue(session, resident=resident, text="Plain update", quiet_hours=NO_QUIET_HOURS)
         question, plain = (await client.get("/api/updates")).json()["updates"]
     assert [b["payload"] for b in question["buttons"]] == [
-        f'/rate_case{{"reference":"HY-2026-00042","rating":"{n}"}}' for n in range(1, 6)]
+        f'/rate_case{{"reference":"HY-2026-00042","rating":"{n}"}}' for n in range(1, 6)
+    ]
     assert question["buttons"][4]["title"] == "5 ★★★★★ Excellent"
     assert plain["buttons"] == []

@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cases.db import Database
 from tests.fakes.telegram_server import FakeTelegramServer
+from tests.city import QUIET_HOURS_OFF_ENV
 from tests.stack import APP_PYTHON, PROJECT_ROOT, free_port, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,7 +43,7 @@ def process_env(stack, **extra: str) -> dict[str, str]:
         "VAR_DIR": str(stack.var_dir),
         "RASA_URL": stack.rasa_url,
         "TIMEZONE": "Asia/Shanghai",
-        "CITY_NAME": "Test City",
+        **QUIET_HOURS_OFF_ENV,
         "PYTHONPATH": str(PROJECT_ROOT),
         "TELEGRAM_BOT_TOKEN": "",
         "TELEGRAM_WEBHOOK_URL": "",
@@ -135,8 +136,8 @@ def jobs(stack, fake_telegram, workdir) -> Running:
 
 
 def staff_cli(stack, *args: str, password: str = PASSWORD) -> subprocess.CompletedProcess:
-    """The staff command line (`python -m cases ...`) on the stack's database."""
-    return subprocess.run([str(APP_PYTHON), "-m", "cases", *args], cwd=PROJECT_ROOT, capture_output=True,
+    """The staff command line (`python -m huiyin ...`) on the stack's database."""
+    return subprocess.run([str(APP_PYTHON), "-m", "huiyin", *args], cwd=PROJECT_ROOT, capture_output=True,
                           text=True, timeout=60, env=process_env(stack, HUIYIN_STAFF_PASSWORD=password))
 
 
@@ -187,7 +188,7 @@ def new_page(browser, request):
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
-        request.node.browser_pages = getattr(request.node, "browser_pages", []) + [page]
+        request.node.browser_pages = [*getattr(request.node, "browser_pages", []), page]
         return page
 
     yield make

@@ -17,6 +17,7 @@ from cases.service import change_status, find_case, open_case
 from cases.workflow import Actor
 from tests.browser.conftest import AGENT, PASSWORD, SUPERVISOR, SUPERVISOR_NAME, login
 from tests.e2e.test_full_loop import JPEG, REFERENCE
+from tests.city import CITY
 
 pytestmark = pytest.mark.browser
 
@@ -76,9 +77,9 @@ def web_case(database, request_type: str, description: str, *, acknowledged: boo
     with database.transaction() as session:
         resident = get_or_create_resident(session, channel="web", external_id=f"browser-{random.getrandbits(48)}")
         case = open_case(session, resident=resident, request_type=request_type, description=description,
-                         address="1 Test Street")
+                         address="1 Test Street", reference_prefix="HY")
         if acknowledged:
-            change_status(session, case=case, to_status="acknowledged", actor=Actor.STAFF, actor_name="test")
+            change_status(session, case=case, to_status="acknowledged", actor=Actor.STAFF, actor_name="test", **CITY)
         return case.reference
 
 

@@ -36,7 +36,7 @@ def open_case(session, who=None, *, request_type: str = "pothole", now: datetime
               ) -> Case:
     """A case filed by `who` (the default resident) at `now`."""
     return service.open_case(session, resident=who or resident(session), request_type=request_type,
-                             description="a problem", address=address, now=now)
+                             description="a problem", address=address, now=now, reference_prefix="HY")
 
 
 def case(session, reference: str) -> Case:

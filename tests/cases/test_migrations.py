@@ -13,6 +13,7 @@ from cases import migrate, service
 from cases.db import Database
 from cases.models import Base, Case
 from cases.workflow import Actor
+from tests.city import CITY
 
 
 def _fresh(db: Database) -> Database:
@@ -41,16 +42,29 @@ def test_first_release_database_is_upgraded_with_its_data(db):
         command.upgrade(migrate.alembic_config(connection), migrate.FIRST_REVISION)
         connection.execute(text("DROP TABLE alembic_version"))  # the first release had no migrations
         now = datetime(2026, 11, 1, 8, 0)
-        connection.execute(text(
-            "INSERT INTO residents (id, channel, external_id, language, consent, created_at) "
-            "VALUES (1, 'telegram', '42', 'en', false, :now)"), {"now": now})
-        connection.execute(text(
-            "INSERT INTO cases (id, reference, resident_id, request_type, department, description, address, status,"
-            " created_at, due_at, updated_at) VALUES (1, 'HY-2026-00001', 1, 'pothole', 'Roads', 'hole', 'Park Lane',"
-            " 'submitted', :now, :now, :now)"), {"now": now})
-        connection.execute(text(
-            "INSERT INTO case_events (case_id, to_status, actor, created_at) VALUES (1, 'submitted', 'resident', :now)"),
-            {"now": now})
+        connection.execute(
+            text(
+                "INSERT INTO residents (id, channel, external_id, language, consent, created_at) "
+                "VALUES (1, 'telegram', '42', 'en', false, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO cases (id, reference, resident_id, request_type, department, description, address, status,"
+                " created_at, due_at, updated_at)"
+                " VALUES (1, 'HY-2026-00001', 1, 'pothole', 'Roads', 'hole', 'Park Lane', 'submitted',"
+                " :now, :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO case_events (case_id, to_status, actor, created_at)"
+                " VALUES (1, 'submitted', 'resident', :now)"
+            ),
+            {"now": now},
+        )
     assert inspect(db.engine).has_table("cases") and migrate.current_revision(db.engine) is None
 
     db.create_tables()
@@ -60,8 +74,14 @@ def test_first_release_database_is_upgraded_with_its_data(db):
     with db.transaction() as session:
         case = service.find_case(session, reference="HY-2026-00001")
         assert case.escalation_level == 0 and case.events[0].kind == "status"
-        service.change_status(session, case=case, to_status="in_progress", actor=Actor.STAFF,
-                              now=datetime(2026, 11, 2, tzinfo=timezone.utc))
+        service.change_status(
+            session,
+            case=case,
+            to_status="in_progress",
+            actor=Actor.STAFF,
+            now=datetime(2026, 11, 2, tzinfo=timezone.utc),
+            **CITY,
+        )
     with db.transaction() as session:
         case = session.get(Case, 1)
         assert case.status == "in_progress" and case.first_response_at is not None

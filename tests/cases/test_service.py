@@ -9,19 +9,28 @@ from cases import outbox, service
 from cases.models import Case, CaseEvent, Notification
 from cases.residents import get_or_create_resident
 from cases.workflow import TransitionNotAllowed
+from tests.city import CITY
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
 def _resident(session, external_id="100", channel="telegram", language="en"):
-    return get_or_create_resident(session, channel=channel, external_id=external_id, display_name="Ana", language=language)
+    return get_or_create_resident(
+        session, channel=channel, external_id=external_id, display_name="Ana", language=language
+    )
 
 
 def test_open_case_gives_reference_due_date_and_first_event(db):
     with db.transaction() as s:
         case = service.open_case(
-            s, resident=_resident(s), request_type="pothole", description="huge pothole",
-            address="42 Park Lane", photos=["2026/a.jpg"], now=T0,
+            s,
+            resident=_resident(s),
+            request_type="pothole",
+            description="huge pothole",
+            address="42 Park Lane",
+            photos=["2026/a.jpg"],
+            now=T0,
+            reference_prefix="HY",
         )
         ref = case.reference
     with db.transaction() as s:
@@ -44,32 +53,70 @@ def test_open_case_refuses_incomplete_input_and_leaves_nothing(db):
     ):
         with pytest.raises((ValueError, KeyError)):
             with db.transaction() as s:
-                service.open_case(s, resident=_resident(s), **kwargs)
+                service.open_case(s, resident=_resident(s), **kwargs, reference_prefix="HY")
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
 
 
 def test_idempotency_key_returns_the_same_case(db):
     with db.transaction() as s:
-        first = service.open_case(s, resident=_resident(s), request_type="noise", description="party", address="x", idempotency_key="k1")
+        first = service.open_case(
+            s,
+            resident=_resident(s),
+            request_type="noise",
+            description="party",
+            address="x",
+            idempotency_key="k1",
+            reference_prefix="HY",
+        )
     with db.transaction() as s:
-        again = service.open_case(s, resident=_resident(s), request_type="noise", description="party", address="x", idempotency_key="k1")
+        again = service.open_case(
+            s,
+            resident=_resident(s),
+            request_type="noise",
+            description="party",
+            address="x",
+            idempotency_key="k1",
+            reference_prefix="HY",
+        )
         assert again.id == first.id
         assert s.scalar(select(func.count()).select_from(Case)) == 1
 
 
 def test_change_status_records_event_and_queues_push_in_one_transaction(db):
     with db.transaction() as s:
-        ref = service.open_case(s, resident=_resident(s), request_type="pothole", description="hole", address="x", now=T0).reference
+        ref = service.open_case(
+            s,
+            resident=_resident(s),
+            request_type="pothole",
+            description="hole",
+            address="x",
+            now=T0,
+            reference_prefix="HY",
+        ).reference
     with db.transaction() as s:
         case = service.find_case(s, reference=ref)
-        service.change_status(s, case=case, to_status="in_progress", actor="staff", actor_name="Li",
-                              public_note="crew booked for Tuesday", internal_note="use van 3", now=T0 + timedelta(hours=1))
+        service.change_status(
+            s,
+            case=case,
+            to_status="in_progress",
+            actor="staff",
+            actor_name="Li",
+            public_note="crew booked for Tuesday",
+            internal_note="use van 3",
+            now=T0 + timedelta(hours=1),
+            **CITY,
+        )
     with db.transaction() as s:
         case = service.find_case(s, reference=ref)
         assert case.status == "in_progress"
         event = case.events[-1]
-        assert (event.from_status, event.to_status, event.actor, event.internal_note) == ("submitted", "in_progress", "staff", "use van 3")
+        assert (event.from_status, event.to_status, event.actor, event.internal_note) == (
+            "submitted",
+            "in_progress",
+            "staff",
+            "use van 3",
+        )
         [note] = s.scalars(select(Notification)).all()
         assert note.event_id == event.id and note.chat_id == "100" and note.status == "pending"
         assert "crew booked for Tuesday" in note.text and "use van 3" not in note.text
@@ -78,13 +125,19 @@ def test_change_status_records_event_and_queues_push_in_one_transaction(db):
 
 def test_refused_move_changes_nothing(db):
     with db.transaction() as s:
-        ref = service.open_case(s, resident=_resident(s), request_type="pothole", description="hole", address="x").reference
+        ref = service.open_case(
+            s, resident=_resident(s), request_type="pothole", description="hole", address="x", reference_prefix="HY"
+        ).reference
     with pytest.raises(TransitionNotAllowed):
         with db.transaction() as s:
-            service.change_status(s, case=service.find_case(s, reference=ref), to_status="closed_fixed", actor="staff")
+            service.change_status(
+                s, case=service.find_case(s, reference=ref), to_status="closed_fixed", actor="staff", **CITY
+            )
     with pytest.raises(TransitionNotAllowed):
         with db.transaction() as s:
-            service.change_status(s, case=service.find_case(s, reference=ref), to_status="resolved", actor="resident")
+            service.change_status(
+                s, case=service.find_case(s, reference=ref), to_status="resolved", actor="resident", **CITY
+            )
     with db.transaction() as s:
         case = service.find_case(s, reference=ref)
         assert case.status == "submitted" and len(case.events) == 1
@@ -94,16 +147,30 @@ def test_refused_move_changes_nothing(db):
 
 def test_resident_sees_and_cancels_only_own_cases(db):
     with db.transaction() as s:
-        mine = service.open_case(s, resident=_resident(s, "1"), request_type="graffiti", description="tags", address="x").reference
-        theirs = service.open_case(s, resident=_resident(s, "2"), request_type="graffiti", description="tags", address="y").reference
+        mine = service.open_case(
+            s,
+            resident=_resident(s, "1"),
+            request_type="graffiti",
+            description="tags",
+            address="x",
+            reference_prefix="HY",
+        ).reference
+        theirs = service.open_case(
+            s,
+            resident=_resident(s, "2"),
+            request_type="graffiti",
+            description="tags",
+            address="y",
+            reference_prefix="HY",
+        ).reference
     with db.transaction() as s:
         me = _resident(s, "1")
         assert service.find_case_for_resident(s, resident=me, reference=theirs) is None
         assert service.find_case_for_resident(s, resident=me, reference=mine) is not None
         assert [c.reference for c in service.active_cases_for_resident(s, resident=me)] == [mine]
         with pytest.raises(service.CaseNotFound):
-            service.cancel_by_resident(s, resident=me, reference=theirs)
-        service.cancel_by_resident(s, resident=me, reference=mine)
+            service.cancel_by_resident(s, resident=me, reference=theirs, **CITY)
+        service.cancel_by_resident(s, resident=me, reference=mine, **CITY)
     with db.transaction() as s:
         assert service.find_case(s, reference=mine).status == "cancelled"
         assert service.find_case(s, reference=theirs).status == "submitted"
@@ -114,8 +181,16 @@ def test_resident_sees_and_cancels_only_own_cases(db):
 
 def test_outbox_claim_is_exclusive_and_stale_claims_come_back(db):
     with db.transaction() as s:
-        case = service.open_case(s, resident=_resident(s), request_type="tree", description="branch", address="x", now=T0)
-        service.change_status(s, case=case, to_status="in_progress", actor="staff", now=T0)
+        case = service.open_case(
+            s,
+            resident=_resident(s),
+            request_type="tree",
+            description="branch",
+            address="x",
+            now=T0,
+            reference_prefix="HY",
+        )
+        service.change_status(s, case=case, to_status="in_progress", actor="staff", now=T0, **CITY)
     with db.transaction() as s:
         [row] = outbox.claim_due(s, channel="telegram", limit=10, now=T0)
         row_id = row.id
@@ -132,18 +207,22 @@ def test_outbox_claim_is_exclusive_and_stale_claims_come_back(db):
 
 def test_one_notification_per_event(db):
     with db.transaction() as s:
-        case = service.open_case(s, resident=_resident(s), request_type="tree", description="branch", address="x")
-        event = service.change_status(s, case=case, to_status="in_progress", actor="staff")
-        assert outbox.queue_status_change(s, case=case, event=event) is None
+        case = service.open_case(
+            s, resident=_resident(s), request_type="tree", description="branch", address="x", reference_prefix="HY"
+        )
+        event = service.change_status(s, case=case, to_status="in_progress", actor="staff", **CITY)
+        assert outbox.queue_status_change(s, case=case, event=event, **CITY) is None
         assert s.scalar(select(func.count()).select_from(Notification)) == 1
 
 
 def test_web_updates_are_cursor_based(db):
     with db.transaction() as s:
         resident = _resident(s, "sess-1", channel="web")
-        case = service.open_case(s, resident=resident, request_type="noise", description="loud", address="x")
-        service.change_status(s, case=case, to_status="in_progress", actor="staff")
-        service.change_status(s, case=case, to_status="resolved", actor="staff")
+        case = service.open_case(
+            s, resident=resident, request_type="noise", description="loud", address="x", reference_prefix="HY"
+        )
+        service.change_status(s, case=case, to_status="in_progress", actor="staff", **CITY)
+        service.change_status(s, case=case, to_status="resolved", actor="staff", **CITY)
     with db.transaction() as s:
         resident = _resident(s, "sess-1", channel="web")
         rows = outbox.web_updates(s, resident=resident)
@@ -159,8 +238,15 @@ def test_web_updates_are_cursor_based(db):
 
 def test_chinese_resident_gets_chinese_push(db):
     with db.transaction() as s:
-        case = service.open_case(s, resident=_resident(s, "zh1", language="zh-hans"), request_type="pothole", description="坑", address="x")
-        service.change_status(s, case=case, to_status="resolved", actor="staff", public_note="已修复")
+        case = service.open_case(
+            s,
+            resident=_resident(s, "zh1", language="zh-hans"),
+            request_type="pothole",
+            description="坑",
+            address="x",
+            reference_prefix="HY",
+        )
+        service.change_status(s, case=case, to_status="resolved", actor="staff", public_note="已修复", **CITY)
     with db.transaction() as s:
         [note] = s.scalars(select(Notification)).all()
         assert "已解决" in note.text and "已修复" in note.text
@@ -179,14 +265,16 @@ def test_handoff_request_keeps_one_place_in_queue(db):
 
 
 def test_reference_found_in_free_text():
-    assert service.find_reference_in_text("any news on hy-2026-00042??") == "HY-2026-00042"
-    assert service.find_reference_in_text("number HY-2026-0004 is short") is None
-    assert service.find_reference_in_text(None) is None
+    assert service.find_reference_in_text("any news on hy-2026-00042??", "HY") == "HY-2026-00042"
+    assert service.find_reference_in_text("number HY-2026-0004 is short", "HY") is None
+    assert service.find_reference_in_text(None, "HY") is None
 
 
 def test_resident_may_cancel_only_while_open(db):
     with db.transaction() as s:
-        case = service.open_case(s, resident=_resident(s), request_type="tree", description="branch", address="x")
+        case = service.open_case(
+            s, resident=_resident(s), request_type="tree", description="branch", address="x", reference_prefix="HY"
+        )
         assert service.resident_may_cancel(case)
-        service.change_status(s, case=case, to_status="resolved", actor="staff")
+        service.change_status(s, case=case, to_status="resolved", actor="staff", **CITY)
         assert not service.resident_may_cancel(case)

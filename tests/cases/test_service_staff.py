@@ -8,6 +8,7 @@ import pytest
 
 from cases import service
 from tests.cases.builders import T0, TZ, case, notifications, open_case, resident, staff, staff_alerts
+from tests.city import CITY, NO_QUIET_HOURS
 
 ROADS = "Roads and Highways"
 
@@ -38,9 +39,9 @@ def test_change_request_type_moves_department_and_due_date_and_tells_the_residen
         service.assign(s, case=c, staff=sue, assignee=sue, now=T0)
         c.escalation_level = 1
         service.change_request_type(s, case=c, request_type="streetlight", staff=sue, timezone=TZ,
-                                    now=T0 + timedelta(days=1))
+                                    now=T0 + timedelta(days=1), quiet_hours=NO_QUIET_HOURS)
         with pytest.raises(ValueError):
-            service.change_request_type(s, case=c, request_type="streetlight", staff=sue)
+            service.change_request_type(s, case=c, request_type="streetlight", staff=sue, **CITY)
     with db.transaction() as s:
         c = case(s, ref)
         assert (c.request_type, c.department, c.assignee_id, c.escalation_level) == (
@@ -58,14 +59,14 @@ def test_duplicate_follower_hears_the_originals_news_and_chains_collapse(db):
         original = open_case(s, resident(s, "1")).reference
         middle = open_case(s, resident(s, "2")).reference
         last = open_case(s, resident(s, "3")).reference
-        service.mark_duplicate(s, case=case(s, last), original_reference=middle, staff=sue, now=T0)
-        service.mark_duplicate(s, case=case(s, middle), original_reference=original, staff=sue, now=T0)
+        service.mark_duplicate(s, case=case(s, last), original_reference=middle, staff=sue, now=T0, **CITY)
+        service.mark_duplicate(s, case=case(s, middle), original_reference=original, staff=sue, now=T0, **CITY)
     with db.transaction() as s:
         assert case(s, last).duplicate_of.reference == original  # the chain collapsed onto the worked case
         assert [r.external_id for r in service.followers(s, case(s, original))] == ["2", "3"]
         before = len(notifications(s))
         service.change_status(s, case=case(s, original), to_status="in_progress", actor="staff", staff=sue,
-                              public_note="crew on the way", now=T0 + timedelta(hours=1))
+                              public_note="crew on the way", now=T0 + timedelta(hours=1), **CITY)
     with db.transaction() as s:
         news = notifications(s)[before:]
         assert sorted(n.chat_id for n in news) == ["1", "2", "3"]
@@ -73,9 +74,9 @@ def test_duplicate_follower_hears_the_originals_news_and_chains_collapse(db):
         assert follower.text.startswith(f"Update on {original}, the report yours was merged with")
         assert "crew on the way" in follower.text
         with pytest.raises(service.InvalidDuplicate):
-            service.mark_duplicate(s, case=case(s, original), original_reference="HY-2026-99999", staff=sue)
+            service.mark_duplicate(s, case=case(s, original), original_reference="HY-2026-99999", staff=sue, **CITY)
         with pytest.raises(service.InvalidDuplicate):  # itself, through the chain
-            service.mark_duplicate(s, case=case(s, original), original_reference=last, staff=sue)
+            service.mark_duplicate(s, case=case(s, original), original_reference=last, staff=sue, **CITY)
 
 
 def chase(s, ref, when, who="100"):
@@ -103,7 +104,7 @@ def test_chase_only_when_overdue_once_per_city_day_and_not_when_closed(db):
                                                              ROADS)
         assert a2.key.endswith("2026-03-10")
         assert [e.kind for e in case(s, ref).events].count("chase") == 2
-        service.change_status(s, case=case(s, ref), to_status="rejected", actor="staff", staff=amy, now=due)
+        service.change_status(s, case=case(s, ref), to_status="rejected", actor="staff", staff=amy, now=due, **CITY)
         with pytest.raises(service.CannotChase) as refused:
             chase(s, ref, due + timedelta(days=2))
         assert refused.value.reason == "closed"

@@ -9,6 +9,7 @@ import pytest
 from cases import service, workflow
 from cases.workflow import FINAL_STATUSES, Actor, Status, TransitionNotAllowed, allowed, next_statuses
 from tests.cases.builders import T0, case, open_case
+from tests.city import CITY
 
 S, A = Status, Actor
 
@@ -53,15 +54,15 @@ def test_change_status_enforces_the_table_and_the_schedule_date(db):
         ref = open_case(s).reference
     with pytest.raises(TransitionNotAllowed):
         with db.transaction() as s:
-            service.change_status(s, case=case(s, ref), to_status="resolved", actor="resident", now=T0)
+            service.change_status(s, case=case(s, ref), to_status="resolved", actor="resident", now=T0, **CITY)
     with pytest.raises(service.ScheduleDateRequired):
         with db.transaction() as s:
-            service.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff", now=T0)
+            service.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff", now=T0, **CITY)
     with db.transaction() as s:
         service.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff",
-                              scheduled_for=date(2026, 3, 5), now=T0)
+                              scheduled_for=date(2026, 3, 5), now=T0, **CITY)
         service.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff",
-                              scheduled_for=date(2026, 3, 6), now=T0)
+                              scheduled_for=date(2026, 3, 6), now=T0, **CITY)
     with db.transaction() as s:
         c = case(s, ref)
         assert (c.status, c.scheduled_for, c.first_response_at) == ("scheduled", date(2026, 3, 6), T0)

@@ -17,7 +17,13 @@ from bot.telegram import build_application, running
 from cases.db import Database
 from cases.service import find_case
 from tests.e2e.test_full_loop import (
-    REFERENCE, WAIT, answer, button_payloads, last_with_buttons, staff, start_scheduler,
+    REFERENCE,
+    WAIT,
+    answer,
+    button_payloads,
+    last_with_buttons,
+    staff,
+    start_scheduler,
 )
 from tests.fakes.telegram_server import FakeTelegramServer
 
@@ -28,31 +34,60 @@ ZH = "zh-hans"
 async def test_chinese_resident_files_by_buttons_and_gets_chinese_pushes(stack, tmp_path):
     chat = random.randrange(10**9, 2 * 10**9)
     async with FakeTelegramServer(token=f"{chat}:E2E", enforce_limits=True) as fake:
-        settings = stack.settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
-                                  telegram_file_base_url=fake.base_file_url, media_dir=stack.media_dir)
+        settings = stack.settings(
+            telegram_bot_token=fake.token,
+            telegram_api_base_url=fake.base_url,
+            telegram_file_base_url=fake.base_file_url,
+            media_dir=stack.media_dir,
+        )
         db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
         try:
             async with running(build_application(settings, db=db, rasa=rasa), settings):
                 greeting = await answer(fake, chat, lambda: fake.push_text(chat, "/start", language_code=ZH))
                 assert greeting[0].text.startswith("您好！我是回音")
-                menu = await answer(fake, chat, lambda: fake.push_callback(
-                    chat, "/help", message_id=last_with_buttons(greeting).message_id, language_code=ZH))
-                assert "道路坑洼或破损" in [b["text"] for m in menu for row in m.reply_markup["inline_keyboard"]
-                                          for b in row]
-                asked = await answer(fake, chat, lambda: fake.push_callback(
-                    chat, "/report_pothole", message_id=last_with_buttons(menu).message_id, language_code=ZH))
+                menu = await answer(
+                    fake,
+                    chat,
+                    lambda: fake.push_callback(
+                        chat, "/help", message_id=last_with_buttons(greeting).message_id, language_code=ZH
+                    ),
+                )
+                assert "道路坑洼或破损" in [
+                    b["text"] for m in menu for row in m.reply_markup["inline_keyboard"] for b in row
+                ]
+                asked = await answer(
+                    fake,
+                    chat,
+                    lambda: fake.push_callback(
+                        chat, "/report_pothole", message_id=last_with_buttons(menu).message_id, language_code=ZH
+                    ),
+                )
                 assert asked[-1].text == "请简单描述一下问题。"
                 # The description names the place, so the location question is skipped.
-                asked = await answer(fake, chat, lambda: fake.push_text(chat, "人民路12号门口有个大坑", language_code=ZH))
+                asked = await answer(
+                    fake, chat, lambda: fake.push_text(chat, "人民路12号门口有个大坑", language_code=ZH)
+                )
                 assert asked[-1].text.startswith("请发送一张问题照片")
-                summary = await answer(fake, chat, lambda: fake.push_callback(
-                    chat, "/deny", message_id=last_with_buttons(asked).message_id, language_code=ZH))
+                summary = await answer(
+                    fake,
+                    chat,
+                    lambda: fake.push_callback(
+                        chat, "/deny", message_id=last_with_buttons(asked).message_id, language_code=ZH
+                    ),
+                )
                 assert summary[-1].text.startswith("请核对您的诉求：\n类别：道路坑洼或破损")
                 assert "/affirm" in button_payloads(summary)
-                done = await answer(fake, chat, lambda: fake.push_callback(
-                    chat, "/affirm", message_id=last_with_buttons(summary).message_id, language_code=ZH))
+                done = await answer(
+                    fake,
+                    chat,
+                    lambda: fake.push_callback(
+                        chat, "/affirm", message_id=last_with_buttons(summary).message_id, language_code=ZH
+                    ),
+                )
                 [reference] = {r for m in done for r in REFERENCE.findall(m.text)}
-                assert done[-1].text.startswith(f"感谢您的反映！您的诉求已登记，编号 {reference}（道路坑洼或破损）。市政道路管理处")
+                assert done[-1].text.startswith(
+                    f"感谢您的反映！您的诉求已登记，编号 {reference}（道路坑洼或破损）。市政道路管理处"
+                )
                 with db.transaction() as session:
                     case = find_case(session, reference=reference)
                     assert (case.description, case.resident.language) == ("人民路12号门口有个大坑", "zh")
@@ -70,7 +105,9 @@ async def test_chinese_resident_files_by_buttons_and_gets_chinese_pushes(stack, 
                 assert "办理说明：施工队周二到场" in push.text
 
                 await asyncio.sleep(1.1)  # the scheduler and the bot do not share per-chat pacing
-                status = await answer(fake, chat, lambda: fake.push_text(chat, f"/status {reference}", language_code=ZH))
+                status = await answer(
+                    fake, chat, lambda: fake.push_text(chat, f"/status {reference}", language_code=ZH)
+                )
                 assert status[0].text.startswith(f"{reference}（道路坑洼或破损）当前状态：处理中。")
             assert fake.duplicates() == []
             assert fake.violations == []

@@ -30,6 +30,7 @@ from cases.residents import find_resident, get_or_create_resident
 from cases.service import find_case
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.stack import APP_PYTHON, PROJECT_ROOT
+from tests.city import CITY, NO_QUIET_HOURS, QUIET_HOURS_OFF_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -48,22 +49,37 @@ JPEG = bytes.fromhex(
 
 def staff(stack, *args: str) -> str:
     """Run the staff command line against the stack's database, as staff would."""
-    env = {**os.environ, "DATABASE_URL": stack.database_url, "MEDIA_DIR": str(stack.media_dir),
-           "TIMEZONE": "Asia/Shanghai", "TELEGRAM_BOT_TOKEN": ""}
-    done = subprocess.run([str(APP_PYTHON), "-m", "cases", *args], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "DATABASE_URL": stack.database_url,
+        "MEDIA_DIR": str(stack.media_dir),
+        "TIMEZONE": "Asia/Shanghai",
+        "TELEGRAM_BOT_TOKEN": "",
+        **QUIET_HOURS_OFF_ENV,
+    }
+    done = subprocess.run(
+        [str(APP_PYTHON), "-m", "huiyin", *args], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
 def start_scheduler(stack, fake: FakeTelegramServer, log_path) -> subprocess.Popen:
     """The real scheduler process (`python -m jobs`), sending through the fake Bot API."""
-    env = {**os.environ, "DATABASE_URL": stack.database_url, "MEDIA_DIR": str(stack.media_dir),
-           "TIMEZONE": "Asia/Shanghai", "TELEGRAM_BOT_TOKEN": fake.token or "",
-           "TELEGRAM_API_BASE_URL": fake.base_url, "TELEGRAM_FILE_BASE_URL": fake.base_file_url,
-           "PUSH_INTERVAL_SECONDS": "0.5"}
-    return subprocess.Popen([str(APP_PYTHON), "-m", "jobs"], env=env, cwd=PROJECT_ROOT,
-                            stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "DATABASE_URL": stack.database_url,
+        "MEDIA_DIR": str(stack.media_dir),
+        "TIMEZONE": "Asia/Shanghai",
+        "TELEGRAM_BOT_TOKEN": fake.token or "",
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "TELEGRAM_FILE_BASE_URL": fake.base_file_url,
+        "PUSH_INTERVAL_SECONDS": "0.5",
+        **QUIET_HOURS_OFF_ENV,
+    }
+    return subprocess.Popen(
+        [str(APP_PYTHON), "-m", "jobs"], env=env, cwd=PROJECT_ROOT, stdout=log_path.open("w"), stderr=subprocess.STDOUT
+    )
 
 
 async def answer(fake, chat: int, push) -> list:
@@ -77,8 +93,9 @@ async def answer(fake, chat: int, push) -> list:
 
 def button_payloads(messages) -> list[str]:
     """Every button payload offered in these messages."""
-    return [b["callback_data"] for m in messages for row in (m.reply_markup or {}).get("inline_keyboard", [])
-            for b in row]
+    return [
+        b["callback_data"] for m in messages for row in (m.reply_markup or {}).get("inline_keyboard", []) for b in row
+    ]
 
 
 def last_with_buttons(messages):
@@ -89,21 +106,29 @@ def last_with_buttons(messages):
 async def test_telegram_resident_files_a_pothole_and_follows_it_to_resolved(stack, tmp_path):
     chat = random.randrange(10**9, 2 * 10**9)
     async with FakeTelegramServer(token=f"{chat}:E2E", enforce_limits=True) as fake:
-        settings = stack.settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
-                                  telegram_file_base_url=fake.base_file_url, media_dir=stack.media_dir)
+        settings = stack.settings(
+            telegram_bot_token=fake.token,
+            telegram_api_base_url=fake.base_url,
+            telegram_file_base_url=fake.base_file_url,
+            media_dir=stack.media_dir,
+        )
         db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
         try:
             async with running(build_application(settings, db=db, rasa=rasa), settings):
-                asked_location = await answer(fake, chat, lambda: fake.push_text(
-                    chat, "there's a huge pothole right here, nearly lost a wheel in it"))
+                asked_location = await answer(
+                    fake,
+                    chat,
+                    lambda: fake.push_text(chat, "there's a huge pothole right here, nearly lost a wheel in it"),
+                )
                 assert "location" in " ".join(m.text for m in asked_location).lower()
                 asked_photo = await answer(fake, chat, lambda: fake.push_location(chat, 31.2304, 121.4737))
                 assert "photo" in " ".join(m.text for m in asked_photo).lower()
                 summary = await answer(fake, chat, lambda: fake.push_photo(chat, JPEG))
                 assert "/affirm" in button_payloads(summary), [m.text for m in summary]
                 confirm_message = last_with_buttons(summary)
-                done = await answer(fake, chat, lambda: fake.push_callback(
-                    chat, "/affirm", message_id=confirm_message.message_id))
+                done = await answer(
+                    fake, chat, lambda: fake.push_callback(chat, "/affirm", message_id=confirm_message.message_id)
+                )
                 [reference] = {r for m in done for r in REFERENCE.findall(m.text)}
 
                 with db.transaction() as session:
@@ -145,8 +170,9 @@ async def test_web_chat_resident_files_and_sees_updates_when_polling(stack):
     db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
     app = create_app(settings=stack.settings(), db=db, rasa=rasa)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://chat",
-                                     timeout=WAIT) as web:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://chat", timeout=WAIT
+        ) as web:
             (await web.get("/")).raise_for_status()
 
             async def say(**body):
@@ -183,8 +209,9 @@ async def test_web_chat_resident_files_and_sees_updates_when_polling(stack):
 def new_staff(db: Database, username: str):
     """A member of staff answering residents (as the console's admin would create them)."""
     with db.transaction() as session:
-        staff = StaffUser(username=username, display_name="Wang Fang", password_hash="x", role="agent",
-                          created_at=utcnow())
+        staff = StaffUser(
+            username=username, display_name="Wang Fang", password_hash="x", role="agent", created_at=utcnow()
+        )
         session.add(staff)
         session.flush()
         return staff.id
@@ -193,16 +220,24 @@ def new_staff(db: Database, username: str):
 def resident_messages(db: Database, chat: int) -> list[str]:
     """What the resident wrote in their latest handoff, as the agent sees it."""
     with db.transaction() as session:
-        request = session.scalar(select(HandoffRequest).join(Resident).where(
-            Resident.channel == "telegram", Resident.external_id == str(chat)).order_by(HandoffRequest.id.desc()))
+        request = session.scalar(
+            select(HandoffRequest)
+            .join(Resident)
+            .where(Resident.channel == "telegram", Resident.external_id == str(chat))
+            .order_by(HandoffRequest.id.desc())
+        )
         return [m.text for m in request.messages if m.direction == "resident"] if request else []
 
 
 async def test_telegram_resident_talks_to_a_person_and_comes_back_to_the_bot(stack, tmp_path):
     chat = random.randrange(10**9, 2 * 10**9)
     async with FakeTelegramServer(token=f"{chat}:E2E", enforce_limits=True) as fake:
-        settings = stack.settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
-                                  telegram_file_base_url=fake.base_file_url, media_dir=stack.media_dir)
+        settings = stack.settings(
+            telegram_bot_token=fake.token,
+            telegram_api_base_url=fake.base_url,
+            telegram_file_base_url=fake.base_file_url,
+            media_dir=stack.media_dir,
+        )
         db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
         staff_id = new_staff(db, f"agent-{chat}")
         try:
@@ -218,7 +253,9 @@ async def test_telegram_resident_talks_to_a_person_and_comes_back_to_the_bot(sta
                     assert asyncio.get_running_loop().time() < deadline
                     await asyncio.sleep(0.1)
                 assert resident_messages(db, chat) == [
-                    "I want to talk to a real person", "the drain outside number 8 overflows every time it rains"]
+                    "I want to talk to a real person",
+                    "the drain outside number 8 overflows every time it rains",
+                ]
                 await asyncio.sleep(1.5)
                 assert len(fake.sent_messages(chat)) == before
 
@@ -227,8 +264,9 @@ async def test_telegram_resident_talks_to_a_person_and_comes_back_to_the_bot(sta
                     resident = find_resident(session, channel="telegram", external_id=str(chat))
                     request, staff = handoff.open_handoff_for(session, resident), session.get(StaffUser, staff_id)
                     handoff.take(session, handoff=request, staff=staff)
-                    handoff.agent_reply(session, handoff=request, staff=staff,
-                                        text="Thanks, I've logged it with the drainage team.")
+                    handoff.agent_reply(
+                        session, handoff=request, staff=staff, text="Thanks, I've logged it with the drainage team."
+                    )
                 scheduler = start_scheduler(stack, fake, tmp_path / "jobs.log")
                 try:
                     pushed = (await fake.wait_for_messages(chat, before + 2, timeout=WAIT))[before:]
@@ -236,9 +274,12 @@ async def test_telegram_resident_talks_to_a_person_and_comes_back_to_the_bot(sta
                     assert pushed[1].text == "Wang Fang (city staff): Thanks, I've logged it with the drainage team."
                     with db.transaction() as session:
                         resident = find_resident(session, channel="telegram", external_id=str(chat))
-                        handoff.end(session, handoff=handoff.open_handoff_for(session, resident),
-                                    staff=session.get(StaffUser, staff_id))
-                    [ended] = (await fake.wait_for_messages(chat, before + 3, timeout=WAIT))[before + 2:]
+                        handoff.end(
+                            session,
+                            handoff=handoff.open_handoff_for(session, resident),
+                            staff=session.get(StaffUser, staff_id),
+                        )
+                    [ended] = (await fake.wait_for_messages(chat, before + 3, timeout=WAIT))[before + 2 :]
                     assert "ended the chat" in ended.text
                 finally:
                     scheduler.terminate()
@@ -258,20 +299,36 @@ async def test_telegram_resident_talks_to_a_person_and_comes_back_to_the_bot(sta
 async def test_telegram_resident_answers_the_satisfaction_question_not_fixed(stack, tmp_path):
     chat = random.randrange(10**9, 2 * 10**9)
     async with FakeTelegramServer(token=f"{chat}:E2E", enforce_limits=True) as fake:
-        settings = stack.settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
-                                  telegram_file_base_url=fake.base_file_url, media_dir=stack.media_dir)
+        settings = stack.settings(
+            telegram_bot_token=fake.token,
+            telegram_api_base_url=fake.base_url,
+            telegram_file_base_url=fake.base_file_url,
+            media_dir=stack.media_dir,
+        )
         db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
         with db.transaction() as session:
             resident = get_or_create_resident(session, channel="telegram", external_id=str(chat))
-            case = service.open_case(session, resident=resident, request_type="pothole",
-                                     description="deep hole by the school gate", address="3 School Lane")
+            case = service.open_case(
+                session,
+                resident=resident,
+                request_type="pothole",
+                description="deep hole by the school gate",
+                address="3 School Lane",
+                reference_prefix="HY",
+            )
             reference = case.reference
             # Resolved by staff longer ago than the survey's delay...
-            service.change_status(session, case=case, to_status="resolved", actor="staff",
-                                  public_note="Filled on Monday.",
-                                  now=utcnow() - timedelta(hours=settings.survey_delay_hours + 1))
+            service.change_status(
+                session,
+                case=case,
+                to_status="resolved",
+                actor="staff",
+                public_note="Filled on Monday.",
+                now=utcnow() - timedelta(hours=settings.survey_delay_hours + 1),
+                **CITY,
+            )
             # ...so the survey sweep (as the jobs process runs it) asks the question now.
-            assert survey.send_due_surveys(session, delay_hours=settings.survey_delay_hours)
+            assert survey.send_due_surveys(session, delay_hours=settings.survey_delay_hours, quiet_hours=NO_QUIET_HOURS)
         try:
             async with running(build_application(settings, db=db, rasa=rasa), settings):
                 scheduler = start_scheduler(stack, fake, tmp_path / "jobs.log")
@@ -284,8 +341,11 @@ async def test_telegram_resident_answers_the_satisfaction_question_not_fixed(sta
                 assert button_payloads([question])[1] == f'/rate_case{{"reference":"{reference}","rating":"2"}}'
 
                 await asyncio.sleep(1.1)
-                replies = await answer(fake, chat, lambda: fake.push_callback(
-                    chat, button_payloads([question])[1], message_id=question.message_id))
+                replies = await answer(
+                    fake,
+                    chat,
+                    lambda: fake.push_callback(chat, button_payloads([question])[1], message_id=question.message_id),
+                )
                 text = " ".join(m.text for m in replies)
                 assert "reopened" in text and reference in text
                 assert "Would you like to add a comment?" in text

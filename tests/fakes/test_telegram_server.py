@@ -215,10 +215,9 @@ async def test_same_update_pushed_twice_is_delivered_twice(lenient):
 
 
 async def test_server_on_the_event_loop():
-    async with FakeTelegramServer() as fake:
-        async with polling(fake, MessageHandler(filters.TEXT, echo)):
-            fake.push_text(CHAT, "same loop")
-            [reply] = await fake.wait_for_messages(CHAT, 1)
+    async with FakeTelegramServer() as fake, polling(fake, MessageHandler(filters.TEXT, echo)):
+        fake.push_text(CHAT, "same loop")
+        [reply] = await fake.wait_for_messages(CHAT, 1)
     assert reply.text == "echo: same loop"
 
 

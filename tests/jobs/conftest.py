@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.push import PushLimiter, push_bot
-from cases.config import Settings
+from huiyin.settings import Settings
+from tests.city import make_settings
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 CONSOLE = "http://console.test"
@@ -21,7 +22,7 @@ def telegram():
 @pytest.fixture
 def jobs_settings(telegram):
     """Settings for the jobs: the fake Telegram, a console address, reports Mondays at 08:00 Shanghai time."""
-    return Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_api_base_url=telegram.base_url,
+    return make_settings(telegram_bot_token=TOKEN, telegram_api_base_url=telegram.base_url,
                     telegram_file_base_url=telegram.base_file_url, console_public_url=CONSOLE,
                     timezone="Asia/Shanghai", report_weekday="mon", report_hour=8)
 

@@ -34,7 +34,7 @@ def setup_alerts(db) -> tuple[dict[str, int], str]:
 
 async def test_each_alert_goes_once_to_each_addressee_with_telegram(db, telegram, telegram_bot, push_limiter,
                                                                   jobs_settings):
-    ids, reference = setup_alerts(db)
+    _, reference = setup_alerts(db)
     sent = await deliver_alerts(db=db, bot=telegram_bot, limiter=push_limiter, settings=jobs_settings)
     assert sent == 3
     received = {m.chat_id: m.text for m in telegram.sent_messages()}

@@ -10,6 +10,7 @@ from cases import escalation, service
 from cases.hours import OfficeHours, QuietHours
 from cases.models import CaseEvent, HandoffRequest
 from tests.cases.builders import T0, TZ, case, notifications, open_case, resident, staff, staff_alerts
+from tests.city import CITY, NO_QUIET_HOURS
 
 DUE = T0 + timedelta(days=7)  # a pothole is due 7 days after it was filed
 STEP = 48.0
@@ -20,7 +21,7 @@ def sweep(db, at, times: int = 3):
     taken = []
     for _ in range(times):
         with db.transaction() as s:
-            taken += escalation.escalate_overdue(s, step_hours=STEP, timezone=TZ, now=at)
+            taken += escalation.escalate_overdue(s, step_hours=STEP, timezone=TZ, now=at, quiet_hours=NO_QUIET_HOURS)
     return taken
 
 
@@ -31,7 +32,9 @@ def escalation_events(s, reference):
 def test_overdue_case_escalates_once_per_level_as_time_passes(db):
     with db.transaction() as s:
         ref = open_case(s).reference
-        service.change_status(s, case=case(s, ref), to_status="in_progress", actor="staff", now=T0 + timedelta(hours=1))
+        service.change_status(
+            s, case=case(s, ref), to_status="in_progress", actor="staff", now=T0 + timedelta(hours=1), **CITY
+        )
     assert sweep(db, DUE - timedelta(minutes=1)) == []
     assert sweep(db, DUE) == [(ref, 1)]
     assert sweep(db, DUE + timedelta(hours=STEP) - timedelta(seconds=1)) == []
@@ -48,13 +51,16 @@ def test_overdue_case_escalates_once_per_level_as_time_passes(db):
         alerts = staff_alerts(s)
         assert [(a.kind, a.role, a.department, a.staff_id, a.case_id) for a in alerts] == [
             ("escalation", "supervisor", "Roads and Highways", None, c.id),
-            ("escalation", "supervisor", None, None, c.id)]
+            ("escalation", "supervisor", None, None, c.id),
+        ]
         assert ref in alerts[0].text and "2026-03-09" in alerts[0].text
         # the resident was told once per level (plus the in_progress push), honestly
         texts = [n.text for n in notifications(s)]
         assert len(texts) == 3
-        assert texts[1] == (f"We are sorry: your request {ref} (Pothole or damaged road) is late. It was due on "
-                            f"2026-03-09 and has been passed to the department's supervisor to be dealt with.")
+        assert texts[1] == (
+            f"We are sorry: your request {ref} (Pothole or damaged road) is late. It was due on "
+            f"2026-03-09 and has been passed to the department's supervisor to be dealt with."
+        )
         assert "the city's supervisors" in texts[2]
 
 
@@ -71,11 +77,11 @@ def test_a_sweep_that_missed_a_level_records_both_and_tells_the_resident_once(db
 def test_resolved_closed_and_merged_cases_are_not_escalated(db):
     with db.transaction() as s:
         resolved = open_case(s).reference
-        service.change_status(s, case=case(s, resolved), to_status="resolved", actor="staff", now=T0)
+        service.change_status(s, case=case(s, resolved), to_status="resolved", actor="staff", now=T0, **CITY)
         original = open_case(s, resident(s, "2")).reference
         follower = open_case(s, resident(s, "3")).reference
         supervisor = staff(s, "sue", role="supervisor", department="Roads and Highways")
-        service.mark_duplicate(s, case=case(s, follower), original_reference=original, staff=supervisor, now=T0)
+        service.mark_duplicate(s, case=case(s, follower), original_reference=original, staff=supervisor, now=T0, **CITY)
     assert sweep(db, DUE + timedelta(hours=1)) == [(original, 1)]
     with db.transaction() as s:
         assert escalation_events(s, resolved) == [] and escalation_events(s, follower) == []
@@ -88,9 +94,12 @@ def test_resolved_closed_and_merged_cases_are_not_escalated(db):
 def test_reopened_case_keeps_its_due_date_and_goes_on_escalating(db):
     with db.transaction() as s:
         ref = open_case(s).reference
-        service.change_status(s, case=case(s, ref), to_status="resolved", actor="staff", now=DUE - timedelta(hours=1))
-        service.change_status(s, case=case(s, ref), to_status="in_progress", actor="resident",
-                              now=DUE + timedelta(hours=1))
+        service.change_status(
+            s, case=case(s, ref), to_status="resolved", actor="staff", now=DUE - timedelta(hours=1), **CITY
+        )
+        service.change_status(
+            s, case=case(s, ref), to_status="in_progress", actor="resident", now=DUE + timedelta(hours=1), **CITY
+        )
     assert sweep(db, DUE + timedelta(hours=2)) == [(ref, 1)]
 
 
@@ -123,7 +132,8 @@ def test_long_waits_are_flagged_once_to_city_supervisors_in_office_hours(db):
         assert [h.id for h in flagged] == [late]
         assert [(a.key, a.kind, a.role, a.department, a.handoff_id) for a in staff_alerts(s)] == [
             (f"handoff_wait:{early}", "handoff_wait", "supervisor", None, early),
-            (f"handoff_wait:{late}", "handoff_wait", "supervisor", None, late)]
+            (f"handoff_wait:{late}", "handoff_wait", "supervisor", None, late),
+        ]
         assert s.get(HandoffRequest, early).flagged_at == T0 + timedelta(minutes=10)
         # at night nobody is paged
         assert escalation.flag_long_waits(s, minutes=10, office_hours=office, now=T0 + timedelta(hours=12)) == []
@@ -160,7 +170,9 @@ def test_two_schedulers_at_once_escalate_once(db):
             outcome["error"] = exc
 
     with db.transaction() as s:
-        assert escalation.escalate_overdue(s, step_hours=STEP, timezone=TZ, now=DUE) == [(ref, 1)]
+        assert escalation.escalate_overdue(s, step_hours=STEP, timezone=TZ, now=DUE, quiet_hours=NO_QUIET_HOURS) == [
+            (ref, 1)
+        ]
         other = threading.Thread(target=second)
         other.start()
         other.join(0.5)  # it waits for our write lock

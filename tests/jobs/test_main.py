@@ -11,10 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cases.config import PROJECT_ROOT
+from huiyin.settings import PROJECT_ROOT
 from cases.db import Database
 from cases.models import Notification
 from tests.bot.test_push import queue_pushes
+from tests.city import QUIET_HOURS_OFF_ENV
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 
@@ -22,7 +23,8 @@ def start_jobs(tmp_path: Path, **env: str) -> tuple[subprocess.Popen, Path]:
     """Start the scheduler process on a temporary database; its log goes to a file."""
     log = tmp_path / "jobs.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PUSH_", "DATABASE_"))}
-    environment.update(PYTHONPATH=str(PROJECT_ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'huiyin.db'}", **env)
+    environment.update(PYTHONPATH=str(PROJECT_ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'huiyin.db'}",
+                       **QUIET_HOURS_OFF_ENV, **env)
     # run from tmp_path so a developer's .env cannot switch Telegram on
     proc = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=tmp_path, env=environment,
                             stdout=log.open("w"), stderr=subprocess.STDOUT)

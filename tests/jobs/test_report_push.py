@@ -11,6 +11,7 @@ from cases import report_runs, service
 from cases.models import ReportRun
 from jobs.reports import send_due_reports
 from tests.cases.builders import TZ, open_case, resident, staff
+from tests.city import CITY
 
 ZONE = ZoneInfo(TZ)
 ROADS, SANITATION = "Roads and Highways", "Sanitation"
@@ -32,7 +33,9 @@ def setup_city(db) -> None:
         staff(s, "quiet", role="supervisor", department=ROADS)
         open_case(s, resident(s, "1"), now=local(10, 10, 9))
         closed = open_case(s, resident(s, "2"), request_type="garbage", now=local(10, 3, 9))
-        service.change_status(s, case=closed, to_status="rejected", actor="staff", staff=agent, now=local(10, 4, 9))
+        service.change_status(
+            s, case=closed, to_status="rejected", actor="staff", staff=agent, now=local(10, 4, 9), **CITY
+        )
 
 
 def chats(telegram) -> dict[int, list[str]]:
@@ -49,21 +52,28 @@ async def test_reports_go_once_to_the_right_people(db, telegram, telegram_bot, p
     # Monday 2 November 07:59: October's report is due (the 1st, 08:00), last week's not yet
     early = local(11, 2, 7, 59)
     assert await send_due_reports(**push, now=lambda: early) == [
-        ("monthly", date(2026, 10, 1), ""), ("monthly", date(2026, 10, 1), ROADS),
-        ("monthly", date(2026, 10, 1), SANITATION)]
+        ("monthly", date(2026, 10, 1), ""),
+        ("monthly", date(2026, 10, 1), ROADS),
+        ("monthly", date(2026, 10, 1), SANITATION),
+    ]
     city = "Monthly report, all departments: 2026-10-01 to 2026-10-31"
     assert chats(telegram) == {
         801: ["Monthly report, Roads and Highways: 2026-10-01 to 2026-10-31"],
         802: ["Monthly report, Sanitation: 2026-10-01 to 2026-10-31"],
-        803: [city], 804: [city]}
+        803: [city],
+        804: [city],
+    }
     roads = telegram.sent_messages(801)[0].text
-    assert roads.endswith("\nFull report: http://console.test/reports?period=monthly&start=2026-10-01"
-                          "&department=Roads+and+Highways")
+    assert roads.endswith(
+        "\nFull report: http://console.test/reports?period=monthly&start=2026-10-01&department=Roads+and+Highways"
+    )
     assert "Received 1, resolved 0 (on time: -)." in roads
     assert await send_due_reports(**push, now=lambda: early + timedelta(minutes=1, seconds=-1)) == []
     # 08:00: the week of 26 October is due; only Roads has a case open at its end
     assert await send_due_reports(**push, now=lambda: local(11, 2, 8)) == [
-        ("weekly", date(2026, 10, 26), ""), ("weekly", date(2026, 10, 26), ROADS)]
+        ("weekly", date(2026, 10, 26), ""),
+        ("weekly", date(2026, 10, 26), ROADS),
+    ]
     for _ in range(2):
         assert await send_due_reports(**push, now=lambda: local(11, 4, 12)) == []
     assert [len(telegram.sent_messages(chat)) for chat in (801, 802, 803, 804, 805, 806)] == [2, 1, 2, 2, 0, 0]
@@ -72,12 +82,17 @@ async def test_reports_go_once_to_the_right_people(db, telegram, telegram_bot, p
     with db.transaction() as s:
         runs = list(s.scalars(select(ReportRun).order_by(ReportRun.id)))
         assert [(r.period, r.department, r.pushed_at is not None) for r in runs] == [
-            ("monthly", "", True), ("monthly", ROADS, True), ("monthly", SANITATION, True),
-            ("weekly", "", True), ("weekly", ROADS, True)]
+            ("monthly", "", True),
+            ("monthly", ROADS, True),
+            ("monthly", SANITATION, True),
+            ("weekly", "", True),
+            ("weekly", ROADS, True),
+        ]
 
 
-async def test_a_run_left_unpushed_by_a_crash_is_retried_once_later(db, telegram, telegram_bot, push_limiter,
-                                                                    jobs_settings):
+async def test_a_run_left_unpushed_by_a_crash_is_retried_once_later(
+    db, telegram, telegram_bot, push_limiter, jobs_settings
+):
     setup_city(db)
     crashed_at = local(11, 2, 8)
     with db.transaction() as s:  # a scheduler claimed the city's monthly report, then died before pushing it
@@ -95,22 +110,37 @@ async def test_a_run_left_unpushed_by_a_crash_is_retried_once_later(db, telegram
 def test_due_periods():
     due = report_runs.due_periods
     assert due(now=local(11, 2, 7, 59), timezone=TZ, report_weekday="mon", report_hour=8) == [
-        ("monthly", date(2026, 10, 1), date(2026, 11, 1))]
+        ("monthly", date(2026, 10, 1), date(2026, 11, 1))
+    ]
     assert due(now=local(11, 2, 8), timezone=TZ, report_weekday="mon", report_hour=8) == [
-        ("weekly", date(2026, 10, 26), date(2026, 11, 2)), ("monthly", date(2026, 10, 1), date(2026, 11, 1))]
+        ("weekly", date(2026, 10, 26), date(2026, 11, 2)),
+        ("monthly", date(2026, 10, 1), date(2026, 11, 1)),
+    ]
     # reports on Wednesdays: on Tuesday last week's is not due yet (the week before went last Wednesday)
     assert due(now=local(11, 3, 12), timezone=TZ, report_weekday="wed", report_hour=8)[0][0] == "monthly"
     assert due(now=local(11, 4, 8), timezone=TZ, report_weekday="Wednesday", report_hour=8)[0] == (
-        "weekly", date(2026, 10, 26), date(2026, 11, 2))
+        "weekly",
+        date(2026, 10, 26),
+        date(2026, 11, 2),
+    )
     # 1 November 07:00 in Shanghai is still 31 October in UTC: the city's calendar says October is not due yet
     assert due(now=local(11, 1, 7), timezone=TZ, report_weekday="mon", report_hour=8) == [
-        ("weekly", date(2026, 10, 19), date(2026, 10, 26))]
+        ("weekly", date(2026, 10, 19), date(2026, 10, 26))
+    ]
     assert due(now=local(11, 1, 8), timezone=TZ, report_weekday="mon", report_hour=8)[-1] == (
-        "monthly", date(2026, 10, 1), date(2026, 11, 1))
+        "monthly",
+        date(2026, 10, 1),
+        date(2026, 11, 1),
+    )
 
 
 def test_report_link():
     assert report_runs.report_link("http://c/", period="weekly", start=date(2026, 10, 26), department=None) == (
-        "http://c/reports?period=weekly&start=2026-10-26&department=")
-    assert report_runs.report_link("http://c", period="monthly", start=date(2026, 10, 1), department="Parks & Trees",
-                                   csv=True) == "http://c/reports.csv?period=monthly&start=2026-10-01&department=Parks+%26+Trees"
+        "http://c/reports?period=weekly&start=2026-10-26&department="
+    )
+    assert (
+        report_runs.report_link(
+            "http://c", period="monthly", start=date(2026, 10, 1), department="Parks & Trees", csv=True
+        )
+        == "http://c/reports.csv?period=monthly&start=2026-10-01&department=Parks+%26+Trees"
+    )

@@ -28,6 +28,7 @@ import pytest
 from cases import escalation, reports, service, survey
 from cases.reports import OpenCaseLine
 from tests.cases.builders import TZ, case, resident, staff
+from tests.city import CITY, NO_QUIET_HOURS
 
 ZONE = ZoneInfo(TZ)
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=ZONE)  # when the report is built
@@ -46,19 +47,43 @@ def build_month(db) -> dict[str, str]:
         agents = {ROADS: staff(s, "rob", department=ROADS), SANITATION: staff(s, "sam", department=SANITATION)}
 
         def new(name, kind, created):
-            refs[name] = service.open_case(s, resident=resident(s, name), request_type=kind, description="x",
-                                           address="1 Main St", now=created).reference
+            refs[name] = service.open_case(
+                s,
+                resident=resident(s, name),
+                request_type=kind,
+                description="x",
+                address="1 Main St",
+                now=created,
+                reference_prefix="HY",
+            ).reference
             return case(s, refs[name])
 
         def move(name, to, when, **kwargs):
             c = case(s, refs[name])
-            service.change_status(s, case=c, to_status=to, actor="staff", staff=agents[c.department], now=when,
-                                  timezone=TZ, **kwargs)
+            service.change_status(
+                s,
+                case=c,
+                to_status=to,
+                actor="staff",
+                staff=agents[c.department],
+                now=when,
+                timezone=TZ,
+                **kwargs,
+                quiet_hours=NO_QUIET_HOURS,
+            )
 
         def rated(name, rating, resolved_at):
-            survey.send_due_surveys(s, delay_hours=2, timezone=TZ, now=resolved_at + timedelta(hours=2))
-            survey.record_rating(s, resident=resident(s, name), reference=refs[name], rating=rating,
-                                 now=resolved_at + timedelta(hours=3))
+            survey.send_due_surveys(
+                s, delay_hours=2, timezone=TZ, now=resolved_at + timedelta(hours=2), quiet_hours=NO_QUIET_HOURS
+            )
+            survey.record_rating(
+                s,
+                resident=resident(s, name),
+                reference=refs[name],
+                rating=rating,
+                now=resolved_at + timedelta(hours=3),
+                **CITY,
+            )
 
         new("X1", "pothole", at(9, 28))
         move("X1", "in_progress", at(9, 28, 10))
@@ -90,7 +115,7 @@ def build_month(db) -> dict[str, str]:
         new("R5", "pothole", at(10, 20))
         move("R5", "in_progress", at(10, 20, 15))
         new("S4", "garbage", at(10, 22))
-        service.cancel_by_resident(s, resident=resident(s, "S4"), reference=refs["S4"], now=at(10, 22, 10))
+        service.cancel_by_resident(s, resident=resident(s, "S4"), reference=refs["S4"], now=at(10, 22, 10), **CITY)
         new("S5", "garbage", at(10, 25))
         move("S5", "in_progress", at(10, 25, 9, 30))
         move("S5", "resolved", at(10, 26))
@@ -99,8 +124,9 @@ def build_month(db) -> dict[str, str]:
         new("R6", "pothole", at(10, 31, 23, 30))
         new("X3", "pothole", at(11, 1, 0, 30))
     with db.transaction() as s:  # R4 (due Oct 17 09:00) reaches level 1, X2 (due Oct 3 23:00) levels 1 and 2
-        assert escalation.escalate_overdue(s, step_hours=48, timezone=TZ, now=at(10, 17)) == [
-            (refs["X2"], 1), (refs["X2"], 2), (refs["R4"], 1)]
+        assert escalation.escalate_overdue(
+            s, step_hours=48, timezone=TZ, now=at(10, 17), quiet_hours=NO_QUIET_HOURS
+        ) == [(refs["X2"], 1), (refs["X2"], 2), (refs["R4"], 1)]
     with db.transaction() as s:
         for name, day in (("R4", at(10, 18, 10)), ("R4", at(10, 19, 10)), ("X2", at(11, 2, 8))):
             service.chase_case(s, resident=resident(s, name), reference=refs[name], timezone=TZ, now=day)
@@ -114,8 +140,7 @@ def month(db):
 
 def report(db, department=None, period="monthly", start=date(2026, 10, 1), end=date(2026, 11, 1)):
     with db.transaction() as s:
-        return reports.build_report(s, period=period, start=start, end=end, department=department, timezone=TZ,
-                                    now=NOW)
+        return reports.build_report(s, period=period, start=start, end=end, department=department, timezone=TZ, now=NOW)
 
 
 def test_city_figures(month):
@@ -145,8 +170,16 @@ def test_city_figures(month):
         (refs["R6"], "submitted", 1.4, False),
     ]
     assert r.oldest_open[1] == OpenCaseLine(
-        reference=refs["X2"], request_type="garbage", type_name="Rubbish and litter", department=SANITATION,
-        status="submitted", created_at=at(9, 30, 23), due_at=at(10, 3, 23), days_open=32.4, overdue=True)
+        reference=refs["X2"],
+        request_type="garbage",
+        type_name="Rubbish and litter",
+        department=SANITATION,
+        status="submitted",
+        created_at=at(9, 30, 23),
+        due_at=at(10, 3, 23),
+        days_open=32.4,
+        overdue=True,
+    )
 
 
 def test_department_filter(month):
@@ -156,14 +189,18 @@ def test_department_filter(month):
     assert (roads.median_first_response_hours, roads.median_resolution_hours) == (3.0, 72.0)  # 1 2 4 6; 24 48 96 240
     assert (roads.reopened, roads.escalated, roads.chased) == (1, 1, 2)
     assert (roads.satisfaction_average, roads.satisfaction_counts) == (3.0, {1: 1, 2: 0, 3: 0, 4: 0, 5: 1})
-    assert roads.open_by_status == {"submitted": 2, "acknowledged": 0, "in_progress": 1, "scheduled": 0,
-                                    "resolved": 3}
+    assert roads.open_by_status == {"submitted": 2, "acknowledged": 0, "in_progress": 1, "scheduled": 0, "resolved": 3}
     assert roads.by_type == [("Pothole or damaged road", 6, 4)]
     assert [line.reference for line in roads.oldest_open] == [refs[n] for n in ("X1", "R2", "R3", "R4", "R5", "R6")]
     sanitation = report(db, SANITATION)
     assert (sanitation.received, sanitation.resolved, sanitation.on_time_percent) == (6, 3, 66.7)
     nobody = report(db, "Street Lighting")
-    assert (nobody.received, nobody.resolved, nobody.on_time_percent, nobody.median_resolution_hours) == (0, 0, None, None)
+    assert (nobody.received, nobody.resolved, nobody.on_time_percent, nobody.median_resolution_hours) == (
+        0,
+        0,
+        None,
+        None,
+    )
     assert (nobody.satisfaction_average, nobody.oldest_open, nobody.by_type) == (None, [], [])
 
 
@@ -196,11 +233,10 @@ def test_csv_of_a_department(month):
         "open_by_status,scheduled,1\n"
         "open_by_status,resolved,1\n"
         "received_by_type,Rubbish and litter,6\n"
-        "resolved_by_type,Rubbish and litter,3\n"
-        + daily +
-        f"oldest_open_days,{refs['X2']},32.4\n"
+        "resolved_by_type,Rubbish and litter,3\n" + daily + f"oldest_open_days,{refs['X2']},32.4\n"
         f"oldest_open_days,{refs['S3']},18.0\n"
-        f"oldest_open_days,{refs['S5']},8.0\n")
+        f"oldest_open_days,{refs['S5']},8.0\n"
+    )
 
 
 def test_summary_text(month):
@@ -213,7 +249,8 @@ def test_summary_text(month):
         "Reopened 1, escalated 2, chased 2.\n"
         "Satisfaction 3.25/5 (4 answers).\n"
         "Open at report time: 9, the oldest 35.0 days old.\n"
-        "Full report: https://console.example/reports?period=monthly&start=2026-10-01&department=")
+        "Full report: https://console.example/reports?period=monthly&start=2026-10-01&department="
+    )
 
 
 def test_a_week(month):
@@ -223,9 +260,15 @@ def test_a_week(month):
     week = report(db, period="weekly", start=start, end=end)
     assert (week.received, week.resolved, week.on_time_percent, week.reopened) == (3, 2, 50.0, 1)  # R3 S2 R4; R3 S2
     assert (week.median_resolution_hours, week.satisfaction_average) == (60.0, 2.0)  # (24 + 96) / 2; (1 + 3) / 2
-    assert week.daily_received == [(date(2026, 10, 5), 1), (date(2026, 10, 6), 0), (date(2026, 10, 7), 1),
-                                   (date(2026, 10, 8), 0), (date(2026, 10, 9), 0), (date(2026, 10, 10), 1),
-                                   (date(2026, 10, 11), 0)]
+    assert week.daily_received == [
+        (date(2026, 10, 5), 1),
+        (date(2026, 10, 6), 0),
+        (date(2026, 10, 7), 1),
+        (date(2026, 10, 8), 0),
+        (date(2026, 10, 9), 0),
+        (date(2026, 10, 10), 1),
+        (date(2026, 10, 11), 0),
+    ]
 
 
 def test_period_bounds():

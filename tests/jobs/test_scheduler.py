@@ -14,6 +14,7 @@ from cases.models import Notification
 from jobs.scheduler import build_scheduler, scheduled_jobs, stop_scheduler
 from tests.cases.builders import open_case, resident
 from tests.bot.test_push import bot, fake, push_settings, queue_pushes  # noqa: F401 (fixtures)
+from tests.city import CITY
 
 
 def statuses(db) -> dict[int, str]:
@@ -22,8 +23,14 @@ def statuses(db) -> dict[int, str]:
         return {row.id: row.status for row in s.scalars(select(Notification))}
 
 
-DATABASE_JOBS = {"escalation": 60, "surveys": 60, "survey_expiry": 300, "handoff_waits": 30, "orphan_photos": 3600,
-                 "throttle_purge": 3600}
+DATABASE_JOBS = {
+    "escalation": 60,
+    "surveys": 60,
+    "survey_expiry": 300,
+    "handoff_waits": 30,
+    "orphan_photos": 3600,
+    "throttle_purge": 3600,
+}
 TELEGRAM_JOBS = {"telegram_push": 0.2, "staff_alerts": 5, "reports": 300}
 
 
@@ -31,7 +38,8 @@ def test_every_job_runs_once_at_a_time_on_its_interval(sqlite_db, push_settings)
     scheduler = build_scheduler(settings=push_settings, db=sqlite_db, bot=object())
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert {name: job.trigger.interval for name, job in jobs.items()} == {
-        name: timedelta(seconds=seconds) for name, seconds in {**DATABASE_JOBS, **TELEGRAM_JOBS}.items()}
+        name: timedelta(seconds=seconds) for name, seconds in {**DATABASE_JOBS, **TELEGRAM_JOBS}.items()
+    }
     assert {(job.max_instances, job.coalesce) for job in jobs.values()} == {(1, True)}
 
 
@@ -47,7 +55,9 @@ async def test_database_jobs_do_their_sweep(sqlite_db, push_settings):
     with sqlite_db.transaction() as s:
         late = open_case(s, resident(s, "1"), now=utcnow() - timedelta(days=8))  # a pothole is due in 7
         done = open_case(s, resident(s, "2"), now=utcnow() - timedelta(days=1))
-        service.change_status(s, case=done, to_status="resolved", actor="staff", now=utcnow() - timedelta(hours=3))
+        service.change_status(
+            s, case=done, to_status="resolved", actor="staff", now=utcnow() - timedelta(hours=3), **CITY
+        )
         late_ref, done_id = late.reference, done.id
     assert await jobs["escalation"].run() == [(late_ref, 1)]
     assert await jobs["surveys"].run() == [done_id]

@@ -11,6 +11,7 @@ from cases import outbox, service, survey
 from cases.hours import QuietHours
 from cases.models import Survey
 from tests.cases.builders import T0, TZ, case, notifications, open_case, resident, staff, staff_alerts
+from tests.city import CITY, NO_QUIET_HOURS
 
 RESOLVED_AT = T0 + timedelta(days=1)
 DELAY = 2.0
@@ -23,14 +24,25 @@ def resolved_case(db, *, language="en", assignee=False) -> str:
         agent = staff(s, "amy", department="Roads and Highways", chat_id="900")
         if assignee:
             service.assign(s, case=case(s, ref), staff=agent, assignee=agent, now=T0)
-        service.change_status(s, case=case(s, ref), to_status="resolved", actor="staff", staff=agent,
-                              public_note="filled", now=RESOLVED_AT)
+        service.change_status(
+            s,
+            case=case(s, ref),
+            to_status="resolved",
+            actor="staff",
+            staff=agent,
+            public_note="filled",
+            now=RESOLVED_AT,
+            **CITY,
+        )
     return ref
 
 
-def send(db, at, **kwargs) -> list[int]:
+def send(db, at, quiet_hours=NO_QUIET_HOURS) -> list[int]:
     with db.transaction() as s:
-        return [row.case_id for row in survey.send_due_surveys(s, delay_hours=DELAY, timezone=TZ, now=at, **kwargs)]
+        return [
+            row.case_id
+            for row in survey.send_due_surveys(s, delay_hours=DELAY, timezone=TZ, quiet_hours=quiet_hours, now=at)
+        ]
 
 
 def survey_pushes(s):
@@ -49,9 +61,15 @@ def test_survey_goes_out_once_with_exact_buttons(db):
         assert push.text.startswith(f"Your request {ref} (Pothole or damaged road) was marked as resolved.")
         rows = outbox.buttons_of(push)
         assert [b["title"] for row in rows for b in row] == [
-            "1 ★ Not fixed", "2 ★★ Poor", "3 ★★★ OK", "4 ★★★★ Good", "5 ★★★★★ Excellent"]
+            "1 ★ Not fixed",
+            "2 ★★ Poor",
+            "3 ★★★ OK",
+            "4 ★★★★ Good",
+            "5 ★★★★★ Excellent",
+        ]
         assert [b["payload"] for row in rows for b in row] == [
-            '/rate_case{"reference":"%s","rating":"%d"}' % (ref, n) for n in range(1, 6)]
+            f'/rate_case{{"reference":"{ref}","rating":"{n}"}}' for n in range(1, 6)
+        ]
         [row] = s.query(Survey).all()
         assert (row.status, row.sent_at) == ("sent", RESOLVED_AT + timedelta(hours=DELAY))
         assert [e.kind for e in case(s, ref).events][-1] == "survey"
@@ -64,7 +82,7 @@ def test_chinese_resident_gets_the_question_in_chinese(db):
         [push] = survey_pushes(s)
         assert ref in push.text and "问题解决了吗" in push.text
         assert outbox.buttons_of(push)[0][0] == {"title": "1 ★ 未解决", "payload": survey.rating_payload(ref, 1)}
-        assert json.loads(survey.rating_payload(ref, 4)[len("/rate_case"):]) == {"reference": ref, "rating": "4"}
+        assert json.loads(survey.rating_payload(ref, 4)[len("/rate_case") :]) == {"reference": ref, "rating": "4"}
 
 
 def test_quiet_hours_hold_the_survey_until_morning(db):
@@ -77,8 +95,11 @@ def test_quiet_hours_hold_the_survey_until_morning(db):
         assert push.next_attempt_at == T0.replace(hour=0) + timedelta(days=2)  # Wednesday 08:00 in Shanghai
         survey_id = push.id
     with db.transaction() as s:  # at midnight only the earlier "resolved" push goes; the question waits
-        assert [row.id for row in outbox.claim_due(s, channel="telegram", limit=10, now=night + timedelta(hours=1))
-                if row.buttons] == []
+        assert [
+            row.id
+            for row in outbox.claim_due(s, channel="telegram", limit=10, now=night + timedelta(hours=1))
+            if row.buttons
+        ] == []
     with db.transaction() as s:
         claimed = outbox.claim_due(s, channel="telegram", limit=10, now=T0.replace(hour=0) + timedelta(days=2))
         assert survey_id in [row.id for row in claimed]
@@ -86,7 +107,9 @@ def test_quiet_hours_hold_the_survey_until_morning(db):
 
 def rate(db, ref, rating, *, external_id="100", at=RESOLVED_AT + timedelta(hours=5)):
     with db.transaction() as s:
-        return survey.record_rating(s, resident=resident(s, external_id), reference=ref, rating=rating, now=at).id
+        return survey.record_rating(
+            s, resident=resident(s, external_id), reference=ref, rating=rating, now=at, **CITY
+        ).id
 
 
 def test_rating_four_closes_the_case_as_fixed(db):
@@ -115,7 +138,11 @@ def test_rating_one_reopens_keeps_the_due_date_and_alerts_staff(db):
         assert (c.status, c.due_at) == ("in_progress", due)
         last = c.events[-1]
         assert (last.from_status, last.to_status, last.actor, last.public_note) == (
-            "resolved", "in_progress", "resident", "Reopened: the resident says it is not fixed")
+            "resolved",
+            "in_progress",
+            "resident",
+            "Reopened: the resident says it is not fixed",
+        )
         [alert] = staff_alerts(s)
         assert (alert.kind, alert.staff_id, alert.case_id) == ("reopened", c.assignee_id, c.id)
         assert "1/5" in alert.text and ref in alert.text
@@ -153,9 +180,8 @@ def test_answering_twice_or_without_a_survey_or_for_someone_else_is_refused(db):
 def test_comment_goes_on_the_answered_survey(db):
     ref = resolved_case(db)
     send(db, RESOLVED_AT + timedelta(hours=3))
-    with db.transaction() as s:
-        with pytest.raises(survey.SurveyNotOpen):
-            survey.add_comment(s, resident=resident(s), reference=ref, comment="quick work")
+    with db.transaction() as s, pytest.raises(survey.SurveyNotOpen):
+        survey.add_comment(s, resident=resident(s), reference=ref, comment="quick work")
     rate(db, ref, 2)
     with db.transaction() as s:
         for bad in ("   ", "x" * 2001):
@@ -163,8 +189,13 @@ def test_comment_goes_on_the_answered_survey(db):
                 survey.add_comment(s, resident=resident(s), reference=ref, comment=bad)
         with pytest.raises(service.CaseNotFound):
             survey.add_comment(s, resident=resident(s, "other"), reference=ref, comment="hi")
-        row = survey.add_comment(s, resident=resident(s), reference=ref, comment="  still a hole there ",
-                                 now=RESOLVED_AT + timedelta(hours=6))
+        row = survey.add_comment(
+            s,
+            resident=resident(s),
+            reference=ref,
+            comment="  still a hole there ",
+            now=RESOLVED_AT + timedelta(hours=6),
+        )
         assert row.comment == "still a hole there"
     with db.transaction() as s:
         assert s.query(Survey).one().comment == "still a hole there"
@@ -173,7 +204,10 @@ def test_comment_goes_on_the_answered_survey(db):
 
 def expire(db, at) -> list[int]:
     with db.transaction() as s:
-        return [row.case_id for row in survey.expire_surveys(s, expiry_days=7, timezone=TZ, now=at)]
+        return [
+            row.case_id
+            for row in survey.expire_surveys(s, expiry_days=7, timezone=TZ, now=at, quiet_hours=NO_QUIET_HOURS)
+        ]
 
 
 def test_no_answer_within_a_week_closes_the_case(db):
@@ -198,8 +232,12 @@ def test_a_new_resolution_gets_a_new_survey_and_the_old_one_cannot_close_the_cas
     ref = resolved_case(db)
     send(db, RESOLVED_AT + timedelta(hours=3))
     with db.transaction() as s:  # staff reopen and resolve again before the resident answered
-        service.change_status(s, case=case(s, ref), to_status="in_progress", actor="staff", now=RESOLVED_AT + timedelta(days=1))
-        service.change_status(s, case=case(s, ref), to_status="resolved", actor="staff", now=RESOLVED_AT + timedelta(days=2))
+        service.change_status(
+            s, case=case(s, ref), to_status="in_progress", actor="staff", now=RESOLVED_AT + timedelta(days=1), **CITY
+        )
+        service.change_status(
+            s, case=case(s, ref), to_status="resolved", actor="staff", now=RESOLVED_AT + timedelta(days=2), **CITY
+        )
     assert len(send(db, RESOLVED_AT + timedelta(days=2, hours=3))) == 1
     with db.transaction() as s:
         assert [row.status for row in s.query(Survey).order_by(Survey.id)] == ["expired", "sent"]
@@ -209,8 +247,9 @@ def test_a_new_resolution_gets_a_new_survey_and_the_old_one_cannot_close_the_cas
         assert case(s, ref).status == "closed_fixed"
 
 
-async def test_the_question_reaches_telegram_with_its_five_buttons(db, telegram, telegram_bot, push_limiter,
-                                                                  jobs_settings):
+async def test_the_question_reaches_telegram_with_its_five_buttons(
+    db, telegram, telegram_bot, push_limiter, jobs_settings
+):
     from bot.push import deliver_due
 
     ref = resolved_case(db)
@@ -224,4 +263,5 @@ async def test_the_question_reaches_telegram_with_its_five_buttons(db, telegram,
         [("2 ★★ Poor", f'/rate_case{{"reference":"{ref}","rating":"2"}}')],
         [("3 ★★★ OK", f'/rate_case{{"reference":"{ref}","rating":"3"}}')],
         [("4 ★★★★ Good", f'/rate_case{{"reference":"{ref}","rating":"4"}}')],
-        [("5 ★★★★★ Excellent", f'/rate_case{{"reference":"{ref}","rating":"5"}}')]]
+        [("5 ★★★★★ Excellent", f'/rate_case{{"reference":"{ref}","rating":"5"}}')],
+    ]

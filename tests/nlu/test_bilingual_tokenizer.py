@@ -31,8 +31,9 @@ print(json.dumps({
 
 
 def run(*samples: str) -> dict:
-    done = subprocess.run([str(RASA_PYTHON), "-c", SCRIPT, *samples], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", SCRIPT, *samples], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -41,9 +42,25 @@ def test_english_is_tokenized_exactly_as_before_and_chinese_in_words():
     result = run("人民路上有个大坑，太危险了！！", "查一下HY-2026-00042的进度", "pothole 在建设路128号对面 please fix")
     assert result["english_count"] > 200 and result["english_differs"] == []
     samples = result["samples"]
-    assert [t[0] for t in samples["人民路上有个大坑，太危险了！！"]] == ["人民", "路上", "有个", "大坑", "太", "危险", "了"]
+    assert [t[0] for t in samples["人民路上有个大坑，太危险了！！"]] == [
+        "人民",
+        "路上",
+        "有个",
+        "大坑",
+        "太",
+        "危险",
+        "了",
+    ]
     assert [t[0] for t in samples["查一下HY-2026-00042的进度"]] == ["查", "一下", "HY-2026-00042", "的", "进度"]
     assert [t[0] for t in samples["pothole 在建设路128号对面 please fix"]] == [
-        "pothole", "在", "建设路", "128", "号", "对面", "please", "fix"]
+        "pothole",
+        "在",
+        "建设路",
+        "128",
+        "号",
+        "对面",
+        "please",
+        "fix",
+    ]
     for text, tokens in samples.items():  # offsets point at the token's own characters
         assert all(text[start:end] == word for word, start, end in tokens)

@@ -18,15 +18,24 @@ def test_messages_are_split_by_script():
 
 
 def test_f1_per_intent():
-    scores = f1_by_intent([prediction("a", "report_noise", "report_noise"), prediction("b", "report_noise", "greet"),
-                           prediction("c", "greet", "greet"), prediction("d", "greet", "greet")])
+    scores = f1_by_intent(
+        [
+            prediction("a", "report_noise", "report_noise"),
+            prediction("b", "report_noise", "greet"),
+            prediction("c", "greet", "greet"),
+            prediction("d", "greet", "greet"),
+        ]
+    )
     assert scores["report_noise"] == (pytest.approx(2 / 3), 2)  # precision 1, recall 1/2
     assert scores["greet"] == (pytest.approx(0.8), 2)  # precision 2/3, recall 1
 
 
 def test_targets_of_the_held_out_check():
-    predictions = ([prediction("x", "report_noise", "report_noise")] * 18 + [prediction("y", "report_noise", "nlu_fallback")] * 2
-                   + [prediction("z", "out_of_scope", "nlu_fallback")] * 5)
+    predictions = (
+        [prediction("x", "report_noise", "report_noise")] * 18
+        + [prediction("y", "report_noise", "nlu_fallback")] * 2
+        + [prediction("z", "out_of_scope", "nlu_fallback")] * 5
+    )
     report = {"report_noise": {"f1-score": 0.947, "support": 20}, "accuracy": 0.72}
     figures = measure("zh", report, predictions)
     assert figures.request_type_accuracy == pytest.approx(0.9) and figures.fallback_rate == pytest.approx(0.1)

@@ -40,7 +40,7 @@ def slash_commands(victim_ref: str) -> st.SearchStrategy[str]:
     """`/intent{entities}` with look-alike slashes, invisible characters and broken JSON."""
     return st.builds(
         lambda slash, intent, entities: f"{slash}{intent}{_fill(entities, victim_ref)}",
-        st.sampled_from(_SLASHES), st.sampled_from(_INTENTS), st.sampled_from([""] + _ENTITIES))
+        st.sampled_from(_SLASHES), st.sampled_from(_INTENTS), st.sampled_from(["", *_ENTITIES]))
 
 
 def any_unicode() -> st.SearchStrategy[str]:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from cases.config import PROJECT_ROOT
+from huiyin.settings import PROJECT_ROOT
 from cases.db import Database
 from cases.models import Case, Resident
 from cases.secret_store import kept_secret
@@ -43,7 +43,7 @@ def action_server(tmp_path_factory):
     work = tmp_path_factory.mktemp("actions")
     env = clean_env(work, ACTION_SERVER_PORT=str(free_port()))
     # Run from `work` so a developer's .env in the project cannot configure it.
-    subprocess.run([str(APP_PYTHON), "-m", "cases", "init-db"], cwd=work, env=env, check=True,
+    subprocess.run([str(APP_PYTHON), "-m", "huiyin", "init-db"], cwd=work, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     log = work / "actions.log"
     proc = subprocess.Popen([str(APP_PYTHON), "-m", "actions"], cwd=work, env=env, stdout=log.open("w"),

@@ -19,7 +19,7 @@ from bot.rasa_client import RasaClient
 from bot.webchat import COOKIE, create_app
 from cases import handoff
 from cases.cleaning import clean_line, clean_text
-from cases.config import Settings
+from tests.city import make_settings
 from cases.models import HandoffMessage, Resident
 from cases.residents import find_resident, get_or_create_resident
 from tests.bot.test_telegram import fake, new_chat, offline  # noqa: F401  (fixtures: fake Bot API, bot without Rasa)
@@ -54,7 +54,7 @@ class RecordingRasa(RasaClient):
 @pytest.fixture
 async def web(sqlite_db, tmp_path):
     """The web chat on a real database, Rasa down; a browser that already has its session cookie."""
-    settings = Settings(_env_file=None, database_url=sqlite_db.url, media_dir=tmp_path / "media", var_dir=tmp_path,
+    settings = make_settings(database_url=sqlite_db.url, media_dir=tmp_path / "media", var_dir=tmp_path,
                         rasa_url=f"http://127.0.0.1:{free_port()}")
     rasa = RecordingRasa(settings.rasa_url)
     app = create_app(settings=settings, db=sqlite_db, rasa=rasa)

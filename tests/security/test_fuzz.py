@@ -28,13 +28,18 @@ from cases.models import Case, Resident
 from tests.bot.test_telegram import WAIT, RecordingRasa, telegram_bot
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.security.hostile import (
-    VICTIM_ADDRESS, VICTIM_SECRET, hostile_images, hostile_json_bodies, hostile_text,
+    VICTIM_ADDRESS,
+    VICTIM_SECRET,
+    hostile_images,
+    hostile_json_bodies,
+    hostile_text,
 )
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = int(os.environ.get("HUIYIN_FUZZ_EXAMPLES", "1000"))  # per channel; issue 8 asks for 1,000
-FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 UNAVAILABLE = {texts.text("unavailable", language) for language in ("en", "zh")}
 BATCH = 4
 _addresses = (f"198.18.{n // 250}.{n % 250 + 1}" for n in itertools.count())  # RFC 2544 benchmark range
@@ -45,8 +50,14 @@ def _victim(db: Database, channel: str, external_id: str) -> tuple[str, int]:
     """A resident of `channel` with an open case; its reference and case id."""
     with db.transaction() as session:
         victim = residents.get_or_create_resident(session, channel=channel, external_id=external_id)
-        case = service.open_case(session, resident=victim, request_type="streetlight",
-                                 description=f"{VICTIM_SECRET} the lamp by my door is out", address=VICTIM_ADDRESS)
+        case = service.open_case(
+            session,
+            resident=victim,
+            request_type="streetlight",
+            description=f"{VICTIM_SECRET} the lamp by my door is out",
+            address=VICTIM_ADDRESS,
+            reference_prefix="HY",
+        )
         return case.reference, case.id
 
 
@@ -57,8 +68,12 @@ def _victim_status(db: Database, reference: str) -> str:
 
 def _cases_of(db: Database, channel: str, external_ids: list[str]) -> int:
     with db.transaction() as session:
-        return session.scalar(select(func.count()).select_from(Case).join(Resident)
-                              .where(Resident.channel == channel, Resident.external_id.in_(external_ids)))
+        return session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .join(Resident)
+            .where(Resident.channel == channel, Resident.external_id.in_(external_ids))
+        )
 
 
 def _assert_nothing_of_the_victim(answer: str, *identifiers: str) -> None:
@@ -67,8 +82,14 @@ def _assert_nothing_of_the_victim(answer: str, *identifiers: str) -> None:
 
 
 def _finite_or_odd_numbers() -> st.SearchStrategy:
-    return st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.booleans(), st.none(),
-                     st.text(max_size=8), st.sampled_from([10**400, -(10**30), 90.0000001, -180.5]))
+    return st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(),
+        st.booleans(),
+        st.none(),
+        st.text(max_size=8),
+        st.sampled_from([10**400, -(10**30), 90.0000001, -180.5]),
+    )
 
 
 def web_moves(victim_ref: str) -> st.SearchStrategy[tuple]:
@@ -76,7 +97,9 @@ def web_moves(victim_ref: str) -> st.SearchStrategy[tuple]:
     return st.one_of(
         st.tuples(st.just("text"), hostile_text(victim_ref)),
         st.tuples(st.just("payload"), hostile_text(victim_ref)),
-        st.tuples(st.just("json"), st.sampled_from(["/api/messages", "/api/location"]), hostile_json_bodies(victim_ref)),
+        st.tuples(
+            st.just("json"), st.sampled_from(["/api/messages", "/api/location"]), hostile_json_bodies(victim_ref)
+        ),
         st.tuples(st.just("location"), _finite_or_odd_numbers(), _finite_or_odd_numbers()),
         st.tuples(st.just("photo"), hostile_images(), st.sampled_from(["photo", "file", "photo[]"])),
         st.tuples(st.just("updates"), st.one_of(st.text(max_size=30), st.integers().map(str))),
@@ -87,16 +110,18 @@ async def _web_request(client: httpx.AsyncClient, move: tuple) -> httpx.Response
     kind = move[0]
     if kind in ("text", "payload"):
         # As a browser's JSON.stringify writes it: lone surrogates escaped (\ud800), not refused.
-        return await client.post("/api/messages", content=json.dumps({kind: move[1]}).encode(),
-                                 headers={"content-type": "application/json"})
+        return await client.post(
+            "/api/messages", content=json.dumps({kind: move[1]}).encode(), headers={"content-type": "application/json"}
+        )
     if kind == "json":
         _, path, (content_type, body) = move
         return await client.post(path, content=body, headers={"content-type": content_type} if content_type else {})
     if kind == "location":
         body = {"latitude": move[1], "longitude": move[2]}
         # json.dumps writes NaN and Infinity, as a broken client would, and huge integers as digits
-        return await client.post("/api/location", content=json.dumps(body).encode(),
-                                 headers={"content-type": "application/json"})
+        return await client.post(
+            "/api/location", content=json.dumps(body).encode(), headers={"content-type": "application/json"}
+        )
     if kind == "photo":
         return await client.post("/api/photo", files={move[2]: ("x.jpg", move[1], "image/jpeg")})
     return await client.get("/api/updates", params={"after": move[1]})
@@ -196,9 +221,13 @@ async def _answered(bot, chat: int, callbacks_before: int) -> list:
 def test_hostile_telegram_updates(stack, loop, tmp_path, caplog):
     fake = FakeTelegramServer(token="7700:FUZZ")
     loop.run_until_complete(fake.start_async())
-    settings_ = stack.settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
-                               telegram_file_base_url=fake.base_file_url, media_dir=stack.media_dir,
-                               telegram_webhook_url=None)
+    settings_ = stack.settings(
+        telegram_bot_token=fake.token,
+        telegram_api_base_url=fake.base_url,
+        telegram_file_base_url=fake.base_file_url,
+        media_dir=stack.media_dir,
+        telegram_webhook_url=None,
+    )
     db, rasa = Database(stack.database_url), RecordingRasa(stack.rasa_url)
     victim_chat = "7699999999"
     victim_ref, _ = _victim(db, "telegram", victim_chat)
@@ -219,7 +248,8 @@ def test_hostile_telegram_updates(stack, loop, tmp_path, caplog):
         for chat, move in batch:
             chats.append(str(chat))
             _push(fake, chat, move)
-        for (chat, move), messages in zip(batch, loop.run_until_complete(answers(batch, callbacks_before))):
+        replies = loop.run_until_complete(answers(batch, callbacks_before))
+        for (_chat, move), messages in zip(batch, replies, strict=True):
             kinds[move[0]] = kinds.get(move[0], 0) + 1
             for message in messages:
                 _assert_nothing_of_the_victim(message.text or "", victim_chat)

@@ -1,4 +1,5 @@
-"""Issue 8, findings 8 and 9 (HTTP): a 500 keeps the connection, HSTS over HTTPS, proxy headers only from trusted proxies.
+"""Issue 8, findings 8 and 9 (HTTP): a 500 keeps the connection, HSTS over HTTPS, proxy headers only from trusted
+proxies.
 
 Real uvicorn servers, configured as `python -m web` and `python -m bot` configure them.
 """
@@ -21,12 +22,14 @@ from tests.stack import free_port
 from tests.web.conftest import PASSWORD, add_staff, console_settings, csrf_of  # noqa: F401 (a fixture)
 from web.__main__ import server_config
 from web.app import create_app as create_console
+from tests.city import make_settings
 
 HSTS = "strict-transport-security"
 
 
 def with_test_routes(app, seen_ports: list[int]):
     """Add /broken (records the client's port, then fails like a bug) and /port (answers the client's port)."""
+
     async def broken(request):
         seen_ports.append(request.client.port)
         raise RuntimeError(f"a bug quoting what was sent: {(await request.body()).decode()}")
@@ -48,10 +51,10 @@ def console_config(db, settings, *, trusted: str = "") -> uvicorn.Config:
 @pytest.fixture
 async def webchat(sqlite_db, tmp_path):
     """The web chat app on a real database (nobody where Rasa should be: these tests never reach it)."""
-    from cases.config import Settings
 
-    settings = Settings(_env_file=None, database_url=sqlite_db.url, media_dir=tmp_path / "media", web_secret="test",
-                        var_dir=tmp_path / "var")
+    settings = make_settings(
+        database_url=sqlite_db.url, media_dir=tmp_path / "media", web_secret="test", var_dir=tmp_path / "var"
+    )
     rasa = RasaClient(f"http://127.0.0.1:{free_port()}", timeout=5)
     yield create_webchat(settings=settings, db=sqlite_db, rasa=rasa)
     await rasa.aclose()
@@ -64,8 +67,9 @@ def webchat_config(app, *, trusted: str = "") -> uvicorn.Config:
 
 def server_log(caplog) -> str:
     """What the servers logged (the test's own HTTP client logs the URLs it asks for)."""
-    return "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records
-                     if not r.name.startswith(("httpx", "httpcore")))
+    return "\n".join(
+        r.getMessage() + (r.exc_text or "") for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))
+    )
 
 
 def assert_connection_survives_a_500(url: str, seen_ports: list[int]) -> None:
@@ -122,11 +126,14 @@ def test_a_trusted_proxy_passes_on_the_client_address(db, console_settings):
         assert login_once(url, "ann", PASSWORD, {"x-forwarded-for": "198.51.100.7"}) == 303  # the owner
 
 
-@pytest.mark.parametrize("trusted, proto, expected", [
-    ("127.0.0.1", "https", "max-age=31536000"),  # HTTPS at the trusted proxy
-    ("127.0.0.1", None, None),  # plain HTTP
-    ("", "https", None),  # anyone can claim https: without a trusted proxy it is not believed
-])
+@pytest.mark.parametrize(
+    "trusted, proto, expected",
+    [
+        ("127.0.0.1", "https", "max-age=31536000"),  # HTTPS at the trusted proxy
+        ("127.0.0.1", None, None),  # plain HTTP
+        ("", "https", None),  # anyone can claim https: without a trusted proxy it is not believed
+    ],
+)
 def test_hsts_only_over_https(db, console_settings, webchat, trusted, proto, expected):
     headers = {"x-forwarded-proto": proto} if proto else {}
     with serving(console_config(db, console_settings, trusted=trusted)) as url:

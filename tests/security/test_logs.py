@@ -14,8 +14,9 @@ import pytest
 from bot.push import PushLimiter, deliver_due, push_bot
 from bot.rasa_client import RasaClient
 from bot.webchat import COOKIE, create_app
-from cases import bootstrap, outbox
-from cases.config import Settings
+from cases import outbox
+from huiyin import bootstrap
+from tests.city import make_settings
 from cases.privacy import pseudonym, resident_tag
 from cases.residents import get_or_create_resident
 from tests.bot.test_telegram import fake, new_chat, offline, online  # noqa: F401  (fixtures)
@@ -26,7 +27,7 @@ SECRET_WORDS = "my neighbour Wang Lei at 13800138000 dumps rubbish zqxv"
 
 @pytest.fixture
 def default_logging(caplog):
-    """Logging as every process configures it (cases.bootstrap), captured at INFO; restored afterwards."""
+    """Logging as every process configures it (huiyin.bootstrap), captured at INFO; restored afterwards."""
     noisy = ("httpx", "apscheduler.executors.default", "sqlalchemy.engine", "alembic")
     before = {name: logging.getLogger(name).level for name in noisy}
     bootstrap.configure_logging()
@@ -62,7 +63,7 @@ async def web_message(app, text: str) -> tuple[str, httpx.Response]:
 
 
 async def test_web_chat_with_rasa_down_logs_a_pseudonym_only(default_logging, sqlite_db, tmp_path):
-    settings = Settings(_env_file=None, database_url=sqlite_db.url, media_dir=tmp_path / "media", var_dir=tmp_path,
+    settings = make_settings(database_url=sqlite_db.url, media_dir=tmp_path / "media", var_dir=tmp_path,
                         rasa_url=f"http://127.0.0.1:{free_port()}")
     rasa = RasaClient(settings.rasa_url, timeout=2)
     try:
@@ -88,7 +89,7 @@ async def test_a_refused_push_logs_no_chat_id(default_logging, fake, sqlite_db):
         resident = get_or_create_resident(session, channel="telegram", external_id=str(chat), display_name="Wang Lei")
         outbox.queue(session, resident=resident, text=SECRET_WORDS, urgent=True)
     fake.block_chat(chat)
-    settings = Settings(_env_file=None, telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
+    settings = make_settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
                         telegram_file_base_url=fake.base_file_url)
     async with push_bot(settings) as bot:
         stats = await deliver_due(db=sqlite_db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings)

@@ -17,16 +17,20 @@ import pytest
 
 from bot.rasa_client import RasaClient
 from bot.webchat import COOKIE, create_app
-from cases import bootstrap, outbox, residents, service
-from cases.config import Settings
+from cases import outbox, residents, service
+from huiyin import bootstrap
+from huiyin.settings import Settings
 from cases.db import Database
 from cases.secret_store import SecretFileError, kept_secret
 from cases.workflow import Actor
 from tests.security.test_action_server import clean_env
 from tests.stack import APP_PYTHON, free_port
+from tests.city import CITY, make_settings
 
-SHOW_SECRET = "from cases import bootstrap; from cases.config import get_settings; " \
-              "print(bootstrap.secret(get_settings(), 'web_secret'))"
+SHOW_SECRET = (
+    "from huiyin import bootstrap; from huiyin.settings import get_settings; "
+    "print(bootstrap.secret(get_settings(), 'web_secret'))"
+)
 
 
 def mode(path: Path) -> int:
@@ -35,14 +39,30 @@ def mode(path: Path) -> int:
 
 def settings_for(var: Path, **values) -> Settings:
     """Settings with nothing from the environment or .env that matters here: data and secrets under `var`."""
-    return Settings(_env_file=None, var_dir=var, media_dir=var / "media",
-                    database_url=f"sqlite:///{var / 'huiyin.db'}", web_secret=None, action_server_token=None, **values)
+    return make_settings(
+        var_dir=var,
+        media_dir=var / "media",
+        database_url=f"sqlite:///{var / 'huiyin.db'}",
+        web_secret=None,
+        action_server_token=None,
+        **values,
+    )
 
 
 def test_a_generated_secret_is_the_same_in_every_process_and_after_a_restart(tmp_path):
     env = clean_env(tmp_path)
-    first, second = (subprocess.run([str(APP_PYTHON), "-c", SHOW_SECRET], cwd=tmp_path, env=env, check=True,
-                                    capture_output=True, text=True, timeout=60).stdout.strip() for _ in range(2))
+    first, second = (
+        subprocess.run(
+            [str(APP_PYTHON), "-c", SHOW_SECRET],
+            cwd=tmp_path,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.strip()
+        for _ in range(2)
+    )
     assert len(first) >= 40 and first == second
     kept = tmp_path / "var" / "secrets" / "web_secret"
     assert kept.read_text().strip() == first
@@ -88,7 +108,7 @@ def test_an_emptied_secret_file_is_refused_with_what_to_do(tmp_path):
 
 def test_a_short_action_server_token_is_refused():
     with pytest.raises(ValueError, match="ACTION_SERVER_TOKEN"):
-        Settings(_env_file=None, action_server_token="changeme")
+        make_settings(action_server_token="changeme")
 
 
 async def test_a_web_chat_session_survives_a_restart(tmp_path):
@@ -104,10 +124,23 @@ async def test_a_web_chat_session_survives_a_restart(tmp_path):
         session_id = cookie.split(".")[0]
         with db.transaction() as session:
             resident = residents.get_or_create_resident(session, channel="web", external_id=session_id)
-            case = service.open_case(session, resident=resident, request_type="pothole",
-                                     description="pothole outside the school", address="1 School Lane")
-            service.change_status(session, case=case, to_status="acknowledged", actor=Actor.STAFF,
-                                  actor_name="Lee", public_note="A crew will look at it this week.")
+            case = service.open_case(
+                session,
+                resident=resident,
+                request_type="pothole",
+                description="pothole outside the school",
+                address="1 School Lane",
+                reference_prefix="HY",
+            )
+            service.change_status(
+                session,
+                case=case,
+                to_status="acknowledged",
+                actor=Actor.STAFF,
+                actor_name="Lee",
+                public_note="A crew will look at it this week.",
+                **CITY,
+            )
             reference = case.reference
 
         # The restart: a new app instance, a new key derivation, the same VAR_DIR.
@@ -119,8 +152,16 @@ async def test_a_web_chat_session_survives_a_restart(tmp_path):
         updates = " ".join(update["text"] for update in answer.json()["updates"])
         assert reference in updates and "A crew will look at it this week." in updates
         with db.transaction() as session:
-            assert len(outbox.web_updates(session, resident=residents.find_resident(
-                session, channel="web", external_id=session_id), after_id=0)) >= 1
+            assert (
+                len(
+                    outbox.web_updates(
+                        session,
+                        resident=residents.find_resident(session, channel="web", external_id=session_id),
+                        after_id=0,
+                    )
+                )
+                >= 1
+            )
     finally:
         await rasa.aclose()
         db.dispose()
@@ -154,17 +195,31 @@ def data_files(var: Path) -> list[Path]:
     return [var, *var.rglob("*")]
 
 
-@pytest.mark.parametrize("command", [
-    ["-m", "cases", "init-db"], ["-m", "web"], ["-m", "bot"], ["-m", "jobs"], ["-m", "actions"],
-], ids=lambda command: " ".join(command[1:]))
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "huiyin", "init-db"],
+        ["-m", "web"],
+        ["-m", "bot"],
+        ["-m", "jobs"],
+        ["-m", "actions"],
+    ],
+    ids=lambda command: " ".join(command[1:]),
+)
 def test_every_process_makes_the_data_owner_only_at_start(tmp_path, command):
     var = tmp_path / "var"
     paths = legacy_install(var)
-    env = clean_env(tmp_path, WEB_PORT=str(free_port()), CONSOLE_PORT=str(free_port()),
-                    ACTION_SERVER_PORT=str(free_port()), RASA_URL=f"http://127.0.0.1:{free_port()}")
+    env = clean_env(
+        tmp_path,
+        WEB_PORT=str(free_port()),
+        CONSOLE_PORT=str(free_port()),
+        ACTION_SERVER_PORT=str(free_port()),
+        RASA_URL=f"http://127.0.0.1:{free_port()}",
+    )
     log = tmp_path / "process.log"
-    proc = subprocess.Popen([str(APP_PYTHON), *command], cwd=tmp_path, env=env, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(APP_PYTHON), *command], cwd=tmp_path, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
     try:
         wait_until(lambda: not loose(paths) or proc.poll() is not None, timeout=60)
         assert not loose(paths), log.read_text()
@@ -177,10 +232,12 @@ def test_every_process_makes_the_data_owner_only_at_start(tmp_path, command):
 def test_files_written_after_start_up_are_owner_only(tmp_path):
     # A photo saved by the bot, a report file, a journal: everything inherits the process's umask.
     env = clean_env(tmp_path)
-    script = ("from pathlib import Path; from cases import bootstrap; from cases.config import get_settings\n"
-              "settings = get_settings(); bootstrap.owner_only(settings)\n"
-              "folder = settings.media_dir / 'telegram' / '2026' / '12'; folder.mkdir(parents=True)\n"
-              "(folder / 'new.jpg').write_bytes(b'photo')\n")
+    script = (
+        "from pathlib import Path; from huiyin import bootstrap; from huiyin.settings import get_settings\n"
+        "settings = get_settings(); bootstrap.owner_only(settings)\n"
+        "folder = settings.media_dir / 'telegram' / '2026' / '12'; folder.mkdir(parents=True)\n"
+        "(folder / 'new.jpg').write_bytes(b'photo')\n"
+    )
     subprocess.run([str(APP_PYTHON), "-c", script], cwd=tmp_path, env=env, check=True, timeout=60)
     var = tmp_path / "var"
     assert not loose(data_files(var))

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from actions.deps import Deps
 from actions.filing import ActionOpenCase
 from bot.conversation import confirm_delivered, references_in
 from bot import texts
@@ -26,20 +27,27 @@ from bot.rasa_client import RasaClient
 from bot.webchat import create_app
 from cases import outbox
 from cases.clock import utcnow
-from cases.config import Settings, get_settings
+from tests.city import make_settings
 from cases.db import Database
-from cases.hours import QuietHours
 from cases.models import Case, Notification
 from cases.residents import find_resident
-from tests.actions.conftest import backend_db, domain  # noqa: F401  (fixtures: actions on each backend)
+from tests.actions.conftest import backend_db, deps, domain  # noqa: F401  (fixtures: actions on each backend)
 from tests.actions.trackers import RESIDENT, run, tracker
+
 # `fake`: the fake Bot API with a token of its own; `online`: our bot on it and the real stack.
 from tests.bot.test_telegram import fake, new_chat, online, payloads  # noqa: F401
 
 REFERENCE = re.compile(r"HY-\d{4}-\d{5}")
 CHAT = int(RESIDENT.split(":")[1])
-SLOTS = {"request_type": "pothole", "description": "deep pothole in the cycle lane", "location": "42 Park Lane",
-         "latitude": None, "longitude": None, "photo": None, "confirmed": True}
+SLOTS = {
+    "request_type": "pothole",
+    "description": "deep pothole in the cycle lane",
+    "location": "42 Park Lane",
+    "latitude": None,
+    "longitude": None,
+    "photo": None,
+    "confirmed": True,
+}
 
 
 def later(seconds: float):
@@ -47,10 +55,10 @@ def later(seconds: float):
     return lambda: utcnow() + timedelta(seconds=seconds)
 
 
-async def file_case(domain, message_id: str = "m-1", sender: str = RESIDENT) -> str:
+async def file_case(deps, domain, message_id: str = "m-1", sender: str = RESIDENT) -> str:
     """Press Confirm as the action server sees it; the reference the reply carries (not yet delivered)."""
     confirm = tracker("/affirm", "affirm", slots=SLOTS, message_id=message_id, domain=domain, sender=sender)
-    _, dispatcher = await run(ActionOpenCase(), confirm, domain)
+    _, dispatcher = await run(ActionOpenCase(deps), confirm, domain)
     [reply] = dispatcher.messages
     return reply["reference"]
 
@@ -58,24 +66,31 @@ async def file_case(domain, message_id: str = "m-1", sender: str = RESIDENT) -> 
 def receipts(db) -> list[Notification]:
     """Every held receipt, oldest first."""
     with db.transaction() as session:
-        return list(session.scalars(select(Notification).where(Notification.kind == outbox.RECEIPT)
-                                    .order_by(Notification.id)))
+        return list(
+            session.scalars(select(Notification).where(Notification.kind == outbox.RECEIPT).order_by(Notification.id))
+        )
 
 
 @pytest.fixture
 async def pushes(fake):
     """A sweep of the outbox to the fake Telegram: call it with a clock; returns the sweep's stats."""
-    settings = Settings(_env_file=None, telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
-                        telegram_file_base_url=fake.base_file_url)
+    settings = make_settings(
+        telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url, telegram_file_base_url=fake.base_file_url
+    )
     async with push_bot(settings) as bot:
+
         async def sweep(db, now):
-            return await deliver_due(db=db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings,
-                                     now=now)
+            return await deliver_due(
+                db=db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings, now=now
+            )
+
         yield sweep
 
 
-async def test_a_reply_that_never_arrived_is_pushed_once_after_the_delay(backend_db, domain, settings, fake, pushes):
-    reference = await file_case(domain)  # ... and the bot dies before sending the reply: nobody confirms
+async def test_a_reply_that_never_arrived_is_pushed_once_after_the_delay(
+    deps, backend_db, domain, settings, fake, pushes
+):
+    reference = await file_case(deps, domain)  # ... and the bot dies before sending the reply: nobody confirms
     [held] = receipts(backend_db)
     assert held.urgent and held.status == outbox.PENDING and reference in held.text
     delay = settings.receipt_delay_seconds
@@ -89,34 +104,34 @@ async def test_a_reply_that_never_arrived_is_pushed_once_after_the_delay(backend
     assert [r.status for r in receipts(backend_db)] == [outbox.SENT]
 
 
-async def test_a_delivered_reply_cancels_the_push(backend_db, domain, fake, pushes):
-    reference = await file_case(domain)
+async def test_a_delivered_reply_cancels_the_push(deps, backend_db, domain, fake, pushes):
+    reference = await file_case(deps, domain)
     reply = f"Thank you! Your request is filed with reference {reference} (Pothole)."
-    await confirm_delivered(backend_db, sender=RESIDENT, messages=["Got it.", reply])
+    await confirm_delivered(backend_db, sender=RESIDENT, messages=["Got it.", reply], prefix="HY")
     assert (await pushes(backend_db, later(86400))).sent == 0
     assert fake.sent_messages(CHAT) == []
     assert [r.status for r in receipts(backend_db)] == [outbox.CANCELLED]
 
 
-async def test_only_the_shown_reference_of_that_resident_is_cancelled(backend_db, domain):
-    mine = await file_case(domain, "m-1")
-    other = await file_case(domain, "m-2")
-    theirs = await file_case(domain, "m-3", sender="telegram:200")
+async def test_only_the_shown_reference_of_that_resident_is_cancelled(deps, backend_db, domain):
+    mine = await file_case(deps, domain, "m-1")
+    other = await file_case(deps, domain, "m-2")
+    theirs = await file_case(deps, domain, "m-3", sender="telegram:200")
     # Another resident's conversation showing my reference cancels nothing of mine.
-    await confirm_delivered(backend_db, sender="telegram:200", messages=[f"{mine} {theirs}"])
-    await confirm_delivered(backend_db, sender=RESIDENT, messages=[f"about {mine.lower()}"])
+    await confirm_delivered(backend_db, sender="telegram:200", messages=[f"{mine} {theirs}"], prefix="HY")
+    await confirm_delivered(backend_db, sender=RESIDENT, messages=[f"about {mine.lower()}"], prefix="HY")
     status = {REFERENCE.search(r.text).group(0): r.status for r in receipts(backend_db)}
     assert status == {mine: outbox.CANCELLED, other: outbox.PENDING, theirs: outbox.CANCELLED}
 
 
-async def test_a_retried_confirm_queues_one_receipt(backend_db, domain):
-    first = await file_case(domain, "same")
-    again = await file_case(domain, "same")
+async def test_a_retried_confirm_queues_one_receipt(deps, backend_db, domain):
+    first = await file_case(deps, domain, "same")
+    again = await file_case(deps, domain, "same")
     assert first == again and len(receipts(backend_db)) == 1
 
 
-async def test_a_held_receipt_holds_up_no_live_chat_message(backend_db, domain):
-    await file_case(domain)
+async def test_a_held_receipt_holds_up_no_live_chat_message(deps, backend_db, domain):
+    await file_case(deps, domain)
     with backend_db.transaction() as session:
         resident = find_resident(session, channel="telegram", external_id=str(CHAT))
         live_id = outbox.queue(session, resident=resident, text="An agent will answer", urgent=True).id
@@ -128,25 +143,28 @@ async def test_a_held_receipt_holds_up_no_live_chat_message(backend_db, domain):
         assert due.kind == outbox.RECEIPT
 
 
-async def test_quiet_hours_do_not_hold_a_receipt(backend_db, domain, monkeypatch):
+async def test_quiet_hours_do_not_hold_a_receipt(backend_db, domain, settings):
     local = utcnow().astimezone(ZoneInfo("Asia/Shanghai"))
-    monkeypatch.setenv("QUIET_HOURS_START", f"{(local - timedelta(hours=1)):%H:%M}")
-    monkeypatch.setenv("QUIET_HOURS_END", f"{(local + timedelta(hours=3)):%H:%M}")
-    get_settings.cache_clear()
-    try:
-        assert QuietHours.from_settings().is_quiet(utcnow())
-        await file_case(domain)
-    finally:
-        get_settings.cache_clear()
+    deps = Deps(
+        settings.model_copy(
+            update={
+                "quiet_hours_start": f"{(local - timedelta(hours=1)):%H:%M}",
+                "quiet_hours_end": f"{(local + timedelta(hours=3)):%H:%M}",
+            }
+        ),
+        backend_db,
+    )
+    assert deps.quiet_hours().is_quiet(utcnow())
+    await file_case(deps, domain)
     [held] = receipts(backend_db)
     # It answers what the resident just did: due when the delay is over, not when the night ends.
     assert abs((held.next_attempt_at - held.created_at).total_seconds() - 120) < 1
 
 
-async def test_web_chat_shows_a_receipt_only_if_the_reply_was_not_delivered(backend_db, domain):
-    kept = await file_case(domain, "w-1", sender="web:session-a")
-    shown = await file_case(domain, "w-2", sender="web:session-a")
-    await confirm_delivered(backend_db, sender="web:session-a", messages=[shown])
+async def test_web_chat_shows_a_receipt_only_if_the_reply_was_not_delivered(deps, backend_db, domain):
+    kept = await file_case(deps, domain, "w-1", sender="web:session-a")
+    shown = await file_case(deps, domain, "w-2", sender="web:session-a")
+    await confirm_delivered(backend_db, sender="web:session-a", messages=[shown], prefix="HY")
     with backend_db.transaction() as session:
         resident = find_resident(session, channel="web", external_id="session-a")
         assert outbox.web_updates(session, resident=resident) == []  # still held back
@@ -154,29 +172,31 @@ async def test_web_chat_shows_a_receipt_only_if_the_reply_was_not_delivered(back
         assert [REFERENCE.search(r.text).group(0) for r in rows] == [kept]
 
 
-async def test_cancel_and_sweep_racing_give_exactly_one_outcome(backend_db, domain):
+async def test_cancel_and_sweep_racing_give_exactly_one_outcome(deps, backend_db, domain):
     """PostgreSQL (row locks): the channel's confirmation and the sweep's claim at the same moment, 40 times."""
     db = backend_db
     if not db.url.startswith("postgresql"):
         pytest.skip("SQLite serialises writers; the race needs row locks")
-    references = [await file_case(domain, f"race-{n}") for n in range(40)]
+    references = [await file_case(deps, domain, f"race-{n}") for n in range(40)]
     due = later(121)()
     outcomes = {"cancelled": 0, "sent": 0}
     for reference in references:
         start = threading.Barrier(2)
         result: dict = {}
 
-        def cancel():
+        def cancel(start=start, result=result, reference=reference):
             start.wait()
             with db.transaction() as session:
                 resident = find_resident(session, channel="telegram", external_id=str(CHAT))
                 result["cancelled"] = outbox.cancel_receipts(session, resident=resident, references=[reference])
 
-        def claim():
+        def claim(start=start, result=result):
             start.wait()
             with db.transaction() as session:
-                result["claimed"] = {REFERENCE.search(r.text).group(0): r.id
-                                     for r in outbox.claim_due(session, channel="telegram", limit=1, now=due)}
+                result["claimed"] = {
+                    REFERENCE.search(r.text).group(0): r.id
+                    for r in outbox.claim_due(session, channel="telegram", limit=1, now=due)
+                }
 
         threads = [threading.Thread(target=cancel), threading.Thread(target=claim)]
         for thread in threads:
@@ -184,8 +204,11 @@ async def test_cancel_and_sweep_racing_give_exactly_one_outcome(backend_db, doma
         for thread in threads:
             thread.join(timeout=30)
         with db.transaction() as session:
-            row = session.scalar(select(Notification).join(Case, Notification.case_id == Case.id)
-                                 .where(Case.reference == reference, Notification.kind == outbox.RECEIPT))
+            row = session.scalar(
+                select(Notification)
+                .join(Case, Notification.case_id == Case.id)
+                .where(Case.reference == reference, Notification.kind == outbox.RECEIPT)
+            )
             sent = reference in result["claimed"]
             # Either cancelled and never claimed, or claimed (to be sent) and not cancelled: never both, never neither.
             assert sent != bool(result["cancelled"]), (reference, result)
@@ -200,9 +223,11 @@ async def test_cancel_and_sweep_racing_give_exactly_one_outcome(backend_db, doma
 
 
 def test_references_are_found_in_replies_as_shown():
-    assert references_in(["Filed: HY-2026-00042 (Pothole).", "查询HY-2026-00043的进度", "XHY-2026-00044"]) == {
-        "HY-2026-00042", "HY-2026-00043"}
-    assert references_in(["no reference here"]) == set()
+    assert references_in(["Filed: HY-2026-00042 (Pothole).", "查询HY-2026-00043的进度", "XHY-2026-00044"], "HY") == {
+        "HY-2026-00042",
+        "HY-2026-00043",
+    }
+    assert references_in(["no reference here"], "HY") == set()
 
 
 # ---- end to end: the real Rasa, action server and database; Telegram faked -------------------------------
@@ -239,8 +264,9 @@ async def test_telegram_filing_reply_lost_the_reference_reaches_the_resident_onc
         await asyncio.sleep(0.05)
     async with push_bot(settings) as bot:
         for clock in (later(settings.receipt_delay_seconds + 2), later(settings.receipt_delay_seconds + 3600)):
-            await deliver_due(db=online.db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings,
-                              now=clock)
+            await deliver_due(
+                db=online.db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings, now=clock
+            )
     told = [m.text for m in fake.sent_messages(chat) if reference in (m.text or "")]
     assert len(told) == 1 and "42 Park Lane" not in told[0], told
 
@@ -252,8 +278,11 @@ async def test_telegram_filing_reply_delivered_no_push(online):
     replies = await online.answer(chat, lambda: fake.push_callback(chat, "/affirm", summary.message_id))
     [reference] = REFERENCE.findall(" ".join(r.text for r in replies))
     with online.db.transaction() as session:
-        row = session.scalar(select(Notification).join(Case, Notification.case_id == Case.id)
-                             .where(Case.reference == reference, Notification.kind == outbox.RECEIPT))
+        row = session.scalar(
+            select(Notification)
+            .join(Case, Notification.case_id == Case.id)
+            .where(Case.reference == reference, Notification.kind == outbox.RECEIPT)
+        )
         assert row.status == outbox.CANCELLED
 
 
@@ -269,8 +298,11 @@ async def test_web_chat_filing_reply_delivered_no_push(stack):
             done = await web.post("/api/messages", json={"payload": "/affirm"})
             [reference] = REFERENCE.findall(" ".join(r["text"] for r in done.json()["replies"]))
         with db.transaction() as session:
-            row = session.scalar(select(Notification).join(Case, Notification.case_id == Case.id)
-                                 .where(Case.reference == reference, Notification.kind == outbox.RECEIPT))
+            row = session.scalar(
+                select(Notification)
+                .join(Case, Notification.case_id == Case.id)
+                .where(Case.reference == reference, Notification.kind == outbox.RECEIPT)
+            )
             assert row.status == outbox.CANCELLED
     finally:
         await rasa.aclose()

@@ -21,7 +21,7 @@ from bot.photos import PhotoRefused, clean_photo
 from bot.webchat import create_app
 from cases import handoff, residents, service
 from cases.clock import utcnow
-from cases.config import Settings
+from tests.city import make_settings
 from cases.models import CasePhoto, Resident, Throttle
 from jobs.media import remove_orphan_photos, remove_orphans
 from tests.bot.test_webchat import RecordingRasa, bare_client, browser, say, session_of, want_photo
@@ -56,7 +56,7 @@ async def make_app(sqlite_db, tmp_path):
     def make(**overrides):
         rasa = RecordingRasa(f"http://127.0.0.1:{free_port()}")
         values = dict(database_url=sqlite_db.url, media_dir=tmp_path / "media", web_secret="test")
-        settings = Settings(_env_file=None, **{**values, **overrides})
+        settings = make_settings(**{**values, **overrides})
         app = create_app(settings=settings, db=sqlite_db, rasa=rasa)
         app.state.db, app.state.rasa, app.state.media = sqlite_db, rasa, settings.media_dir
         made.append(rasa)
@@ -313,7 +313,7 @@ async def test_orphan_photos_are_removed_and_referenced_ones_kept(db, tmp_path):
     with db.transaction() as session:
         resident = residents.get_or_create_resident(session, channel="web", external_id="s1")
         case = service.open_case(session, resident=resident, request_type="pothole", description="deep hole",
-                                 address="1 Main St")
+                                 address="1 Main St", reference_prefix="HY")
         session.add(CasePhoto(case=case, path="web/2026/01/case.jpg", created_at=now))
         chat = handoff.request_handoff(session, resident=resident, reason="a person please")
         handoff.record_resident_message(session, resident=resident, text="", photo_path="telegram/2026/01/chat.jpg")
@@ -325,7 +325,7 @@ async def test_orphan_photos_are_removed_and_referenced_ones_kept(db, tmp_path):
     outside = _touch(tmp_path / "elsewhere", "precious.jpg", old, now)
     (media / "web" / "2026" / "01" / "link.jpg").symlink_to(outside)
 
-    settings = Settings(_env_file=None, database_url=db.url, media_dir=media, media_orphan_hours=24)
+    settings = make_settings(database_url=db.url, media_dir=media, media_orphan_hours=24)
     removed = await remove_orphan_photos(db=db, settings=settings, now=lambda: now)
     assert sorted(removed) == ["web/2026/01/.half.jpg.1a2b.part", "web/2026/01/abandoned.jpg"]
     assert all(p.exists() for p in kept) and not any(p.exists() for p in orphans)

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from cases import residents, service, staff
-from cases.config import Settings
+from huiyin.settings import Settings
+from tests.city import make_settings
 from web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -19,7 +20,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def console_settings(db, tmp_path) -> Settings:
     """Settings for the console on the test database, with a temporary media directory."""
-    return Settings(_env_file=None, database_url=db.url, media_dir=tmp_path / "media", timezone="Asia/Shanghai",
+    return make_settings(database_url=db.url, media_dir=tmp_path / "media", timezone="Asia/Shanghai",
                     staff_session_hours=12)
 
 
@@ -67,4 +68,4 @@ def new_case(db, *, request_type="pothole", description="a deep hole", address="
         resident = residents.get_or_create_resident(session, channel="telegram", external_id=external_id,
                                                     display_name=f"Resident {external_id}", language=language)
         return service.open_case(session, resident=resident, request_type=request_type, description=description,
-                                 address=address, now=now, **extra).reference
+                                 address=address, now=now, **extra, reference_prefix="HY").reference

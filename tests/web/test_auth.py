@@ -17,8 +17,15 @@ from tests.web.conftest import PASSWORD, add_staff, browser, csrf_of, login, new
 from web.app import PUBLIC_PATHS
 from web.auth import SESSION_COOKIE
 
-SAMPLE_PARAMS = {"reference": "HY-2026-00001", "handoff_id": "1", "photo_id": "1", "message_id": "1",
-                 "reply_id": "1", "staff_id": "1", "alert_id": "1"}
+SAMPLE_PARAMS = {
+    "reference": "HY-2026-00001",
+    "handoff_id": "1",
+    "photo_id": "1",
+    "message_id": "1",
+    "reply_id": "1",
+    "staff_id": "1",
+    "alert_id": "1",
+}
 
 
 def concrete(path: str) -> str:
@@ -52,9 +59,8 @@ async def test_session_cookie_is_httponly_and_lax(app, db):
     add_staff(db, "ann", "agent")
     client = browser(app)
     form = await client.get("/login")
-    response = await client.post("/login", data={"username": "ann", "password": PASSWORD,
-                                                 "csrf_token": csrf_of(form)})
-    cookie = [v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith(SESSION_COOKIE)][0]
+    response = await client.post("/login", data={"username": "ann", "password": PASSWORD, "csrf_token": csrf_of(form)})
+    cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith(SESSION_COOKIE))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie  # plain http here
     with db.transaction() as session:
         row = session.scalar(select(StaffSession))
@@ -67,8 +73,9 @@ async def test_wrong_password_and_unknown_user_are_refused_alike(app, db):
     client = browser(app)
     for username, password in (("ann", "wrong password!"), ("nobody", PASSWORD)):
         form = await client.get("/login")
-        response = await client.post("/login", data={"username": username, "password": password,
-                                                     "csrf_token": csrf_of(form)})
+        response = await client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": csrf_of(form)}
+        )
         assert response.status_code == 400
         assert "Wrong username or password" in response.text
         assert SESSION_COOKIE not in client.cookies
@@ -88,16 +95,18 @@ async def test_login_goes_back_only_to_a_page_of_this_site(app, db):
     for target, expected in (("/inbox", "/inbox"), ("//evil.example/x", "/cases"), ("https://evil.example", "/cases")):
         client = browser(app)
         form = await client.get("/login")
-        response = await client.post("/login", data={"username": "ann", "password": PASSWORD,
-                                                     "csrf_token": csrf_of(form), "next": target})
+        response = await client.post(
+            "/login", data={"username": "ann", "password": PASSWORD, "csrf_token": csrf_of(form), "next": target}
+        )
         assert response.headers["location"] == expected
 
 
 async def test_expired_session_is_refused(app, db):
     user_id = add_staff(db, "ann", "agent")
     with db.transaction() as session:
-        token, _ = staff.start_session(session, session.get(StaffUser, user_id), hours=12,
-                                       now=utcnow() - timedelta(hours=13))
+        token, _ = staff.start_session(
+            session, session.get(StaffUser, user_id), hours=12, now=utcnow() - timedelta(hours=13)
+        )
     client = browser(app)
     client.cookies.set(SESSION_COOKIE, token)
     assert (await client.get("/cases")).status_code == 303
@@ -112,8 +121,7 @@ async def test_disabled_account_cannot_log_in_and_its_sessions_end(app, db):
     assert (await client.get("/cases")).status_code == 303
     other = browser(app)
     form = await other.get("/login")
-    response = await other.post("/login", data={"username": "ann", "password": PASSWORD,
-                                                "csrf_token": csrf_of(form)})
+    response = await other.post("/login", data={"username": "ann", "password": PASSWORD, "csrf_token": csrf_of(form)})
     assert response.status_code == 400
 
 
@@ -161,10 +169,15 @@ async def test_csrf_failure_changes_nothing(app, db):
 async def test_agent_is_forbidden_supervisor_and_admin_actions(app, db):
     add_staff(db, "ann", "agent", "Roads and Highways")
     client = await login(app, "ann")
-    assert (await client.post("/canned", data={"csrf_token": client.csrf, "title": "T", "body": "B"})).status_code == 403
+    assert (
+        await client.post("/canned", data={"csrf_token": client.csrf, "title": "T", "body": "B"})
+    ).status_code == 403
     assert (await client.get("/staff")).status_code == 403
-    assert (await client.post("/staff", data={"csrf_token": client.csrf, "username": "eve", "password": "x" * 12,
-                                              "role": "admin"})).status_code == 403
+    assert (
+        await client.post(
+            "/staff", data={"csrf_token": client.csrf, "username": "eve", "password": "x" * 12, "role": "admin"}
+        )
+    ).status_code == 403
     assert (await client.get("/reports?period=weekly")).status_code == 403
     assert (await client.get("/reports.csv?period=weekly")).status_code == 403
     with db.transaction() as session:
@@ -201,8 +214,10 @@ async def test_oversized_bodies_are_refused(app, db):
     response = await client.post("/login", data={"username": "x" * 300_000})
     assert response.status_code == 413
     reference = new_case(db)
-    response = await client.post(f"/cases/{reference}/status",
-                                 data={"csrf_token": client.csrf, "to_status": "resolved", "public_note": "x" * 300_000})
+    response = await client.post(
+        f"/cases/{reference}/status",
+        data={"csrf_token": client.csrf, "to_status": "resolved", "public_note": "x" * 300_000},
+    )
     assert response.status_code == 413
     page = await client.get(f"/cases/{reference}")
     assert page.status_code == 200 and 'id="case-status">submitted<' in page.text

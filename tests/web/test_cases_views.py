@@ -12,6 +12,7 @@ from cases.clock import utcnow
 from cases.models import Case, CasePhoto, Notification
 from cases.workflow import Actor, Status, next_statuses
 from tests.web.conftest import add_staff, login, new_case
+from tests.city import CITY
 
 
 def references(page) -> list[str]:
@@ -34,13 +35,25 @@ def _case(db, reference) -> Case:
 async def test_list_filters_search_sort_pages_and_counts(app, db):
     add_staff(db, "ann", "agent", "Roads and Highways")
     now = utcnow()
-    potholes = [new_case(db, external_id=str(i), address=f"{i} Park Lane", now=now - timedelta(hours=30 - i))
-                for i in range(27)]
-    old_lamp = new_case(db, request_type="streetlight", description="Lamp FLICKERS at night",
-                        address="Acacia Avenue", now=now - timedelta(days=10))
+    potholes = [
+        new_case(db, external_id=str(i), address=f"{i} Park Lane", now=now - timedelta(hours=30 - i)) for i in range(27)
+    ]
+    old_lamp = new_case(
+        db,
+        request_type="streetlight",
+        description="Lamp FLICKERS at night",
+        address="Acacia Avenue",
+        now=now - timedelta(days=10),
+    )
     with db.transaction() as session:
-        service.change_status(session, case=service.find_case(session, reference=potholes[0]),
-                              to_status="in_progress", actor=Actor.STAFF, actor_name="x")
+        service.change_status(
+            session,
+            case=service.find_case(session, reference=potholes[0]),
+            to_status="in_progress",
+            actor=Actor.STAFF,
+            actor_name="x",
+            **CITY,
+        )
     client = await login(app, "ann")
 
     first = await client.get("/cases")
@@ -75,8 +88,15 @@ async def test_assigned_to_me_filter(app, db):
     ann = add_staff(db, "ann", "agent", "Roads and Highways")
     mine, other = new_case(db), new_case(db, external_id="2")
     client = await login(app, "ann")
-    response = await client.post(f"/cases/{mine}/assign", data={"csrf_token": client.csrf, "department":
-                                 "Roads and Highways", "assignee_id": str(ann), "internal_note": "yours"})
+    response = await client.post(
+        f"/cases/{mine}/assign",
+        data={
+            "csrf_token": client.csrf,
+            "department": "Roads and Highways",
+            "assignee_id": str(ann),
+            "internal_note": "yours",
+        },
+    )
     assert response.status_code == 303
     assert references(await client.get("/cases?mine=1")) == [mine]
     case = _case(db, mine)
@@ -87,12 +107,21 @@ async def test_assigned_to_me_filter(app, db):
 
 async def test_case_page_shows_everything_staff_need(app, db, console_settings):
     add_staff(db, "ann", "agent")
-    reference = new_case(db, latitude=31.2304, longitude=121.4737, address=None,
-                         description="Crater, there since Tuesday")
+    reference = new_case(
+        db, latitude=31.2304, longitude=121.4737, address=None, description="Crater, there since Tuesday"
+    )
     with db.transaction() as session:
         case = service.find_case(session, reference=reference)
-        service.change_status(session, case=case, to_status="acknowledged", actor=Actor.STAFF, actor_name="Bo",
-                              public_note="Seen it", internal_note="crew 7 only")
+        service.change_status(
+            session,
+            case=case,
+            to_status="acknowledged",
+            actor=Actor.STAFF,
+            actor_name="Bo",
+            public_note="Seen it",
+            internal_note="crew 7 only",
+            **CITY,
+        )
     client = await login(app, "ann")
     page = await client.get(f"/cases/{reference.lower()}")
     assert page.status_code == 200
@@ -111,16 +140,26 @@ async def test_status_change_pushes_the_public_note_only(app, db):
     add_staff(db, "ann", "agent", display_name="Ann Lee")
     reference = new_case(db)
     client = await login(app, "ann")
-    response = await client.post(f"/cases/{reference}/status", data={
-        "csrf_token": client.csrf, "to_status": "in_progress", "public_note": "Crew booked for Tuesday",
-        "internal_note": "van 3, ask Li"})
+    response = await client.post(
+        f"/cases/{reference}/status",
+        data={
+            "csrf_token": client.csrf,
+            "to_status": "in_progress",
+            "public_note": "Crew booked for Tuesday",
+            "internal_note": "van 3, ask Li",
+        },
+    )
     assert response.status_code == 303
     assert "Status changed" in (await client.get(response.headers["location"])).text
     case = _case(db, reference)
     assert case.status == "in_progress"
     event = case.events[-1]
     assert (event.actor, event.actor_name, event.public_note, event.internal_note) == (
-        "staff", "Ann Lee", "Crew booked for Tuesday", "van 3, ask Li")
+        "staff",
+        "Ann Lee",
+        "Crew booked for Tuesday",
+        "van 3, ask Li",
+    )
     with db.transaction() as session:
         push = session.scalar(select(Notification).where(Notification.event_id == event.id))
         assert "Crew booked for Tuesday" in push.text and "van 3" not in push.text
@@ -130,8 +169,9 @@ async def test_scheduled_needs_a_date_and_is_refused_politely(app, db):
     add_staff(db, "ann", "agent")
     reference = new_case(db)
     client = await login(app, "ann")
-    response = await client.post(f"/cases/{reference}/status", data={
-        "csrf_token": client.csrf, "to_status": "scheduled", "public_note": "soon"})
+    response = await client.post(
+        f"/cases/{reference}/status", data={"csrf_token": client.csrf, "to_status": "scheduled", "public_note": "soon"}
+    )
     assert response.status_code == 303
     page = await client.get(response.headers["location"])
     assert "Not done: A scheduled case needs the date the work is booked for." in page.text
@@ -140,13 +180,19 @@ async def test_scheduled_needs_a_date_and_is_refused_politely(app, db):
     with db.transaction() as session:
         assert session.scalar(select(Notification)) is None
     day = date.today() + timedelta(days=3)
-    await client.post(f"/cases/{reference}/status", data={
-        "csrf_token": client.csrf, "to_status": "scheduled", "scheduled_for": day.isoformat()})
+    await client.post(
+        f"/cases/{reference}/status",
+        data={"csrf_token": client.csrf, "to_status": "scheduled", "scheduled_for": day.isoformat()},
+    )
     case = _case(db, reference)
     assert case.status == "scheduled" and case.scheduled_for == day
-    refused = await client.post(f"/cases/{reference}/status", data={"csrf_token": client.csrf, "to_status": "submitted"})
-    assert "Not done: Staff may not move a case from scheduled to submitted." in (
-        await client.get(refused.headers["location"])).text
+    refused = await client.post(
+        f"/cases/{reference}/status", data={"csrf_token": client.csrf, "to_status": "submitted"}
+    )
+    assert (
+        "Not done: Staff may not move a case from scheduled to submitted."
+        in (await client.get(refused.headers["location"])).text
+    )
 
 
 async def test_wrong_csrf_on_a_status_change_changes_nothing(app, db):
@@ -178,15 +224,17 @@ async def test_mark_duplicate_links_both_ways(app, db):
     add_staff(db, "ann", "agent")
     original, copy = new_case(db), new_case(db, external_id="2")
     client = await login(app, "ann")
-    bad = await client.post(f"/cases/{copy}/duplicate", data={"csrf_token": client.csrf,
-                                                              "original_reference": "HY-1999-00001"})
+    bad = await client.post(
+        f"/cases/{copy}/duplicate", data={"csrf_token": client.csrf, "original_reference": "HY-1999-00001"}
+    )
     assert "Not done: No case HY-1999-00001." in (await client.get(bad.headers["location"])).text
     assert _case(db, copy).status == "submitted"
-    itself = await client.post(f"/cases/{copy}/duplicate", data={"csrf_token": client.csrf,
-                                                                 "original_reference": copy})
+    itself = await client.post(f"/cases/{copy}/duplicate", data={"csrf_token": client.csrf, "original_reference": copy})
     assert "Not done" in (await client.get(itself.headers["location"])).text
-    await client.post(f"/cases/{copy}/duplicate", data={"csrf_token": client.csrf,
-                                                        "original_reference": original.lower(), "public_note": "same hole"})
+    await client.post(
+        f"/cases/{copy}/duplicate",
+        data={"csrf_token": client.csrf, "original_reference": original.lower(), "public_note": "same hole"},
+    )
     case = _case(db, copy)
     assert case.status == "duplicate" and case.duplicate_of.reference == original
     page = await client.get(f"/cases/{original}")

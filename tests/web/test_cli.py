@@ -1,4 +1,4 @@
-"""`python -m cases create-staff` and `list-staff`, run as a staff member would run them."""
+"""`python -m huiyin create-staff` and `list-staff`, run as a staff member would run them."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ from pathlib import Path
 
 from cases import staff
 from cases.db import Database
+from tests.city import QUIET_HOURS_OFF_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(args, tmp_path, *, password=None, stdin=None):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "MEDIA_DIR": str(tmp_path / "media")}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "MEDIA_DIR": str(tmp_path / "media"),
+           **QUIET_HOURS_OFF_ENV}
     env.pop("HUIYIN_STAFF_PASSWORD", None)
     if password is not None:
         env["HUIYIN_STAFF_PASSWORD"] = password
-    return subprocess.run([sys.executable, "-m", "cases", *args], cwd=ROOT, env=env, input=stdin,
+    return subprocess.run([sys.executable, "-m", "huiyin", *args], cwd=ROOT, env=env, input=stdin,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -66,7 +68,7 @@ def test_set_status_scheduled_needs_a_date(tmp_path):
         with db.transaction() as session:
             resident = residents.get_or_create_resident(session, channel="web", external_id="w1")
             reference = service.open_case(session, resident=resident, request_type="pothole",
-                                          description="hole", address="Main St").reference
+                                          description="hole", address="Main St", reference_prefix="HY").reference
     finally:
         db.dispose()
     refused = _run(["set-status", reference, "scheduled"], tmp_path)

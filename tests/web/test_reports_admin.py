@@ -13,6 +13,7 @@ from cases import service
 from cases.models import StaffAlert, StaffSession, StaffUser
 from cases.workflow import Actor
 from tests.web.conftest import add_staff, login, new_case
+from tests.city import CITY
 
 # Wednesday 4 March 2026, 10:00 in Shanghai: in the week starting Monday 2 March.
 MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
@@ -25,7 +26,7 @@ async def test_report_page_renders_figures_and_charts(app, db):
     with db.transaction() as session:
         case = service.find_case(session, reference="HY-2026-00001")
         service.change_status(session, case=case, to_status="resolved", actor=Actor.STAFF, actor_name="x",
-                              now=MONDAY + timedelta(days=1))
+                              now=MONDAY + timedelta(days=1), **CITY)
     client = await login(app, "cici")
     page = await client.get("/reports?period=weekly&start=2026-03-04&department=")
     assert page.status_code == 200

@@ -22,7 +22,6 @@ class Settings(BaseSettings):
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     # Generated secrets live in VAR_DIR/secrets (owner-only); the data defaults above are under it too.
     var_dir: Path = PROJECT_ROOT / "var"
-    city_name: str = "Huiyin City"
     timezone: str = "Asia/Shanghai"
     reference_prefix: str = "HY"
 

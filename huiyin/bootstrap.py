@@ -1,4 +1,7 @@
-"""Wiring shared by every process: settings and the database, made on request."""
+"""Wiring shared by every process: settings turned into the database, logging, secrets and the city's hours.
+
+The one place that reads settings for the domain: `cases/` takes what it needs as arguments.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +9,34 @@ import logging
 import os
 import stat
 from pathlib import Path
-from typing import Optional
 
 from sqlalchemy.engine import make_url
 
-from cases import secret_store
-from cases.config import Settings, get_settings
 from cases.db import Database
+from cases.hours import OfficeHours, QuietHours, parse_days, parse_time
+from cases import secret_store
+from huiyin.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def database(settings: Optional[Settings] = None, *, create_tables: bool = True) -> Database:
+def database(settings: Settings, *, create_tables: bool = True) -> Database:
     """The database named by the settings, with its tables in place."""
-    settings = settings or get_settings()
     db = Database(settings.database_url)
     if create_tables:
         db.create_tables()
     return db
+
+
+def quiet_hours(settings: Settings) -> QuietHours:
+    """The night during which non-urgent pushes wait (QUIET_HOURS_START-QUIET_HOURS_END, city time)."""
+    return QuietHours(parse_time(settings.quiet_hours_start), parse_time(settings.quiet_hours_end), settings.timezone)
+
+
+def office_hours(settings: Settings) -> OfficeHours:
+    """When people answer handed-over chats (OFFICE_DAYS, OFFICE_OPEN-OFFICE_CLOSE, city time)."""
+    return OfficeHours(parse_days(settings.office_days), parse_time(settings.office_open),
+                       parse_time(settings.office_close), settings.timezone)
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -1,4 +1,4 @@
-"""Staff command line: `python -m cases set-status REF in_progress --note "..."` and friends."""
+"""Staff command line: `python -m huiyin set-status REF in_progress --note "..."` and friends."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import os
 import sys
 from datetime import date
 
-from cases import bootstrap, service, staff
-from cases.config import get_settings
+from cases import service, staff
 from cases.messages import format_date
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
+from huiyin import bootstrap
+from huiyin.settings import get_settings
 
 
-def _show(session, reference: str) -> str:
+def _show(session, reference: str, tz: str) -> str:
     case = service.find_case(session, reference=reference)
-    tz = get_settings().timezone
     lines = [
         f"{case.reference}  {case.request_type}  [{case.status}]  department: {case.department}",
         f"  resident: {case.resident.channel}:{case.resident.external_id} ({case.resident.display_name or '-'})",
@@ -52,7 +52,7 @@ def _read_password(from_stdin: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one staff command; exit 0 on success, 1 on a refused or unknown case."""
-    parser = argparse.ArgumentParser(prog="python -m cases", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m huiyin", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init-db", help="create or migrate the tables to the current schema")
     set_status = commands.add_parser("set-status", help="move a case to another status")
@@ -84,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         except staff.StaffError as exc:
             print(f"Not created: {exc}.", file=sys.stderr)
             return 1
-    bootstrap.owner_only(get_settings())  # `init-db` may create the database: owner-only from the start
-    db = bootstrap.database()
+    settings = get_settings()
+    bootstrap.owner_only(settings)  # `init-db` may create the database: owner-only from the start
+    db = bootstrap.database(settings)
     try:
         if args.command == "init-db":
             print(f"schema up to date in {db.engine.url.render_as_string(hide_password=True)}")
@@ -96,11 +97,12 @@ def main(argv: list[str] | None = None) -> int:
                 service.change_status(
                     session, case=case, to_status=args.status, actor=Actor.STAFF,
                     actor_name=args.by, public_note=args.note, internal_note=args.internal_note,
-                    scheduled_for=args.scheduled_for,
+                    scheduled_for=args.scheduled_for, timezone=settings.timezone,
+                    quiet_hours=bootstrap.quiet_hours(settings),
                 )
                 print(f"{case.reference} is now {case.status}; the resident will be notified.")
             elif args.command == "show":
-                print(_show(session, args.reference))
+                print(_show(session, args.reference, settings.timezone))
             elif args.command == "create-staff":
                 user = staff.create_staff(session, username=args.username, password=password, role=args.role,
                                           display_name=args.name, department=args.department,
@@ -130,6 +132,3 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         db.dispose()
 
-
-if __name__ == "__main__":
-    sys.exit(main())
