@@ -9,7 +9,7 @@ from typing import Any, Iterable, Optional
 
 from cases.cleaning import clean_text
 from cases.extract import find_address
-from cases.service import find_reference_in_text, normalise_reference
+from cases.references import find_reference_in_text, normalise_reference
 
 MIN_DESCRIPTION, MAX_DESCRIPTION = 3, 2000
 MIN_ADDRESS, MAX_ADDRESS = 4, 300

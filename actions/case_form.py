@@ -9,7 +9,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.answers import (
-    InvalidAnswer, address_in, clean_address, clean_description, entity_value, format_pin, is_typed, parse_pin,
+    InvalidAnswer,
+    address_in,
+    clean_address,
+    clean_description,
+    entity_value,
+    format_pin,
+    is_typed,
+    parse_pin,
     safe_photo_path,
 )
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text

@@ -9,13 +9,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
+from actions.conversation import button, language
 from actions.deps import UsesCaseSystem
 from actions.errors import apologises
-from actions.conversation import button, language
 from actions.filing import type_name
 from actions.status import Reply, reference_in_message
-from cases import service
+from cases import queries
 from cases.clock import utcnow
+from cases.followup import chase as chasing
 from cases.messages import format_date, status_label
 from cases.models import Resident
 from cases.residents import resident_for_sender
@@ -27,26 +28,26 @@ def chase(session: Session, *, resident: Resident, reference: str, timezone: str
           lang: str = "en") -> Reply:
     """Chase one of the resident's cases by reference; the answer to give, whatever the outcome."""
     try:
-        service.chase_case(session, resident=resident, reference=reference, timezone=timezone, now=now)
-    except service.CaseNotFound:  # someone else's reference gets the very same answer as a wrong one
+        chasing.chase_case(session, resident=resident, reference=reference, timezone=timezone, now=now)
+    except queries.CaseNotFound:  # someone else's reference gets the very same answer as a wrong one
         return "utter_case_not_found", {"reference": reference}
-    except service.CannotChase as refused:
-        worked = service.followed_case(refused.case)
+    except chasing.CannotChase as refused:
+        worked = queries.followed_case(refused.case)
         values = {"reference": refused.case.reference}
         if refused.reason == "not_overdue":
             return "utter_chase_not_overdue", {**values, "due_date": format_date(worked.due_at, timezone)}
         if refused.reason == "already_today":
             return "utter_chase_already_today", values
         return "utter_chase_closed", {**values, "status": status_label(worked.status, lang)}
-    case = service.find_case_for_resident(session, resident=resident, reference=reference)
+    case = queries.find_case_for_resident(session, resident=resident, reference=reference)
     return "utter_case_chased", {"reference": case.reference,
-                                 "due_date": format_date(service.followed_case(case).due_at, timezone)}
+                                 "due_date": format_date(queries.followed_case(case).due_at, timezone)}
 
 
 def without_reference(session: Session, *, resident: Resident, timezone: str, now: datetime,
                       lang: str = "en") -> Reply:
     """No reference given: chase the resident's one overdue case, else let them pick among those being worked on."""
-    working, overdue = service.chaseable_cases(session, resident=resident, now=now)
+    working, overdue = chasing.chaseable_cases(session, resident=resident, now=now)
     if len(overdue) == 1:
         return chase(session, resident=resident, reference=overdue[0].reference, timezone=timezone, now=now,
                      lang=lang)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from cases.db import Database
 from cases.hours import OfficeHours, QuietHours
+from cases.store.db import Database
 from huiyin import bootstrap
 from huiyin.settings import Settings
 

@@ -11,16 +11,29 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.deps import Deps, UsesCaseSystem
-from actions.errors import apologises, log_failure
 from actions.answers import (
-    InvalidAnswer, address_in, clean_description, entity_value, format_pin, is_typed, parse_pin, safe_photo_path,
+    InvalidAnswer,
+    address_in,
+    clean_description,
+    entity_value,
+    format_pin,
+    is_typed,
+    parse_pin,
+    safe_photo_path,
 )
 from actions.conversation import (
-    earlier_user_messages, language, latest_entities, latest_intent, latest_text, message_entities,
-    message_intent, reset_filing,
+    earlier_user_messages,
+    language,
+    latest_entities,
+    latest_intent,
+    latest_text,
+    message_entities,
+    message_intent,
+    reset_filing,
 )
-from cases import outbox, service
+from actions.deps import Deps, UsesCaseSystem
+from actions.errors import apologises, log_failure
+from cases import lifecycle, outbox
 from cases.catalog import load_catalog
 from cases.messages import format_date
 from cases.privacy import pseudonym
@@ -181,7 +194,7 @@ class ActionOpenCase(UsesCaseSystem, Action):
         slot, lang = tracker.get_slot, language(tracker)
         settings = self.deps.settings
         with self.deps.database().transaction() as session:
-            case = service.open_case(
+            case = lifecycle.open_case(
                 session,
                 resident=resident_for_sender(session, tracker.sender_id),
                 request_type=slot("request_type"),

@@ -9,14 +9,20 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.deps import Deps, UsesCaseSystem
-from actions.errors import apologise
 from actions.answers import is_typed
 from actions.conversation import (
-    REQUESTED_SLOT, earlier_user_messages, language, latest_intent, latest_text, message_intent, reset_conversation,
+    REQUESTED_SLOT,
+    earlier_user_messages,
+    language,
+    latest_intent,
+    latest_text,
+    message_intent,
+    reset_conversation,
 )
+from actions.deps import Deps, UsesCaseSystem
+from actions.errors import apologise
 from cases.clock import utcnow
-from cases.handoff import request_handoff
+from cases.handoff.handoff import request_handoff
 from cases.messages import format_moment
 from cases.residents import mark_filing, resident_for_sender
 

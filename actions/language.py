@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.deps import UsesCaseSystem
-from actions.errors import apologises
 from actions.answers import entity_value
 from actions.conversation import latest_entities
+from actions.deps import UsesCaseSystem
+from actions.errors import apologises
 from cases.residents import SUPPORTED_LANGUAGES, resident_for_sender, set_language
 
 

@@ -9,9 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import CONVERSATION_SLOTS, FILING_SLOTS
 from actions.deps import Deps, UsesCaseSystem
 from actions.errors import log_failure
-from actions.conversation import CONVERSATION_SLOTS, FILING_SLOTS
 from actions.language import response_in
 from cases.residents import resident_for_sender, take_unfinished_filing
 

@@ -7,12 +7,12 @@ from typing import Any, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.deps import UsesCaseSystem
-from actions.errors import apologises
 from actions.answers import find_reference
 from actions.conversation import button, language, latest_entities, latest_text
+from actions.deps import UsesCaseSystem
+from actions.errors import apologises
 from actions.filing import type_name
-from cases import service, workflow
+from cases import lifecycle, queries, workflow
 from cases.messages import format_date, status_label
 from cases.models import Case
 from cases.residents import resident_for_sender
@@ -40,7 +40,7 @@ def status_replies(case: Case, timezone: str, lang: str = "en") -> list[Reply]:
 
     A case merged into another (a duplicate) answers with the case the resident now follows.
     """
-    followed = service.followed_case(case)
+    followed = queries.followed_case(case)
     values = dict(reference=case.reference, type_name=type_name(followed.request_type, lang),
                   status=status_label(followed.status, lang), due_date=format_date(followed.due_at, timezone))
     if followed is not case:
@@ -51,7 +51,7 @@ def status_replies(case: Case, timezone: str, lang: str = "en") -> list[Reply]:
     else:
         still_open = workflow.is_working(Status(case.status))
         replies = [("utter_case_status_open" if still_open else "utter_case_status_done", values)]
-    note = service.last_public_note(followed)
+    note = queries.last_public_note(followed)
     if note:
         replies.append(("utter_case_note", {"note": note}))
     return replies
@@ -70,12 +70,12 @@ class ActionCheckStatus(UsesCaseSystem, Action):
         with self.deps.database().transaction() as session:
             resident = resident_for_sender(session, tracker.sender_id)
             if reference:
-                case = service.find_case_for_resident(session, resident=resident, reference=reference)
+                case = queries.find_case_for_resident(session, resident=resident, reference=reference)
                 # Someone else's reference gets the very same answer as a wrong one.
                 replies = (status_replies(case, timezone, lang) if case is not None
                            else [("utter_case_not_found", {"reference": reference})])
             else:
-                cases = service.active_cases_for_resident(session, resident=resident)
+                cases = queries.active_cases_for_resident(session, resident=resident)
                 lines = [case_line(case, timezone, lang) for case in cases[:MAX_LISTED]]
                 if len(cases) > MAX_LISTED:
                     lines.append("…")
@@ -99,19 +99,19 @@ class ActionCancelRequest(UsesCaseSystem, Action):
             with self.deps.database().transaction() as session:
                 resident = resident_for_sender(session, tracker.sender_id)
                 if reference:
-                    case = service.cancel_by_resident(session, resident=resident, reference=reference,
+                    case = lifecycle.cancel_by_resident(session, resident=resident, reference=reference,
                                                       timezone=self.deps.settings.timezone,
                                                       quiet_hours=self.deps.quiet_hours())
                     reply: Reply = ("utter_case_cancelled", {"reference": case.reference})
                 else:
-                    cases = [c for c in service.active_cases_for_resident(session, resident=resident)
-                             if service.resident_may_cancel(c)]
+                    cases = [c for c in queries.active_cases_for_resident(session, resident=resident)
+                             if lifecycle.resident_may_cancel(c)]
                     buttons = [button(f"{c.reference} · {type_name(c.request_type, lang)}", "cancel_request",
                                       reference=c.reference) for c in cases[:MAX_CANCEL_BUTTONS]]
                     reply = (("utter_ask_which_to_cancel", {"buttons": buttons}) if buttons
                              else ("utter_nothing_to_cancel", {}))
         # Someone else's reference gets the very same answer as a wrong one.
-        except service.CaseNotFound:
+        except queries.CaseNotFound:
             reply = ("utter_case_not_found", {"reference": reference})
         except TransitionNotAllowed as refused:
             reply = ("utter_cannot_cancel", {"reference": reference, "status": status_label(refused.from_status, lang)})

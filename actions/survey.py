@@ -9,14 +9,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.deps import UsesCaseSystem
-from actions.errors import apologises
 from actions.answers import entity_value, is_typed
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
-from cases import survey
+from actions.deps import UsesCaseSystem
+from actions.errors import apologises
 from cases.cleaning import clean_text
+from cases.followup import survey
+from cases.queries import CaseNotFound
+from cases.references import normalise_reference
 from cases.residents import resident_for_sender
-from cases.service import CaseNotFound, normalise_reference
 
 # Typed answers to "Please type your comment" that mean "no comment after all".
 NO_COMMENT_INTENTS = frozenset({"deny", "cancel_request"})

@@ -23,10 +23,10 @@ from pathlib import Path
 import httpx
 
 from bench.procs import wait_ready
-from cases.db import Database
-from cases.handoff import request_handoff
+from cases.handoff.handoff import request_handoff
 from cases.residents import get_or_create_resident
-from cases.staff import create_staff
+from cases.staff.accounts import create_staff
+from cases.store.db import Database
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 from tests.stack import APP_PYTHON, PROJECT_ROOT, free_port
 

@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 
-from bench.nlu_heldout import RASA, ROOT, SUMMARY_ROWS, evaluate, heldout_files, measure, print_figures
+from bench.nlu_heldout import RASA, ROOT, evaluate, heldout_files, measure, print_figures
 
 OUT = ROOT / "results" / "nlu-report"
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -22,12 +22,12 @@ from typing import Callable
 from sqlalchemy import select, text
 
 from bot.push import PushLimiter, deliver_due, push_bot
-from cases import outbox, service
-from huiyin import bootstrap
-from huiyin.settings import Settings
-from cases.db import Database
+from cases import lifecycle, outbox
 from cases.models import Case, Notification
 from cases.residents import get_or_create_resident
+from cases.store.db import Database
+from huiyin import bootstrap
+from huiyin.settings import Settings
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 FIRST_CHAT = 100_000
@@ -46,7 +46,7 @@ def queue_pushes(db: Database, *, messages: int, chats: int) -> dict[int, list[s
         with db.transaction() as s:
             for n in range(start, min(chats, start + CHUNK)):
                 resident = get_or_create_resident(s, channel="telegram", external_id=str(FIRST_CHAT + n))
-                case_ids.append(service.open_case(s, resident=resident, request_type="pothole",
+                case_ids.append(lifecycle.open_case(s, resident=resident, request_type="pothole",
                                                   description="a hole", address=f"{n} Park Lane",
                                                   reference_prefix=settings.reference_prefix).id)
     for round_ in range(max(counts)):
@@ -55,7 +55,7 @@ def queue_pushes(db: Database, *, messages: int, chats: int) -> dict[int, list[s
                 for n in range(start, min(chats, start + CHUNK)):
                     if counts[n] > round_:
                         case = s.get(Case, case_ids[n])
-                        service.change_status(s, case=case, to_status="resolved" if round_ % 2 else "in_progress",
+                        lifecycle.change_status(s, case=case, to_status="resolved" if round_ % 2 else "in_progress",
                                               actor="staff", public_note=f"update {round_ + 1}", **city)
     texts: dict[int, list[str]] = {}
     with db.transaction() as s:

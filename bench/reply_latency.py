@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.rasa_client import RasaClient
 from bot.telegram import build_application, running
-from cases.db import Database
+from cases.store.db import Database
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.stack import start_stack
 

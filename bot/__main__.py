@@ -14,10 +14,10 @@ import uvicorn
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram import build_application, running, telegram_mode
 from bot.webchat import create_app
+from cases.store.db import Database
+from huiyin.asgi import proxy_options
 from huiyin.bootstrap import configure_logging, database, owner_only
 from huiyin.settings import Settings, get_settings
-from cases.db import Database
-from huiyin.asgi import proxy_options
 
 log = logging.getLogger("bot")
 

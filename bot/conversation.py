@@ -10,9 +10,9 @@ from typing import Iterable
 from bot import texts
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
 from cases import outbox
-from cases.db import Database
 from cases.privacy import pseudonym
 from cases.residents import find_resident, parse_sender_id
+from cases.store.db import Database
 
 log = logging.getLogger(__name__)
 

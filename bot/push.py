@@ -22,11 +22,11 @@ from bot.push_limits import MAX_ON_THE_WIRE, PushLimiter
 from bot.telegram_replies import keyboard_rows
 from cases import outbox
 from cases.clock import utcnow
-from huiyin.settings import Settings
-from cases.db import Database
 from cases.models import Resident
 from cases.privacy import resident_tag
 from cases.residents import mark_unreachable
+from cases.store.db import Database
+from huiyin.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 from bot.rasa_client import RasaClient
 from bot.telegram_handlers import Deps, HuiyinContext, add_handlers
 from bot.telegram_replies import ChatPacer
+from cases.store.db import Database
 from huiyin.settings import Settings
-from cases.db import Database
 
 log = logging.getLogger(__name__)
 

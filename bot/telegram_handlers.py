@@ -13,8 +13,15 @@ from typing import Awaitable, Callable, Optional
 from telegram import CallbackQuery, Chat, Message, PhotoSize, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
-    Application, ApplicationHandlerStop, CallbackContext, CallbackQueryHandler, CommandHandler,
-    ExtBot, MessageHandler, TypeHandler, filters,
+    Application,
+    ApplicationHandlerStop,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ExtBot,
+    MessageHandler,
+    TypeHandler,
+    filters,
 )
 
 from bot import inbound, live_chat, photos, texts
@@ -23,10 +30,10 @@ from bot.rasa_client import RasaClient, Reply
 from bot.telegram_records import CHANNEL, admit_update, claim_button, relay_message
 from bot.telegram_replies import ChatPacer, remove_keyboard, send_replies
 from cases.clock import utcnow
-from huiyin.settings import Settings
-from cases.db import Database
 from cases.privacy import resident_tag
 from cases.residents import normalise_language, sender_id
+from cases.store.db import Database
+from huiyin.settings import Settings
 
 log = logging.getLogger(__name__)
 

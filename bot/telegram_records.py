@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot import live_chat
 from cases.clock import utcnow
-from cases.db import Database
 from cases.models import InboundUpdate
 from cases.residents import get_or_create_resident
+from cases.store.db import Database
 
 CHANNEL = "telegram"
 

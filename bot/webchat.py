@@ -33,11 +33,11 @@ from bot.conversation import confirm_delivered, converse
 from bot.rasa_client import RasaClient, Reply
 from cases import outbox, residents, throttle
 from cases.clock import utcnow
-from huiyin import bootstrap
-from huiyin.settings import Settings
-from cases.db import Database
-from huiyin.asgi import CatchErrors, SecurityHeaders
 from cases.models import Resident
+from cases.store.db import Database
+from huiyin import bootstrap
+from huiyin.asgi import CatchErrors, SecurityHeaders
+from huiyin.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -2,7 +2,7 @@
 
 Patterns, not learning: a street address ("outside 42 Park Lane", "corner of Mill Road and Church
 Street", "建设路128号对面", "幸福小区3号楼门口") and how long a problem has lasted ("since Tuesday",
-"for three weeks", "三天了", "从上周二开始"). Case references are found by service.find_reference_in_text.
+"for three weeks", "三天了", "从上周二开始"). Case references are found by references.find_reference_in_text.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from cases.db import Database
 from cases.hours import OfficeHours, QuietHours, parse_days, parse_time
-from cases import secret_store
+from cases.store import secret_store
+from cases.store.db import Database
 from huiyin.settings import Settings
 
 log = logging.getLogger(__name__)

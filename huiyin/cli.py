@@ -8,15 +8,16 @@ import os
 import sys
 from datetime import date
 
-from cases import service, staff
+from cases import lifecycle, queries
 from cases.messages import format_date
+from cases.staff import accounts as staff
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
 from huiyin import bootstrap
 from huiyin.settings import get_settings
 
 
 def _show(session, reference: str, tz: str) -> str:
-    case = service.find_case(session, reference=reference)
+    case = queries.find_case(session, reference=reference)
     lines = [
         f"{case.reference}  {case.request_type}  [{case.status}]  department: {case.department}",
         f"  resident: {case.resident.channel}:{case.resident.external_id} ({case.resident.display_name or '-'})",
@@ -93,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         with db.transaction() as session:
             if args.command == "set-status":
-                case = service.find_case(session, reference=args.reference)
-                service.change_status(
+                case = queries.find_case(session, reference=args.reference)
+                lifecycle.change_status(
                     session, case=case, to_status=args.status, actor=Actor.STAFF,
                     actor_name=args.by, public_note=args.note, internal_note=args.internal_note,
                     scheduled_for=args.scheduled_for, timezone=settings.timezone,
@@ -114,10 +115,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{user.username}\t{user.role}\t{user.department or '-'}\t"
                           f"{'active' if user.active else 'disabled'}\t{user.display_name}")
             elif args.command == "list":
-                for case in service.list_cases(session, status=args.status):
+                for case in queries.list_cases(session, status=args.status):
                     print(f"{case.reference}\t{case.status}\t{case.request_type}\t{case.description[:60]}")
         return 0
-    except service.CaseNotFound as exc:
+    except queries.CaseNotFound as exc:
         print(f"No case with reference {exc.args[0]}.", file=sys.stderr)
         return 1
     except staff.StaffError as exc:

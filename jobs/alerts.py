@@ -11,11 +11,11 @@ from typing import Callable
 from telegram import Bot
 
 from bot.push_limits import PushLimiter
-from cases import alerts
 from cases.clock import utcnow
-from huiyin.settings import Settings
-from cases.db import Database
 from cases.models import Case, StaffAlert
+from cases.staff import alerts
+from cases.store.db import Database
+from huiyin.settings import Settings
 from jobs.telegram_send import SENT, TRANSIENT, send_staff_message
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,11 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from cases import escalation, survey, throttle
+from cases import throttle
 from cases.clock import utcnow
-from cases.db import Database
+from cases.followup import escalation, survey
+from cases.handoff import waits
+from cases.store.db import Database
 from huiyin import bootstrap
 from huiyin.settings import Settings
 
@@ -62,7 +64,7 @@ async def expire_surveys(*, db: Database, settings: Settings, now: Callable[[], 
 
 async def flag_long_waits(*, db: Database, settings: Settings, now: Callable[[], datetime] = utcnow) -> list:
     """Tell the city's supervisors about residents waiting too long for a person (in office hours)."""
-    flagged = await in_transaction(db, lambda s: [row.id for row in escalation.flag_long_waits(
+    flagged = await in_transaction(db, lambda s: [row.id for row in waits.flag_long_waits(
         s, minutes=settings.handoff_flag_minutes, office_hours=bootstrap.office_hours(settings),
         now=now())])
     if flagged:

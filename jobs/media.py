@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.clock import utcnow
-from huiyin.settings import Settings
-from cases.db import Database
 from cases.models import CasePhoto, HandoffMessage
+from cases.store.db import Database
+from huiyin.settings import Settings
 
 log = logging.getLogger(__name__)
 BATCH = 500

@@ -11,10 +11,11 @@ from typing import Callable
 from telegram import Bot
 
 from bot.push_limits import PushLimiter
-from cases import report_runs, reports
 from cases.clock import utcnow
+from cases.reporting import figures as reports
+from cases.reporting import runs as report_runs
+from cases.store.db import Database
 from huiyin.settings import Settings
-from cases.db import Database
 from jobs.telegram_send import SENT, TRANSIENT, send_staff_message
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
 from bot.push import PushLimiter, deliver_due
+from cases.store.db import Database
 from huiyin.settings import Settings
-from cases.db import Database
 from jobs import casework, media
 from jobs.alerts import deliver_alerts
 from jobs.reports import send_due_reports

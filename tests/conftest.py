@@ -9,8 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from cases.db import Database
 from cases.models import Base
+from cases.store.db import Database
 from tests.city import make_settings
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

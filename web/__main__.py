@@ -7,9 +7,9 @@ import sys
 
 import uvicorn
 
+from huiyin.asgi import proxy_options
 from huiyin.bootstrap import configure_logging, database, owner_only
 from huiyin.settings import Settings, get_settings
-from huiyin.asgi import proxy_options
 from web.app import create_app
 
 log = logging.getLogger("web")

@@ -9,9 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cases import alerts, canned, staff as accounts
 from cases.models import Case, StaffUser
 from cases.residents import SUPPORTED_LANGUAGES
+from cases.staff import accounts, alerts, canned
 from web.auth import guard
 from web.core import console_of, current, departments, form_of, polite, redirect, whole_number
 

@@ -14,11 +14,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from huiyin.bootstrap import database
 from cases.catalog import Catalog
-from huiyin.settings import Settings, get_settings
-from cases.db import Database
+from cases.store.db import Database
 from huiyin.asgi import CatchErrors, SecurityHeaders
+from huiyin.bootstrap import database
+from huiyin.settings import Settings, get_settings
 from web import admin_views, auth, cases_views, inbox_views, reports_views
 from web.auth import guard
 from web.core import HERE, Console, DatabaseDown, IdConvertor, console_of, json_response

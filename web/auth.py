@@ -12,8 +12,8 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from cases import alerts, staff as accounts
 from cases.clock import utcnow
+from cases.staff import accounts, alerts
 from web.core import Current, console_of, form_of, json_response
 from web.throttle import LoginLimits, TooManyLogins, count_attempt, logged_in
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from cases.catalog import Catalog
 from cases.cleaning import clean_text
 from cases.models import Case
-from cases.service import overdue_clause
+from cases.queries import overdue_clause
 from cases.workflow import Status
 from web.core import whole_number
 

@@ -12,22 +12,29 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from cases import canned, service, staff as accounts
+from cases import lifecycle, queries, references
 from cases.catalog import UnknownRequestType
 from cases.clock import utcnow
 from cases.extract import find_duration
 from cases.models import Case, CasePhoto, StaffUser
+from cases.staff import accounts, canned
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
 from web.auth import guard
 from web.case_queries import (
-    SORTS, CaseFilters, merged_into, optional_int, page_count, search_cases, status_counts,
+    SORTS,
+    CaseFilters,
+    merged_into,
+    optional_int,
+    page_count,
+    search_cases,
+    status_counts,
 )
 from web.core import console_of, current, departments, form_of, polite, redirect
 
 MAX_SCHEDULE_YEARS = 10  # further is a typo, and dates near year 9999 overflow date arithmetic
 
 # What a refused action raises; each is shown to the user as a sentence, and the transaction is rolled back.
-REFUSALS = (TransitionNotAllowed, service.ScheduleDateRequired, service.InvalidDuplicate, UnknownRequestType,
+REFUSALS = (TransitionNotAllowed, lifecycle.ScheduleDateRequired, lifecycle.InvalidDuplicate, UnknownRequestType,
             ValueError)
 
 
@@ -44,15 +51,15 @@ async def case_list(request: Request) -> Response:
         return console.render(
             request, "cases.html", filters=filters, rows=rows, total=total, counts=counts,
             pages=page_count(total), departments=departments(console.catalog), sorts=SORTS,
-            request_types=console.catalog.types, overdue={c.id: service.is_overdue(c, now) for c in rows})
+            request_types=console.catalog.types, overdue={c.id: queries.is_overdue(c, now) for c in rows})
 
     return await console.run(page)
 
 
 def _case_or_404(session, reference: str) -> Case:
     try:
-        return service.find_case(session, reference=reference)
-    except service.CaseNotFound:
+        return queries.find_case(session, reference=reference)
+    except queries.CaseNotFound:
         raise HTTPException(404, f"There is no case {reference}.") from None
 
 
@@ -70,7 +77,7 @@ async def case_page(request: Request) -> Response:
             request, "case.html", case=case, resident=case.resident, events=list(case.events),
             photos=list(case.photos), merged=merged_into(session, case), moves=moves,
             may_duplicate=Status.DUPLICATE in next_statuses(Status(case.status), Actor.STAFF),
-            overdue=service.is_overdue(case, now), departments=departments(console.catalog),
+            overdue=queries.is_overdue(case, now), departments=departments(console.catalog),
             staff_members=accounts.list_staff(session, active_only=True), request_types=console.catalog.types,
             suggestions=canned.suggestions(session, case.request_type, None, case.resident.language),
             today=now.astimezone(console.zone).date().isoformat(), osm=_osm_link(case),
@@ -130,7 +137,7 @@ async def change_status(request: Request) -> Response:
         if to_status == Status.DUPLICATE.value:
             raise ValueError("use 'Mark as duplicate' to merge a case into another")
         today = utcnow().astimezone(console.zone).date()
-        service.change_status(
+        lifecycle.change_status(
             session, case=case, to_status=to_status, actor=Actor.STAFF, staff=me,
             public_note=str(form.get("public_note") or ""), internal_note=str(form.get("internal_note") or ""),
             scheduled_for=_scheduled_date(str(form.get("scheduled_for") or ""), today),
@@ -152,7 +159,7 @@ async def assign(request: Request) -> Response:
         assignee = session.get(StaffUser, assignee_id) if assignee_id else None
         if assignee_id and assignee is None:
             raise ValueError("that staff member does not exist")
-        service.assign(session, case=case, staff=me, department=department or None, assignee=assignee,
+        lifecycle.assign(session, case=case, staff=me, department=department or None, assignee=assignee,
                        internal_note=str(form.get("internal_note") or ""))
 
     return await _act(request, work, "Assignment saved.")
@@ -167,7 +174,7 @@ async def change_type(request: Request) -> Response:
         request_type = str(form.get("request_type") or "")
         if request_type not in console.catalog:
             raise ValueError("choose a request type from the list")
-        service.change_request_type(session, case=case, request_type=request_type, staff=me,
+        lifecycle.change_request_type(session, case=case, request_type=request_type, staff=me,
                                     internal_note=str(form.get("internal_note") or ""),
                                     timezone=console.settings.timezone, quiet_hours=console.quiet_hours,
                                     catalog=console.catalog)
@@ -184,7 +191,7 @@ async def mark_duplicate(request: Request) -> Response:
         original = str(form.get("original_reference") or "").strip()
         if not original:
             raise ValueError("give the reference of the case this one duplicates")
-        service.mark_duplicate(session, case=case, original_reference=original, staff=me,
+        lifecycle.mark_duplicate(session, case=case, original_reference=original, staff=me,
                                public_note=str(form.get("public_note") or ""),
                                internal_note=str(form.get("internal_note") or ""),
                                timezone=console.settings.timezone, quiet_hours=console.quiet_hours)
@@ -209,7 +216,7 @@ async def case_photo(request: Request) -> Response:
 
     def find(session) -> Optional[str]:
         return session.scalar(select(CasePhoto.path).join(Case).where(
-            CasePhoto.id == photo_id, Case.reference == service.normalise_reference(reference)))
+            CasePhoto.id == photo_id, Case.reference == references.normalise_reference(reference)))
 
     path = media_file(console.settings.media_dir, await console.run(find))
     return FileResponse(path, headers={"cache-control": "private, max-age=3600"})

@@ -21,13 +21,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from cases import messages, staff as staff_accounts
+from cases import messages
 from cases.catalog import Catalog, load_catalog
 from cases.cleaning import clean_text
+from cases.staff import accounts as staff_accounts
+from cases.store.db import Database
+from cases.workflow import Status
 from huiyin import bootstrap
 from huiyin.settings import Settings
-from cases.db import Database
-from cases.workflow import Status
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

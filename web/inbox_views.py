@@ -10,16 +10,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from cases import handoff, service, staff as accounts
+from cases import queries
 from cases.catalog import UnknownRequestType
 from cases.clock import utcnow
+from cases.handoff import handoff
 from cases.models import Case, HandoffMessage, HandoffRequest, StaffUser
+from cases.staff import accounts
 from web.auth import guard
 from web.case_queries import resident_case_count
 from web.cases_views import media_file
 from web.core import Console, console_of, current, form_of, json_response, polite, redirect, whole_number
 
-REFUSALS = (handoff.HandoffError, service.CaseNotFound, UnknownRequestType, ValueError)
+REFUSALS = (handoff.HandoffError, queries.CaseNotFound, UnknownRequestType, ValueError)
 
 
 def _waited(since: datetime, now: datetime) -> str:
@@ -217,7 +219,7 @@ async def open_case(request: Request) -> Response:
 async def attach(request: Request) -> Response:
     """Link the conversation to one of the resident's existing cases."""
     def work(session, item, me, form) -> None:
-        case = service.find_case(session, reference=str(form.get("reference") or ""))
+        case = queries.find_case(session, reference=str(form.get("reference") or ""))
         handoff.attach_case(session, handoff=item, case=case)
 
     return await _act(request, work, "Conversation linked to the case.")

@@ -9,8 +9,9 @@ from typing import Optional
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cases import reports, staff as accounts
 from cases.clock import utcnow
+from cases.reporting import figures as reports
+from cases.staff import accounts
 from web.auth import forbidden, guard
 from web.charts import bar_chart
 from web.core import Current, console_of, current, departments, with_query

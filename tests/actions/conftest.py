@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from actions.deps import Deps
-from tests.city import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

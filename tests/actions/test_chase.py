@@ -5,11 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from actions.chase import ActionChaseCase
-from cases import service
+from cases import lifecycle, queries
 from cases.clock import utcnow
 from cases.models import CaseChase, StaffAlert, StaffUser
 from cases.residents import resident_for_sender
-from cases.workflow import Actor
 from tests.actions.test_status import NEIGHBOUR, T0, file_case, move
 from tests.actions.trackers import RESIDENT, responses, run, tracker
 from tests.city import CITY
@@ -25,7 +24,7 @@ def chase_tracker(reference=None, text=None):
 def file_recent_case(database, sender=RESIDENT) -> str:
     """A case filed just now: not due for days."""
     with database.transaction() as session:
-        return service.open_case(session, resident=resident_for_sender(session, sender), request_type="pothole",
+        return lifecycle.open_case(session, resident=resident_for_sender(session, sender), request_type="pothole",
                                  description="hole", address="1 Main St", now=utcnow(), reference_prefix="HY").reference
 
 
@@ -44,7 +43,7 @@ async def test_an_overdue_case_is_chased_and_staff_are_alerted(deps, backend_db,
     with backend_db.transaction() as session:
         [alert] = session.scalars(select(StaffAlert)).all()
         assert alert.kind == "chase" and reference in alert.text
-        case = service.find_case(session, reference=reference)
+        case = queries.find_case(session, reference=reference)
         assert [e.kind for e in case.events] == ["status", "chase"]
 
 
@@ -119,10 +118,10 @@ async def test_chasing_a_duplicate_chases_the_case_it_was_merged_into(deps, acti
         staff = StaffUser(username="li", display_name="Li", password_hash="x", role="agent", created_at=T0)
         session.add(staff)
         session.flush()
-        service.mark_duplicate(session, case=service.find_case(session, reference=mine), original_reference=original,
+        lifecycle.mark_duplicate(session, case=queries.find_case(session, reference=mine), original_reference=original,
                                staff=staff, **CITY)
     _, dispatcher = await run(ActionChaseCase(deps), chase_tracker(mine), domain)
     assert responses(dispatcher) == ["utter_case_chased"]
     with actions_db.transaction() as session:
         [chase] = session.scalars(select(CaseChase)).all()
-        assert chase.case_id == service.find_case(session, reference=original).id
+        assert chase.case_id == queries.find_case(session, reference=original).id

@@ -10,7 +10,7 @@ from actions.status import ActionCancelRequest, ActionCheckStatus
 from cases.catalog import load_catalog
 from tests.actions.test_handoff import CLOSED, clock  # noqa: F401 - the clock fixture
 from tests.actions.test_status import file_case, move
-from tests.actions.trackers import slots_set, run, tracker
+from tests.actions.trackers import run, slots_set, tracker
 
 ZH = {"language": "zh"}
 

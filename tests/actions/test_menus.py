@@ -7,8 +7,8 @@ import re
 from actions.menus import ActionAskRequestType, ActionShowMenu, ActionSuggestRequestTypes
 from actions.status import ActionCancelRequest
 from cases.catalog import load_catalog
-from tests.actions.trackers import run, tracker
 from tests.actions.test_status import file_case
+from tests.actions.trackers import run, tracker
 
 PAYLOAD = re.compile(
     r'^/[a-z_]+(\{"(request_type|field|reference)":"[A-Za-z0-9_-]+"\})?$'

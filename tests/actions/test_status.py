@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from cases import service
+from actions.status import ActionCancelRequest, ActionCheckStatus
+from cases import lifecycle, queries
 from cases.models import Case
 from cases.residents import resident_for_sender
 from cases.workflow import Actor
-from actions.status import ActionCancelRequest, ActionCheckStatus
 from tests.actions.trackers import RESIDENT, responses, run, tracker
 from tests.city import CITY
 
@@ -19,7 +19,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 def file_case(database, sender=RESIDENT, request_type="pothole", minutes=0) -> str:
     """File a case for `sender` directly through the service; its reference."""
     with database.transaction() as session:
-        case = service.open_case(
+        case = lifecycle.open_case(
             session,
             resident=resident_for_sender(session, sender),
             request_type=request_type,
@@ -34,9 +34,9 @@ def file_case(database, sender=RESIDENT, request_type="pothole", minutes=0) -> s
 def move(database, reference, status, note=None):
     """Staff move a case to another status."""
     with database.transaction() as session:
-        service.change_status(
+        lifecycle.change_status(
             session,
-            case=service.find_case(session, reference=reference),
+            case=queries.find_case(session, reference=reference),
             to_status=status,
             actor=Actor.STAFF,
             public_note=note,
@@ -46,7 +46,7 @@ def move(database, reference, status, note=None):
 
 def status(database, reference):
     with database.transaction() as session:
-        return service.find_case(session, reference=reference).status
+        return queries.find_case(session, reference=reference).status
 
 
 async def test_status_of_own_case_has_status_due_date_type_and_last_note(deps, actions_db, domain):
@@ -164,9 +164,9 @@ async def test_a_scheduled_case_gives_the_date_of_the_work(deps, actions_db, dom
 
     reference = file_case(actions_db)
     with actions_db.transaction() as session:
-        service.change_status(
+        lifecycle.change_status(
             session,
-            case=service.find_case(session, reference=reference),
+            case=queries.find_case(session, reference=reference),
             to_status="scheduled",
             actor=Actor.STAFF,
             scheduled_for=date(2026, 3, 12),
@@ -192,12 +192,12 @@ async def test_a_duplicate_answers_with_the_case_it_was_merged_into(deps, action
         staff = StaffUser(username="li", display_name="Li", password_hash="x", role="agent", created_at=T0)
         session.add(staff)
         session.flush()
-        service.mark_duplicate(
-            session, case=service.find_case(session, reference=mine), original_reference=original, staff=staff, **CITY
+        lifecycle.mark_duplicate(
+            session, case=queries.find_case(session, reference=mine), original_reference=original, staff=staff, **CITY
         )
-        service.change_status(
+        lifecycle.change_status(
             session,
-            case=service.find_case(session, reference=original),
+            case=queries.find_case(session, reference=original),
             to_status="in_progress",
             actor=Actor.STAFF,
             staff=staff,

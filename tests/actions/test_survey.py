@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.survey import ActionRateCase, ActionSaveSurveyComment, ValidateSurveyCommentForm
-from cases import service, survey
+from cases import lifecycle, queries
+from cases.followup import survey
 from cases.models import StaffAlert, Survey
 from tests.actions.test_status import NEIGHBOUR, T0, file_case, move, status
 from tests.actions.trackers import RESIDENT, responses, run, slots_set, tracker
@@ -20,9 +21,9 @@ def resolved_with_survey(database, sender=RESIDENT) -> str:
     """A case resolved by staff whose satisfaction question went out; its reference."""
     reference = file_case(database, sender=sender)
     with database.transaction() as session:
-        service.change_status(
+        lifecycle.change_status(
             session,
-            case=service.find_case(session, reference=reference),
+            case=queries.find_case(session, reference=reference),
             to_status="resolved",
             actor="staff",
             now=T0 + timedelta(days=1),

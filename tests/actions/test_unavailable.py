@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from actions.deps import Deps
-from huiyin import bootstrap
 from actions.filing import ActionOpenCase
 from actions.handoff import ActionHandoff
 from actions.status import ActionCancelRequest, ActionCheckStatus
 from actions.survey import ActionRateCase
+from huiyin import bootstrap
 from tests.actions.trackers import run, slots_set, tracker
 
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/x"

@@ -8,8 +8,8 @@ from actions.filing import ActionDiscardReport, ActionOpenCase, ActionStartRepor
 from actions.handoff import ActionHandoff
 from actions.session import ActionSessionStart
 from bot import texts
-from huiyin.settings import PROJECT_ROOT
 from cases.residents import find_resident, get_or_create_resident
+from huiyin.settings import PROJECT_ROOT
 from tests.actions.trackers import run, tracker
 
 SLOTS = {"request_type": "pothole", "description": "deep pothole in the cycle lane", "location": "42 Park Lane",

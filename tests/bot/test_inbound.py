@@ -74,7 +74,7 @@ def test_synthetic_messages():
 
 
 def test_the_rating_payload_of_the_survey_fits_telegram_and_passes():
-    from cases.survey import rating_payload
+    from cases.followup.survey import rating_payload
 
     payload = rating_payload("HY-2026-00042", 4)
     assert payload == '/rate_case{"reference":"HY-2026-00042","rating":"4"}' and len(payload.encode()) <= 64

@@ -12,13 +12,12 @@ import pytest
 from sqlalchemy import event, select
 
 from bot.push import LEASE_SECONDS, RETRY_CAP_SECONDS, PushLimiter, deliver_due, push_bot
-from cases import outbox, service
+from cases import lifecycle, outbox
 from cases.clock import utcnow
-from huiyin.settings import Settings
 from cases.models import Notification, Resident
 from cases.residents import get_or_create_resident
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 from tests.city import CITY, NO_QUIET_HOURS, make_settings
+from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 FIRST_CHAT = 5000
 
@@ -28,7 +27,7 @@ def queue_pushes(db, *, chats: int, per_chat: int, first_chat: int = FIRST_CHAT)
     with db.transaction() as s:
         for n in range(chats):
             resident = get_or_create_resident(s, channel="telegram", external_id=str(first_chat + n))
-            case = service.open_case(
+            case = lifecycle.open_case(
                 s,
                 resident=resident,
                 request_type="pothole",
@@ -37,7 +36,7 @@ def queue_pushes(db, *, chats: int, per_chat: int, first_chat: int = FIRST_CHAT)
                 reference_prefix="HY",
             )
             for k in range(per_chat):
-                service.change_status(
+                lifecycle.change_status(
                     s,
                     case=case,
                     to_status="resolved" if k % 2 else "in_progress",
@@ -306,7 +305,7 @@ async def test_limiter_keeps_the_window_the_chat_interval_and_a_pause():
 
 
 async def test_buttons_go_out_as_an_inline_keyboard(sqlite_db, fake, bot, limiter, push_settings):
-    from cases.survey import rating_payload, survey_buttons
+    from cases.followup.survey import rating_payload, survey_buttons
 
     with sqlite_db.transaction() as s:
         resident = get_or_create_resident(s, channel="telegram", external_id="7001")

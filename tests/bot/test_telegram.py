@@ -25,12 +25,12 @@ from bot.photos import clean_photo
 from bot.rasa_client import Button, RasaClient
 from bot.telegram import PerChatUpdateProcessor, build_application, running, telegram_mode
 from bot.telegram_replies import keyboard, split_text
+from cases.models import Base, Case, InboundUpdate, Resident
+from cases.store.db import Database
 from huiyin.settings import Settings
 from tests.city import QUIET_HOURS_OFF_ENV, make_settings
-from cases.db import Database
-from cases.models import Base, Case, InboundUpdate, Resident
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer, SentMessage, post_update_to_webhook
 from tests.e2e.test_full_loop import JPEG
+from tests.fakes.telegram_server import TOKEN, FakeTelegramServer, SentMessage, post_update_to_webhook
 from tests.stack import APP_PYTHON, PROJECT_ROOT, free_port
 
 _chat_ids = iter(range(random.randrange(10**8, 9 * 10**8, 10**5), 10**9))
@@ -504,7 +504,7 @@ def transcript(db: Database, chat: int) -> list[tuple]:
 
 
 async def test_during_a_handoff_every_message_is_stored_and_the_bot_stays_silent(offline):
-    from cases import handoff
+    from cases.handoff import handoff
     from cases.models import StaffUser
 
     fake, chat, db = offline.fake, new_chat(), offline.db

@@ -16,12 +16,12 @@ from bot import texts
 from bot.photos import clean_photo
 from bot.rasa_client import Button, RasaClient, Reply
 from bot.webchat import COOKIE, MAX_PHOTO_BYTES, asks_for_photo, create_app
-from cases import residents, service
+from cases import lifecycle, queries, residents
 from cases.clock import utcnow
+from cases.store.db import Database
 from huiyin.settings import PROJECT_ROOT
-from cases.db import Database
-from tests.stack import free_port
 from tests.city import CITY, NO_QUIET_HOURS, make_settings
+from tests.stack import free_port
 
 REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")
 # The smallest valid PNG (1x1 pixel): enough for the magic-byte check and for a case photo.
@@ -141,14 +141,14 @@ async def test_filing_a_case_and_following_its_updates(stack_app, stack):
         reference = REFERENCE.search(done).group(0)
 
         with db.transaction() as session:
-            case = service.find_case(session, reference=reference)
+            case = queries.find_case(session, reference=reference)
             assert (case.resident.channel, case.resident.external_id) == ("web", session_of(resident))
             assert case.request_type == "pothole"
             assert (round(case.latitude, 4), round(case.longitude, 4)) == (31.2304, 121.4737)
             [photo] = case.photos
             assert re.fullmatch(r"web/\d{4}/\d{2}/[\w-]+\.png", photo.path)
             assert (stack.media_dir / photo.path).read_bytes() == clean_photo(PNG).data
-            service.change_status(
+            lifecycle.change_status(
                 session,
                 case=case,
                 to_status="in_progress",
@@ -157,9 +157,9 @@ async def test_filing_a_case_and_following_its_updates(stack_app, stack):
                 **CITY,
             )
         with db.transaction() as session:
-            service.change_status(
+            lifecycle.change_status(
                 session,
-                case=service.find_case(session, reference=reference),
+                case=queries.find_case(session, reference=reference),
                 to_status="resolved",
                 actor="staff",
                 **CITY,
@@ -360,7 +360,7 @@ async def test_updates_belong_to_their_resident_only(offline_app):
         await say(other, "hi")
         with db.transaction() as session:
             resident = residents.find_resident(session, channel="web", external_id=session_of(owner))
-            case = service.open_case(
+            case = lifecycle.open_case(
                 session,
                 resident=resident,
                 request_type="streetlight",
@@ -368,7 +368,7 @@ async def test_updates_belong_to_their_resident_only(offline_app):
                 address="1 Main St",
                 reference_prefix="HY",
             )
-            service.change_status(session, case=case, to_status="in_progress", actor="staff", **CITY)
+            lifecycle.change_status(session, case=case, to_status="in_progress", actor="staff", **CITY)
         first = (await owner.get("/api/updates?after=0")).json()["updates"]
         assert len(first) == 1 and case.reference in first[0]["text"]
         assert (await owner.get(f"/api/updates?after={first[0]['id']}")).json()["updates"] == []
@@ -421,7 +421,7 @@ def agent(session):
 
 
 async def test_during_a_handoff_messages_go_to_the_transcript_and_the_bot_is_silent(offline_app):
-    from cases import handoff
+    from cases.handoff import handoff
 
     db, rasa = offline_app.state.db, offline_app.state.rasa
     async with browser(offline_app) as client:
@@ -469,7 +469,7 @@ async def test_during_a_handoff_messages_go_to_the_transcript_and_the_bot_is_sil
 
 async def test_pushed_updates_carry_their_buttons(offline_app):
     from cases import outbox
-    from cases.survey import survey_buttons
+    from cases.followup.survey import survey_buttons
 
     db = offline_app.state.db
     async with browser(offline_app) as client:

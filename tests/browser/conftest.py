@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from cases.db import Database
-from tests.fakes.telegram_server import FakeTelegramServer
+from cases.store.db import Database
 from tests.city import QUIET_HOURS_OFF_ENV
+from tests.fakes.telegram_server import FakeTelegramServer
 from tests.stack import APP_PYTHON, PROJECT_ROOT, free_port, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")

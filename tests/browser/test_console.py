@@ -10,14 +10,17 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import and_, or_, select
 
-from cases.models import Case
-from cases.residents import get_or_create_resident
-from cases.service import change_status, find_case, open_case
+from cases.clock import utcnow
+from cases.lifecycle import change_status, open_case
+from cases.models import Case, Notification
+from cases.queries import find_case
+from cases.residents import find_resident, get_or_create_resident
 from cases.workflow import Actor
 from tests.browser.conftest import AGENT, PASSWORD, SUPERVISOR, SUPERVISOR_NAME, login
-from tests.e2e.test_full_loop import JPEG, REFERENCE
 from tests.city import CITY
+from tests.e2e.test_full_loop import JPEG, REFERENCE
 
 pytestmark = pytest.mark.browser
 
@@ -116,13 +119,31 @@ def test_filtering_the_case_list_by_status_and_type(console, database, new_page)
 # ---- a case update, from the console to the resident's Telegram ----------------------------------
 
 
-def bot_turn(fake, chat: int, push) -> list:
-    """Push an update to the bot and return its new messages once it has answered."""
+def bot_turn(fake, chat: int, push, until) -> list:
+    """Push an update to the bot and return its new messages once `until(messages)` holds: the turn's last
+    message has arrived (a turn may have several, paced 1 s apart per chat)."""
     before = len(fake.sent_messages(chat))
     push()
-    fake.wait_for_messages_sync(chat, before + 1, timeout=WAIT)
-    time.sleep(1.5)  # a turn may have more than one message, paced 1 s apart per chat
-    return fake.sent_messages(chat)[before:]
+    deadline = time.monotonic() + WAIT
+    while not until(messages := fake.sent_messages(chat)[before:]):
+        assert time.monotonic() < deadline, [m.text for m in messages]
+        time.sleep(0.05)
+    return messages
+
+
+def texts(messages) -> str:
+    """The text of these messages, lower-cased, as one string."""
+    return " ".join(m.text or "" for m in messages).lower()
+
+
+def nothing_due(database, chat: int) -> bool:
+    """No push to this chat's resident is due or being sent: anything queued for it has gone out."""
+    with database.transaction() as session:
+        resident = find_resident(session, channel="telegram", external_id=str(chat))
+        due = or_(Notification.status == "sending",
+                  and_(Notification.status == "pending", Notification.next_attempt_at <= utcnow()))
+        return session.scalars(select(Notification.id).where(Notification.resident_id == resident.id, due)).first() \
+            is None
 
 
 def payloads(messages) -> list[str]:
@@ -133,14 +154,15 @@ def payloads(messages) -> list[str]:
 
 def file_pothole_on_telegram(fake, chat: int) -> str:
     """A resident reports a pothole through the real bot and Rasa (words naming the place, photo, yes)."""
-    asked = bot_turn(fake, chat, lambda: fake.push_text(
-        chat, "there's a huge pothole outside 42 Park Lane, nearly lost a wheel in it"))
     # The message names the place, so the bot goes straight to the photo.
-    assert "photo" in " ".join(m.text or "" for m in asked).lower(), [m.text for m in asked]
-    summary = bot_turn(fake, chat, lambda: fake.push_photo(chat, JPEG))
-    assert "/affirm" in payloads(summary), [m.text for m in summary]
+    bot_turn(fake, chat, lambda: fake.push_text(
+        chat, "there's a huge pothole outside 42 Park Lane, nearly lost a wheel in it"),
+        until=lambda messages: "photo" in texts(messages))
+    summary = bot_turn(fake, chat, lambda: fake.push_photo(chat, JPEG),
+                       until=lambda messages: "/affirm" in payloads(messages))
     confirm = [m for m in summary if "/affirm" in payloads([m])][-1]
-    done = bot_turn(fake, chat, lambda: fake.push_callback(chat, "/affirm", message_id=confirm.message_id))
+    done = bot_turn(fake, chat, lambda: fake.push_callback(chat, "/affirm", message_id=confirm.message_id),
+                    until=lambda messages: REFERENCE.search(texts(messages).upper()) is not None)
     [reference] = {r for m in done for r in REFERENCE.findall(m.text or "")}
     return reference
 
@@ -202,5 +224,9 @@ def test_status_change_with_a_canned_reply_reaches_the_resident_without_the_inte
     [push] = [m for m in fake_telegram.sent_messages(chat) if canned_text in (m.text or "")]
     assert reference in push.text and "in progress" in push.text.lower()
     assert "Thank you for reporting it." in push.text
-    time.sleep(1.5)  # anything else queued for this chat would have gone out by now
+    # Before saying what did not arrive: wait until nothing is left to arrive.
+    deadline = time.monotonic() + WAIT
+    while not nothing_due(database, chat):
+        assert time.monotonic() < deadline, "pushes to the resident still due"
+        time.sleep(0.2)
     assert not [m for m in fake_telegram.sent_messages(chat) if "Councillor" in (m.text or "")]

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.webchat import COOKIE
-from cases.handoff import open_handoff_for
+from cases.handoff.handoff import open_handoff_for
 from cases.models import HandoffRequest
 from cases.residents import find_resident
 from tests.browser.conftest import AGENT, AGENT_NAME, login

@@ -7,7 +7,7 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from cases import service
+from cases import lifecycle, queries
 from cases.models import Case, Notification, StaffAlert, StaffUser
 from cases.residents import get_or_create_resident
 
@@ -35,13 +35,13 @@ def staff(session, username: str, *, role: str = "agent", department: Optional[s
 def open_case(session, who=None, *, request_type: str = "pothole", now: datetime = T0, address: str = "1 Park Lane"
               ) -> Case:
     """A case filed by `who` (the default resident) at `now`."""
-    return service.open_case(session, resident=who or resident(session), request_type=request_type,
+    return lifecycle.open_case(session, resident=who or resident(session), request_type=request_type,
                              description="a problem", address=address, now=now, reference_prefix="HY")
 
 
 def case(session, reference: str) -> Case:
     """The case with this reference."""
-    return service.find_case(session, reference=reference)
+    return queries.find_case(session, reference=reference)
 
 
 def notifications(session, *, resident_external_id: Optional[str] = None) -> list[Notification]:

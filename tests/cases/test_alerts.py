@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from cases import alerts, service
 from cases.models import StaffUser
+from cases.staff import alerts
 from tests.cases.builders import T0, staff
 
 ROADS = "Roads and Highways"
@@ -20,10 +20,10 @@ def test_addressees_and_each_persons_alerts(db):
         rsup = staff(s, "rsup", role="supervisor", department=ROADS)
         csup = staff(s, "csup", role="supervisor")
         staff(s, "off", role="supervisor", department=ROADS, active=False)
-        mine = service.alert(s, key="p", kind="reopened", staff=amy, text="yours", now=T0)
-        agents = service.alert(s, key="a", kind="chase", role="agent", department=ROADS, text="agents", now=T0)
-        dept = service.alert(s, key="d", kind="escalation", role="supervisor", department=ROADS, text="l1", now=T0)
-        city = service.alert(s, key="c", kind="escalation", role="supervisor", text="l2", now=T0)
+        mine = alerts.alert(s, key="p", kind="reopened", staff=amy, text="yours", now=T0)
+        agents = alerts.alert(s, key="a", kind="chase", role="agent", department=ROADS, text="agents", now=T0)
+        dept = alerts.alert(s, key="d", kind="escalation", role="supervisor", department=ROADS, text="l1", now=T0)
+        city = alerts.alert(s, key="c", kind="escalation", role="supervisor", text="l2", now=T0)
         assert [u.username for u in alerts.addressees(s, mine)] == ["amy"]
         assert [u.username for u in alerts.addressees(s, agents)] == ["amy"]
         assert [u.username for u in alerts.addressees(s, dept)] == ["rsup"]  # not the disabled one
@@ -51,8 +51,8 @@ def test_addressees_and_each_persons_alerts(db):
 
 def test_pending_telegram_and_claims(db):
     with db.transaction() as s:
-        first = service.alert(s, key="1", kind="chase", text="one", now=T0)
-        second = service.alert(s, key="2", kind="chase", text="two", now=T0)
+        first = alerts.alert(s, key="1", kind="chase", text="one", now=T0)
+        second = alerts.alert(s, key="2", kind="chase", text="two", now=T0)
         assert [a.key for a in alerts.pending_telegram(s)] == ["1", "2"]
         assert alerts.claim_for_telegram(s, alert_id=first.id, now=T0)
         assert not alerts.claim_for_telegram(s, alert_id=first.id, now=T0)  # a second sender gets nothing

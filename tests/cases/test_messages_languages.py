@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from cases import escalation, handoff, messages, service, survey
+from cases import lifecycle, messages
 from cases.catalog import parse_catalog
+from cases.followup import escalation, survey
+from cases.handoff import handoff
 from cases.residents import UnsupportedLanguage, set_language
 from cases.workflow import Actor, Status
 from tests.cases.builders import T0, TZ, case, notifications, open_case, resident, staff
@@ -25,7 +27,7 @@ def test_a_chinese_resident_gets_chinese_pushes_after_a_staff_status_change(db):
     with db.transaction() as session:
         agent = staff(session, "wang")
         for ref in (reference, english):
-            service.change_status(
+            lifecycle.change_status(
                 session,
                 case=case(session, ref),
                 to_status=Status.IN_PROGRESS,
@@ -54,7 +56,7 @@ def test_switching_language_changes_every_later_push(db):
         reference = open_case(session, who).reference
         set_language(session, resident=who, language="zh")
     with db.transaction() as session:
-        service.change_status(
+        lifecycle.change_status(
             session,
             case=case(session, reference),
             to_status=Status.ACKNOWLEDGED,
@@ -79,7 +81,7 @@ def test_type_change_names_the_new_type_and_department_in_chinese(db):
     with db.transaction() as session:
         reference = open_case(session, resident(session, language="zh")).reference
     with db.transaction() as session:
-        service.change_request_type(
+        lifecycle.change_request_type(
             session,
             case=case(session, reference),
             request_type="drainage",
@@ -113,7 +115,7 @@ def test_survey_question_and_buttons_in_chinese(db):
         reference = open_case(session, resident(session, language="zh")).reference
     with db.transaction() as session:
         for status in (Status.IN_PROGRESS, Status.RESOLVED):
-            service.change_status(
+            lifecycle.change_status(
                 session,
                 case=case(session, reference),
                 to_status=status,

@@ -9,9 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from cases import migrate, service
-from cases.db import Database
+from cases import lifecycle, queries
 from cases.models import Base, Case
+from cases.store import migrate
+from cases.store.db import Database
 from cases.workflow import Actor
 from tests.city import CITY
 
@@ -72,9 +73,9 @@ def test_first_release_database_is_upgraded_with_its_data(db):
     assert migrate.current_revision(db.engine) == migrate.head_revision()
     assert _differences(db) == []
     with db.transaction() as session:
-        case = service.find_case(session, reference="HY-2026-00001")
+        case = queries.find_case(session, reference="HY-2026-00001")
         assert case.escalation_level == 0 and case.events[0].kind == "status"
-        service.change_status(
+        lifecycle.change_status(
             session,
             case=case,
             to_status="in_progress",

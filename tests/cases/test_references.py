@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases import service
+from cases import lifecycle, queries, references
 from cases.residents import get_or_create_resident
 
 
@@ -27,23 +27,23 @@ from cases.residents import get_or_create_resident
     ],
 )
 def test_references_in_free_text(text, expected):
-    assert service.find_reference_in_text(text, "HY") == expected
+    assert references.find_reference_in_text(text, "HY") == expected
 
 
 def test_a_case_number_finds_only_the_residents_own_case(db):
     with db.transaction() as s:
         mine = get_or_create_resident(s, channel="telegram", external_id="1")
         other = get_or_create_resident(s, channel="telegram", external_id="2")
-        own = service.open_case(
+        own = lifecycle.open_case(
             s, resident=mine, request_type="pothole", description="hole", address="a", reference_prefix="HY"
         )
-        theirs = service.open_case(
+        theirs = lifecycle.open_case(
             s, resident=other, request_type="pothole", description="hole", address="b", reference_prefix="HY"
         )
         own_id, theirs_id, own_reference = own.id, theirs.id, own.reference
     with db.transaction() as s:
         mine = get_or_create_resident(s, channel="telegram", external_id="1")
-        assert service.find_case_for_resident(s, resident=mine, reference=f"#{own_id}").reference == own_reference
-        assert service.find_case_for_resident(s, resident=mine, reference=own_reference).id == own_id
-        assert service.find_case_for_resident(s, resident=mine, reference=f"#{theirs_id}") is None
-        assert service.find_case_for_resident(s, resident=mine, reference="#99999") is None
+        assert queries.find_case_for_resident(s, resident=mine, reference=f"#{own_id}").reference == own_reference
+        assert queries.find_case_for_resident(s, resident=mine, reference=own_reference).id == own_id
+        assert queries.find_case_for_resident(s, resident=mine, reference=f"#{theirs_id}") is None
+        assert queries.find_case_for_resident(s, resident=mine, reference="#99999") is None

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from cases import outbox, service
+from cases import lifecycle, outbox, queries, references
 from cases.models import Case, CaseEvent, Notification
 from cases.residents import get_or_create_resident
 from cases.workflow import TransitionNotAllowed
@@ -22,7 +22,7 @@ def _resident(session, external_id="100", channel="telegram", language="en"):
 
 def test_open_case_gives_reference_due_date_and_first_event(db):
     with db.transaction() as s:
-        case = service.open_case(
+        case = lifecycle.open_case(
             s,
             resident=_resident(s),
             request_type="pothole",
@@ -34,7 +34,7 @@ def test_open_case_gives_reference_due_date_and_first_event(db):
         )
         ref = case.reference
     with db.transaction() as s:
-        case = service.find_case(s, reference=ref.lower())
+        case = queries.find_case(s, reference=ref.lower())
         assert ref == f"HY-2026-{case.id:05d}"
         assert case.status == "submitted"
         assert case.department == "Roads and Highways"
@@ -53,14 +53,14 @@ def test_open_case_refuses_incomplete_input_and_leaves_nothing(db):
     ):
         with pytest.raises((ValueError, KeyError)):
             with db.transaction() as s:
-                service.open_case(s, resident=_resident(s), **kwargs, reference_prefix="HY")
+                lifecycle.open_case(s, resident=_resident(s), **kwargs, reference_prefix="HY")
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
 
 
 def test_idempotency_key_returns_the_same_case(db):
     with db.transaction() as s:
-        first = service.open_case(
+        first = lifecycle.open_case(
             s,
             resident=_resident(s),
             request_type="noise",
@@ -70,7 +70,7 @@ def test_idempotency_key_returns_the_same_case(db):
             reference_prefix="HY",
         )
     with db.transaction() as s:
-        again = service.open_case(
+        again = lifecycle.open_case(
             s,
             resident=_resident(s),
             request_type="noise",
@@ -85,7 +85,7 @@ def test_idempotency_key_returns_the_same_case(db):
 
 def test_change_status_records_event_and_queues_push_in_one_transaction(db):
     with db.transaction() as s:
-        ref = service.open_case(
+        ref = lifecycle.open_case(
             s,
             resident=_resident(s),
             request_type="pothole",
@@ -95,8 +95,8 @@ def test_change_status_records_event_and_queues_push_in_one_transaction(db):
             reference_prefix="HY",
         ).reference
     with db.transaction() as s:
-        case = service.find_case(s, reference=ref)
-        service.change_status(
+        case = queries.find_case(s, reference=ref)
+        lifecycle.change_status(
             s,
             case=case,
             to_status="in_progress",
@@ -108,7 +108,7 @@ def test_change_status_records_event_and_queues_push_in_one_transaction(db):
             **CITY,
         )
     with db.transaction() as s:
-        case = service.find_case(s, reference=ref)
+        case = queries.find_case(s, reference=ref)
         assert case.status == "in_progress"
         event = case.events[-1]
         assert (event.from_status, event.to_status, event.actor, event.internal_note) == (
@@ -125,21 +125,21 @@ def test_change_status_records_event_and_queues_push_in_one_transaction(db):
 
 def test_refused_move_changes_nothing(db):
     with db.transaction() as s:
-        ref = service.open_case(
+        ref = lifecycle.open_case(
             s, resident=_resident(s), request_type="pothole", description="hole", address="x", reference_prefix="HY"
         ).reference
     with pytest.raises(TransitionNotAllowed):
         with db.transaction() as s:
-            service.change_status(
-                s, case=service.find_case(s, reference=ref), to_status="closed_fixed", actor="staff", **CITY
+            lifecycle.change_status(
+                s, case=queries.find_case(s, reference=ref), to_status="closed_fixed", actor="staff", **CITY
             )
     with pytest.raises(TransitionNotAllowed):
         with db.transaction() as s:
-            service.change_status(
-                s, case=service.find_case(s, reference=ref), to_status="resolved", actor="resident", **CITY
+            lifecycle.change_status(
+                s, case=queries.find_case(s, reference=ref), to_status="resolved", actor="resident", **CITY
             )
     with db.transaction() as s:
-        case = service.find_case(s, reference=ref)
+        case = queries.find_case(s, reference=ref)
         assert case.status == "submitted" and len(case.events) == 1
         assert s.scalar(select(func.count()).select_from(Notification)) == 0
         assert s.scalar(select(func.count()).select_from(CaseEvent)) == 1
@@ -147,7 +147,7 @@ def test_refused_move_changes_nothing(db):
 
 def test_resident_sees_and_cancels_only_own_cases(db):
     with db.transaction() as s:
-        mine = service.open_case(
+        mine = lifecycle.open_case(
             s,
             resident=_resident(s, "1"),
             request_type="graffiti",
@@ -155,7 +155,7 @@ def test_resident_sees_and_cancels_only_own_cases(db):
             address="x",
             reference_prefix="HY",
         ).reference
-        theirs = service.open_case(
+        theirs = lifecycle.open_case(
             s,
             resident=_resident(s, "2"),
             request_type="graffiti",
@@ -165,23 +165,23 @@ def test_resident_sees_and_cancels_only_own_cases(db):
         ).reference
     with db.transaction() as s:
         me = _resident(s, "1")
-        assert service.find_case_for_resident(s, resident=me, reference=theirs) is None
-        assert service.find_case_for_resident(s, resident=me, reference=mine) is not None
-        assert [c.reference for c in service.active_cases_for_resident(s, resident=me)] == [mine]
-        with pytest.raises(service.CaseNotFound):
-            service.cancel_by_resident(s, resident=me, reference=theirs, **CITY)
-        service.cancel_by_resident(s, resident=me, reference=mine, **CITY)
+        assert queries.find_case_for_resident(s, resident=me, reference=theirs) is None
+        assert queries.find_case_for_resident(s, resident=me, reference=mine) is not None
+        assert [c.reference for c in queries.active_cases_for_resident(s, resident=me)] == [mine]
+        with pytest.raises(queries.CaseNotFound):
+            lifecycle.cancel_by_resident(s, resident=me, reference=theirs, **CITY)
+        lifecycle.cancel_by_resident(s, resident=me, reference=mine, **CITY)
     with db.transaction() as s:
-        assert service.find_case(s, reference=mine).status == "cancelled"
-        assert service.find_case(s, reference=theirs).status == "submitted"
-        assert service.active_cases_for_resident(s, resident=_resident(s, "1")) == []
+        assert queries.find_case(s, reference=mine).status == "cancelled"
+        assert queries.find_case(s, reference=theirs).status == "submitted"
+        assert queries.active_cases_for_resident(s, resident=_resident(s, "1")) == []
         # the resident was answered in the chat; no push for their own move
         assert s.scalar(select(func.count()).select_from(Notification)) == 0
 
 
 def test_outbox_claim_is_exclusive_and_stale_claims_come_back(db):
     with db.transaction() as s:
-        case = service.open_case(
+        case = lifecycle.open_case(
             s,
             resident=_resident(s),
             request_type="tree",
@@ -190,7 +190,7 @@ def test_outbox_claim_is_exclusive_and_stale_claims_come_back(db):
             now=T0,
             reference_prefix="HY",
         )
-        service.change_status(s, case=case, to_status="in_progress", actor="staff", now=T0, **CITY)
+        lifecycle.change_status(s, case=case, to_status="in_progress", actor="staff", now=T0, **CITY)
     with db.transaction() as s:
         [row] = outbox.claim_due(s, channel="telegram", limit=10, now=T0)
         row_id = row.id
@@ -207,10 +207,10 @@ def test_outbox_claim_is_exclusive_and_stale_claims_come_back(db):
 
 def test_one_notification_per_event(db):
     with db.transaction() as s:
-        case = service.open_case(
+        case = lifecycle.open_case(
             s, resident=_resident(s), request_type="tree", description="branch", address="x", reference_prefix="HY"
         )
-        event = service.change_status(s, case=case, to_status="in_progress", actor="staff", **CITY)
+        event = lifecycle.change_status(s, case=case, to_status="in_progress", actor="staff", **CITY)
         assert outbox.queue_status_change(s, case=case, event=event, **CITY) is None
         assert s.scalar(select(func.count()).select_from(Notification)) == 1
 
@@ -218,11 +218,11 @@ def test_one_notification_per_event(db):
 def test_web_updates_are_cursor_based(db):
     with db.transaction() as s:
         resident = _resident(s, "sess-1", channel="web")
-        case = service.open_case(
+        case = lifecycle.open_case(
             s, resident=resident, request_type="noise", description="loud", address="x", reference_prefix="HY"
         )
-        service.change_status(s, case=case, to_status="in_progress", actor="staff", **CITY)
-        service.change_status(s, case=case, to_status="resolved", actor="staff", **CITY)
+        lifecycle.change_status(s, case=case, to_status="in_progress", actor="staff", **CITY)
+        lifecycle.change_status(s, case=case, to_status="resolved", actor="staff", **CITY)
     with db.transaction() as s:
         resident = _resident(s, "sess-1", channel="web")
         rows = outbox.web_updates(s, resident=resident)
@@ -238,7 +238,7 @@ def test_web_updates_are_cursor_based(db):
 
 def test_chinese_resident_gets_chinese_push(db):
     with db.transaction() as s:
-        case = service.open_case(
+        case = lifecycle.open_case(
             s,
             resident=_resident(s, "zh1", language="zh-hans"),
             request_type="pothole",
@@ -246,14 +246,14 @@ def test_chinese_resident_gets_chinese_push(db):
             address="x",
             reference_prefix="HY",
         )
-        service.change_status(s, case=case, to_status="resolved", actor="staff", public_note="已修复", **CITY)
+        lifecycle.change_status(s, case=case, to_status="resolved", actor="staff", public_note="已修复", **CITY)
     with db.transaction() as s:
         [note] = s.scalars(select(Notification)).all()
         assert "已解决" in note.text and "已修复" in note.text
 
 
 def test_handoff_request_keeps_one_place_in_queue(db):
-    from cases import handoff
+    from cases.handoff import handoff
 
     with db.transaction() as s:
         first = handoff.request_handoff(s, resident=_resident(s, "h1"), reason="help", now=T0)
@@ -265,16 +265,16 @@ def test_handoff_request_keeps_one_place_in_queue(db):
 
 
 def test_reference_found_in_free_text():
-    assert service.find_reference_in_text("any news on hy-2026-00042??", "HY") == "HY-2026-00042"
-    assert service.find_reference_in_text("number HY-2026-0004 is short", "HY") is None
-    assert service.find_reference_in_text(None, "HY") is None
+    assert references.find_reference_in_text("any news on hy-2026-00042??", "HY") == "HY-2026-00042"
+    assert references.find_reference_in_text("number HY-2026-0004 is short", "HY") is None
+    assert references.find_reference_in_text(None, "HY") is None
 
 
 def test_resident_may_cancel_only_while_open(db):
     with db.transaction() as s:
-        case = service.open_case(
+        case = lifecycle.open_case(
             s, resident=_resident(s), request_type="tree", description="branch", address="x", reference_prefix="HY"
         )
-        assert service.resident_may_cancel(case)
-        service.change_status(s, case=case, to_status="resolved", actor="staff", **CITY)
-        assert not service.resident_may_cancel(case)
+        assert lifecycle.resident_may_cancel(case)
+        lifecycle.change_status(s, case=case, to_status="resolved", actor="staff", **CITY)
+        assert not lifecycle.resident_may_cancel(case)

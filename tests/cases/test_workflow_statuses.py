@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cases import service, workflow
+from cases import lifecycle, workflow
 from cases.workflow import FINAL_STATUSES, Actor, Status, TransitionNotAllowed, allowed, next_statuses
 from tests.cases.builders import T0, case, open_case
 from tests.city import CITY
@@ -54,14 +54,14 @@ def test_change_status_enforces_the_table_and_the_schedule_date(db):
         ref = open_case(s).reference
     with pytest.raises(TransitionNotAllowed):
         with db.transaction() as s:
-            service.change_status(s, case=case(s, ref), to_status="resolved", actor="resident", now=T0, **CITY)
-    with pytest.raises(service.ScheduleDateRequired):
+            lifecycle.change_status(s, case=case(s, ref), to_status="resolved", actor="resident", now=T0, **CITY)
+    with pytest.raises(lifecycle.ScheduleDateRequired):
         with db.transaction() as s:
-            service.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff", now=T0, **CITY)
+            lifecycle.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff", now=T0, **CITY)
     with db.transaction() as s:
-        service.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff",
+        lifecycle.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff",
                               scheduled_for=date(2026, 3, 5), now=T0, **CITY)
-        service.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff",
+        lifecycle.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff",
                               scheduled_for=date(2026, 3, 6), now=T0, **CITY)
     with db.transaction() as s:
         c = case(s, ref)

@@ -7,18 +7,18 @@ the scheduler's push is in Chinese with the request type's Chinese name.
 
 from __future__ import annotations
 
-import asyncio
 import random
 
 import pytest
 
 from bot.rasa_client import RasaClient
 from bot.telegram import build_application, running
-from cases.db import Database
-from cases.service import find_case
+from cases.queries import find_case
+from cases.store.db import Database
 from tests.e2e.test_full_loop import (
     REFERENCE,
     WAIT,
+    after_scheduler_push,
     answer,
     button_payloads,
     last_with_buttons,
@@ -42,10 +42,11 @@ async def test_chinese_resident_files_by_buttons_and_gets_chinese_pushes(stack, 
         )
         db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
         try:
-            async with running(build_application(settings, db=db, rasa=rasa), settings):
-                greeting = await answer(fake, chat, lambda: fake.push_text(chat, "/start", language_code=ZH))
+            async with running(build_application(settings, db=db, rasa=rasa), settings) as app:
+                greeting = await answer(app, fake, chat, lambda: fake.push_text(chat, "/start", language_code=ZH))
                 assert greeting[0].text.startswith("您好！我是回音")
                 menu = await answer(
+                    app,
                     fake,
                     chat,
                     lambda: fake.push_callback(
@@ -56,6 +57,7 @@ async def test_chinese_resident_files_by_buttons_and_gets_chinese_pushes(stack, 
                     b["text"] for m in menu for row in m.reply_markup["inline_keyboard"] for b in row
                 ]
                 asked = await answer(
+                    app,
                     fake,
                     chat,
                     lambda: fake.push_callback(
@@ -64,11 +66,12 @@ async def test_chinese_resident_files_by_buttons_and_gets_chinese_pushes(stack, 
                 )
                 assert asked[-1].text == "请简单描述一下问题。"
                 # The description names the place, so the location question is skipped.
-                asked = await answer(
+                asked = await answer(app,
                     fake, chat, lambda: fake.push_text(chat, "人民路12号门口有个大坑", language_code=ZH)
                 )
                 assert asked[-1].text.startswith("请发送一张问题照片")
                 summary = await answer(
+                    app,
                     fake,
                     chat,
                     lambda: fake.push_callback(
@@ -78,6 +81,7 @@ async def test_chinese_resident_files_by_buttons_and_gets_chinese_pushes(stack, 
                 assert summary[-1].text.startswith("请核对您的诉求：\n类别：道路坑洼或破损")
                 assert "/affirm" in button_payloads(summary)
                 done = await answer(
+                    app,
                     fake,
                     chat,
                     lambda: fake.push_callback(
@@ -104,8 +108,8 @@ async def test_chinese_resident_files_by_buttons_and_gets_chinese_pushes(stack, 
                 assert push.text.startswith(f"您的诉求 {reference}（道路坑洼或破损）有新进展：当前状态为「处理中」。")
                 assert "办理说明：施工队周二到场" in push.text
 
-                await asyncio.sleep(1.1)  # the scheduler and the bot do not share per-chat pacing
-                status = await answer(
+                await after_scheduler_push(fake, chat)  # the scheduler and the bot do not share per-chat pacing
+                status = await answer(app,
                     fake, chat, lambda: fake.push_text(chat, f"/status {reference}", language_code=ZH)
                 )
                 assert status[0].text.startswith(f"{reference}（道路坑洼或破损）当前状态：处理中。")

@@ -12,6 +12,7 @@ import os
 import random
 import re
 import subprocess
+import time
 from datetime import timedelta
 
 import httpx
@@ -22,20 +23,23 @@ from bot.photos import clean_photo
 from bot.rasa_client import RasaClient
 from bot.telegram import build_application, running
 from bot.webchat import create_app
-from cases import handoff, service, survey
+from cases import lifecycle, queries
 from cases.clock import utcnow
-from cases.db import Database
+from cases.followup import survey
+from cases.handoff import handoff
 from cases.models import HandoffRequest, Resident, StaffUser, Survey
+from cases.queries import find_case
 from cases.residents import find_resident, get_or_create_resident
-from cases.service import find_case
+from cases.store.db import Database
+from tests.city import CITY, NO_QUIET_HOURS, QUIET_HOURS_OFF_ENV
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.stack import APP_PYTHON, PROJECT_ROOT
-from tests.city import CITY, NO_QUIET_HOURS, QUIET_HOURS_OFF_ENV
 
 pytestmark = pytest.mark.e2e
 
 REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")
 WAIT = 30.0
+CHAT_INTERVAL = 1.1  # seconds between two messages to one chat (Telegram: about one a second)
 # A tiny but valid JPEG (1x1 pixel).
 JPEG = bytes.fromhex(
     "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c"
@@ -82,12 +86,29 @@ def start_scheduler(stack, fake: FakeTelegramServer, log_path) -> subprocess.Pop
     )
 
 
-async def answer(fake, chat: int, push) -> list:
-    """Push an update and return the bot's new messages once it has answered."""
+async def after_scheduler_push(fake, chat: int) -> None:
+    """Wait until the chat's last message is one per-chat interval old: the scheduler (another process) sent it,
+    and the bot's own pacing does not know about it."""
+    last = max((m.time for m in fake.sent_messages(chat)), default=0.0)
+    await asyncio.sleep(max(0.0, last + CHAT_INTERVAL - time.monotonic()))
+
+
+async def bot_idle(app) -> None:
+    """Wait until the bot has no update queued or in hand (a turn may have several messages, paced 1 s apart)."""
+    deadline, calm = asyncio.get_running_loop().time() + WAIT, 0
+    while calm < 3:  # three looks in a row, so an update between queue and processor is seen
+        assert asyncio.get_running_loop().time() < deadline, "the bot never finished its turn"
+        busy = app.update_processor.current_concurrent_updates or not app.update_queue.empty()
+        calm = 0 if busy else calm + 1
+        await asyncio.sleep(0.01)
+
+
+async def answer(app, fake, chat: int, push) -> list:
+    """Push an update and return the bot's new messages once it has finished answering."""
     before = len(fake.sent_messages(chat))
     push()
     await fake.wait_for_messages(chat, before + 1, timeout=WAIT)
-    await asyncio.sleep(1.5)  # a turn may have more than one message, paced 1 s apart per chat
+    await bot_idle(app)
     return fake.sent_messages(chat)[before:]
 
 
@@ -114,19 +135,20 @@ async def test_telegram_resident_files_a_pothole_and_follows_it_to_resolved(stac
         )
         db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
         try:
-            async with running(build_application(settings, db=db, rasa=rasa), settings):
+            async with running(build_application(settings, db=db, rasa=rasa), settings) as app:
                 asked_location = await answer(
+                    app,
                     fake,
                     chat,
                     lambda: fake.push_text(chat, "there's a huge pothole right here, nearly lost a wheel in it"),
                 )
                 assert "location" in " ".join(m.text for m in asked_location).lower()
-                asked_photo = await answer(fake, chat, lambda: fake.push_location(chat, 31.2304, 121.4737))
+                asked_photo = await answer(app, fake, chat, lambda: fake.push_location(chat, 31.2304, 121.4737))
                 assert "photo" in " ".join(m.text for m in asked_photo).lower()
-                summary = await answer(fake, chat, lambda: fake.push_photo(chat, JPEG))
+                summary = await answer(app, fake, chat, lambda: fake.push_photo(chat, JPEG))
                 assert "/affirm" in button_payloads(summary), [m.text for m in summary]
                 confirm_message = last_with_buttons(summary)
-                done = await answer(
+                done = await answer(app,
                     fake, chat, lambda: fake.push_callback(chat, "/affirm", message_id=confirm_message.message_id)
                 )
                 [reference] = {r for m in done for r in REFERENCE.findall(m.text)}
@@ -156,8 +178,9 @@ async def test_telegram_resident_files_a_pothole_and_follows_it_to_resolved(stac
 
                 # The resident reads the update before asking (the bot and the scheduler are separate
                 # processes and do not share per-chat pacing).
-                await asyncio.sleep(1.1)
-                status = await answer(fake, chat, lambda: fake.push_text(chat, f"what's the status of {reference}"))
+                await after_scheduler_push(fake, chat)
+                status = await answer(app, fake, chat,
+                                      lambda: fake.push_text(chat, f"what's the status of {reference}"))
                 assert "resolved" in " ".join(m.text for m in status).lower()
             assert fake.duplicates() == []
             assert fake.violations == []
@@ -241,8 +264,8 @@ async def test_telegram_resident_talks_to_a_person_and_comes_back_to_the_bot(sta
         db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
         staff_id = new_staff(db, f"agent-{chat}")
         try:
-            async with running(build_application(settings, db=db, rasa=rasa), settings):
-                told = await answer(fake, chat, lambda: fake.push_text(chat, "I want to talk to a real person"))
+            async with running(build_application(settings, db=db, rasa=rasa), settings) as app:
+                told = await answer(app, fake, chat, lambda: fake.push_text(chat, "I want to talk to a real person"))
                 assert "member of staff" in " ".join(m.text for m in told)
 
                 # From now on the resident writes to the person: stored, and the bot says nothing.
@@ -256,7 +279,8 @@ async def test_telegram_resident_talks_to_a_person_and_comes_back_to_the_bot(sta
                     "I want to talk to a real person",
                     "the drain outside number 8 overflows every time it rains",
                 ]
-                await asyncio.sleep(1.5)
+                # Both messages are stored, so the bot has handled them; once it is idle, nothing more is coming.
+                await bot_idle(app)
                 assert len(fake.sent_messages(chat)) == before
 
                 # The agent takes the chat and answers, as through the console; the jobs process delivers.
@@ -286,8 +310,8 @@ async def test_telegram_resident_talks_to_a_person_and_comes_back_to_the_bot(sta
                     scheduler.wait(timeout=30)
 
                 # The assistant answers again, from a clean start.
-                await asyncio.sleep(1.1)
-                greeting = await answer(fake, chat, lambda: fake.push_text(chat, "hello"))
+                await after_scheduler_push(fake, chat)
+                greeting = await answer(app, fake, chat, lambda: fake.push_text(chat, "hello"))
                 assert "/check_status" in button_payloads(greeting)
                 assert len(resident_messages(db, chat)) == 2  # nothing more went to the transcript
             assert fake.violations == []
@@ -308,7 +332,7 @@ async def test_telegram_resident_answers_the_satisfaction_question_not_fixed(sta
         db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
         with db.transaction() as session:
             resident = get_or_create_resident(session, channel="telegram", external_id=str(chat))
-            case = service.open_case(
+            case = lifecycle.open_case(
                 session,
                 resident=resident,
                 request_type="pothole",
@@ -318,7 +342,7 @@ async def test_telegram_resident_answers_the_satisfaction_question_not_fixed(sta
             )
             reference = case.reference
             # Resolved by staff longer ago than the survey's delay...
-            service.change_status(
+            lifecycle.change_status(
                 session,
                 case=case,
                 to_status="resolved",
@@ -330,7 +354,7 @@ async def test_telegram_resident_answers_the_satisfaction_question_not_fixed(sta
             # ...so the survey sweep (as the jobs process runs it) asks the question now.
             assert survey.send_due_surveys(session, delay_hours=settings.survey_delay_hours, quiet_hours=NO_QUIET_HOURS)
         try:
-            async with running(build_application(settings, db=db, rasa=rasa), settings):
+            async with running(build_application(settings, db=db, rasa=rasa), settings) as app:
                 scheduler = start_scheduler(stack, fake, tmp_path / "jobs.log")
                 try:
                     resolved, question = await fake.wait_for_messages(chat, 2, timeout=WAIT)
@@ -340,8 +364,9 @@ async def test_telegram_resident_answers_the_satisfaction_question_not_fixed(sta
                 assert "resolved" in resolved.text and reference in question.text
                 assert button_payloads([question])[1] == f'/rate_case{{"reference":"{reference}","rating":"2"}}'
 
-                await asyncio.sleep(1.1)
+                await after_scheduler_push(fake, chat)
                 replies = await answer(
+                    app,
                     fake,
                     chat,
                     lambda: fake.push_callback(chat, button_payloads([question])[1], message_id=question.message_id),
@@ -350,15 +375,13 @@ async def test_telegram_resident_answers_the_satisfaction_question_not_fixed(sta
                 assert "reopened" in text and reference in text
                 assert "Would you like to add a comment?" in text
                 with db.transaction() as session:
-                    case = service.find_case(session, reference=reference)
+                    case = queries.find_case(session, reference=reference)
                     assert case.status == "in_progress"
                     assert case.events[-1].public_note == survey.REOPENED_NOTE
 
                 offer = last_with_buttons(replies)
-                await asyncio.sleep(1.1)
-                await answer(fake, chat, lambda: fake.push_callback(chat, "/affirm", message_id=offer.message_id))
-                await asyncio.sleep(1.1)
-                thanks = await answer(fake, chat, lambda: fake.push_text(chat, "they only put a cone next to it"))
+                await answer(app, fake, chat, lambda: fake.push_callback(chat, "/affirm", message_id=offer.message_id))
+                thanks = await answer(app, fake, chat, lambda: fake.push_text(chat, "they only put a cone next to it"))
                 assert "passed your comment on" in " ".join(m.text for m in thanks)
                 with db.transaction() as session:
                     answered = session.scalar(select(Survey).where(Survey.case_id == case.id))

@@ -10,11 +10,21 @@ import socket
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
-    BadRequest, Conflict, EndPointNotFound, Forbidden, NetworkError, RetryAfter,
+    BadRequest,
+    Conflict,
+    EndPointNotFound,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
 )
 from telegram.ext import (
-    Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
-    MessageHandler, filters,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
 )
 
 from .telegram_server import TOKEN, FakeTelegramServer, post_update_to_webhook

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.push import PushLimiter, push_bot
-from huiyin.settings import Settings
 from tests.city import make_settings
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cases import service
 from cases.clock import utcnow
 from cases.models import StaffAlert
+from cases.staff import alerts
 from jobs.alerts import deliver_alerts
 from tests.cases.builders import open_case, staff, staff_alerts
 
@@ -23,12 +23,12 @@ def setup_alerts(db) -> tuple[dict[str, int], str]:
         staff(s, "gone", role="supervisor", department=ROADS, chat_id="704", active=False)
         staff(s, "lsup", role="supervisor", department="Street Lighting", chat_id="705")
         case = open_case(s)
-        service.alert(s, key="dept", kind="escalation", case=case, role="supervisor", department=ROADS,
+        alerts.alert(s, key="dept", kind="escalation", case=case, role="supervisor", department=ROADS,
                       text=f"{case.reference} is overdue.")
-        service.alert(s, key="city", kind="handoff_wait", handoff_id=None, role="supervisor", department=None,
+        alerts.alert(s, key="city", kind="handoff_wait", handoff_id=None, role="supervisor", department=None,
                       text="A resident has waited 12 minutes.")
-        service.alert(s, key="person", kind="reopened", case=case, staff=agent, text="Reopened.")
-        service.alert(s, key="admins", kind="chase", role="admin", text="Nobody is an admin here.")
+        alerts.alert(s, key="person", kind="reopened", case=case, staff=agent, text="Reopened.")
+        alerts.alert(s, key="admins", kind="chase", role="admin", text="Nobody is an admin here.")
         return {a.key: a.id for a in staff_alerts(s)}, case.reference
 
 
@@ -56,8 +56,8 @@ async def test_a_blocked_chat_is_not_retried_and_a_failed_send_is(db, telegram, 
         first = staff(s, "a1", role="supervisor", chat_id="711")
         staff(s, "a2", role="supervisor", chat_id="712")
         staff(s, "p", role="agent", department=ROADS, chat_id="713")
-        service.alert(s, key="city", kind="escalation", role="supervisor", text="Late.")
-        service.alert(s, key="mine", kind="escalation", staff=first, text="For you.")
+        alerts.alert(s, key="city", kind="escalation", role="supervisor", text="Late.")
+        alerts.alert(s, key="mine", kind="escalation", staff=first, text="For you.")
     telegram.block_chat(712)
     telegram.fail_next("sendMessage", 711, status=502)  # a passing failure, for the first send to 711
     await deliver_alerts(db=db, bot=telegram_bot, limiter=push_limiter, settings=jobs_settings)
@@ -68,7 +68,7 @@ async def test_a_blocked_chat_is_not_retried_and_a_failed_send_is(db, telegram, 
         assert all(a.telegram_sent_at is not None for a in s.query(StaffAlert))
     telegram.unblock_chat(712)
     with db.transaction() as s:
-        service.alert(s, key="retry", kind="escalation", staff=first, text="Again.")
+        alerts.alert(s, key="retry", kind="escalation", staff=first, text="Again.")
     telegram.fail_next("sendMessage", 711, status=502)
     assert await deliver_alerts(db=db, bot=telegram_bot, limiter=push_limiter, settings=jobs_settings) == 0
     with db.transaction() as s:

@@ -6,7 +6,9 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
-from cases import escalation, service
+from cases import lifecycle
+from cases.followup import escalation
+from cases.handoff import waits
 from cases.hours import OfficeHours, QuietHours
 from cases.models import CaseEvent, HandoffRequest
 from tests.cases.builders import T0, TZ, case, notifications, open_case, resident, staff, staff_alerts
@@ -32,7 +34,7 @@ def escalation_events(s, reference):
 def test_overdue_case_escalates_once_per_level_as_time_passes(db):
     with db.transaction() as s:
         ref = open_case(s).reference
-        service.change_status(
+        lifecycle.change_status(
             s, case=case(s, ref), to_status="in_progress", actor="staff", now=T0 + timedelta(hours=1), **CITY
         )
     assert sweep(db, DUE - timedelta(minutes=1)) == []
@@ -77,11 +79,12 @@ def test_a_sweep_that_missed_a_level_records_both_and_tells_the_resident_once(db
 def test_resolved_closed_and_merged_cases_are_not_escalated(db):
     with db.transaction() as s:
         resolved = open_case(s).reference
-        service.change_status(s, case=case(s, resolved), to_status="resolved", actor="staff", now=T0, **CITY)
+        lifecycle.change_status(s, case=case(s, resolved), to_status="resolved", actor="staff", now=T0, **CITY)
         original = open_case(s, resident(s, "2")).reference
         follower = open_case(s, resident(s, "3")).reference
         supervisor = staff(s, "sue", role="supervisor", department="Roads and Highways")
-        service.mark_duplicate(s, case=case(s, follower), original_reference=original, staff=supervisor, now=T0, **CITY)
+        lifecycle.mark_duplicate(s, case=case(s, follower), original_reference=original, staff=supervisor, now=T0,
+                                 **CITY)
     assert sweep(db, DUE + timedelta(hours=1)) == [(original, 1)]
     with db.transaction() as s:
         assert escalation_events(s, resolved) == [] and escalation_events(s, follower) == []
@@ -94,10 +97,10 @@ def test_resolved_closed_and_merged_cases_are_not_escalated(db):
 def test_reopened_case_keeps_its_due_date_and_goes_on_escalating(db):
     with db.transaction() as s:
         ref = open_case(s).reference
-        service.change_status(
+        lifecycle.change_status(
             s, case=case(s, ref), to_status="resolved", actor="staff", now=DUE - timedelta(hours=1), **CITY
         )
-        service.change_status(
+        lifecycle.change_status(
             s, case=case(s, ref), to_status="in_progress", actor="resident", now=DUE + timedelta(hours=1), **CITY
         )
     assert sweep(db, DUE + timedelta(hours=2)) == [(ref, 1)]
@@ -122,13 +125,13 @@ def test_long_waits_are_flagged_once_to_city_supervisors_in_office_hours(db):
         late = service_handoff(s, "w2", at=T0 + timedelta(minutes=5))
     opening = T0 - timedelta(hours=1)  # Monday 09:00
     with db.transaction() as s:  # Monday 09:05: the overnight chat has waited 5 office minutes only
-        assert escalation.flag_long_waits(s, minutes=10, office_hours=office, now=opening + timedelta(minutes=5)) == []
+        assert waits.flag_long_waits(s, minutes=10, office_hours=office, now=opening + timedelta(minutes=5)) == []
     for _ in range(2):
         with db.transaction() as s:
-            flagged = escalation.flag_long_waits(s, minutes=10, office_hours=office, now=T0 + timedelta(minutes=10))
+            flagged = waits.flag_long_waits(s, minutes=10, office_hours=office, now=T0 + timedelta(minutes=10))
             assert [h.id for h in flagged] == ([early] if _ == 0 else [])
     with db.transaction() as s:
-        flagged = escalation.flag_long_waits(s, minutes=10, office_hours=office, now=T0 + timedelta(minutes=15))
+        flagged = waits.flag_long_waits(s, minutes=10, office_hours=office, now=T0 + timedelta(minutes=15))
         assert [h.id for h in flagged] == [late]
         assert [(a.key, a.kind, a.role, a.department, a.handoff_id) for a in staff_alerts(s)] == [
             (f"handoff_wait:{early}", "handoff_wait", "supervisor", None, early),
@@ -136,11 +139,11 @@ def test_long_waits_are_flagged_once_to_city_supervisors_in_office_hours(db):
         ]
         assert s.get(HandoffRequest, early).flagged_at == T0 + timedelta(minutes=10)
         # at night nobody is paged
-        assert escalation.flag_long_waits(s, minutes=10, office_hours=office, now=T0 + timedelta(hours=12)) == []
+        assert waits.flag_long_waits(s, minutes=10, office_hours=office, now=T0 + timedelta(hours=12)) == []
 
 
 def service_handoff(s, external_id, *, at):
-    from cases import handoff
+    from cases.handoff import handoff
 
     return handoff.request_handoff(s, resident=resident(s, external_id), reason="help", now=at).id
 

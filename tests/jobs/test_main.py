@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from huiyin.settings import PROJECT_ROOT
-from cases.db import Database
 from cases.models import Notification
+from cases.store.db import Database
+from huiyin.settings import PROJECT_ROOT
 from tests.bot.test_push import queue_pushes
 from tests.city import QUIET_HOURS_OFF_ENV
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer

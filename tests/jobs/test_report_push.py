@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from cases import report_runs, service
+from cases import lifecycle
 from cases.models import ReportRun
+from cases.reporting import runs as report_runs
 from jobs.reports import send_due_reports
 from tests.cases.builders import TZ, open_case, resident, staff
 from tests.city import CITY
@@ -33,7 +34,7 @@ def setup_city(db) -> None:
         staff(s, "quiet", role="supervisor", department=ROADS)
         open_case(s, resident(s, "1"), now=local(10, 10, 9))
         closed = open_case(s, resident(s, "2"), request_type="garbage", now=local(10, 3, 9))
-        service.change_status(
+        lifecycle.change_status(
             s, case=closed, to_status="rejected", actor="staff", staff=agent, now=local(10, 4, 9), **CITY
         )
 

@@ -25,8 +25,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cases import escalation, reports, service, survey
-from cases.reports import OpenCaseLine
+from cases import lifecycle
+from cases.followup import chase, escalation, survey
+from cases.reporting import figures as reports
+from cases.reporting.figures import OpenCaseLine
 from tests.cases.builders import TZ, case, resident, staff
 from tests.city import CITY, NO_QUIET_HOURS
 
@@ -47,7 +49,7 @@ def build_month(db) -> dict[str, str]:
         agents = {ROADS: staff(s, "rob", department=ROADS), SANITATION: staff(s, "sam", department=SANITATION)}
 
         def new(name, kind, created):
-            refs[name] = service.open_case(
+            refs[name] = lifecycle.open_case(
                 s,
                 resident=resident(s, name),
                 request_type=kind,
@@ -60,7 +62,7 @@ def build_month(db) -> dict[str, str]:
 
         def move(name, to, when, **kwargs):
             c = case(s, refs[name])
-            service.change_status(
+            lifecycle.change_status(
                 s,
                 case=c,
                 to_status=to,
@@ -115,7 +117,7 @@ def build_month(db) -> dict[str, str]:
         new("R5", "pothole", at(10, 20))
         move("R5", "in_progress", at(10, 20, 15))
         new("S4", "garbage", at(10, 22))
-        service.cancel_by_resident(s, resident=resident(s, "S4"), reference=refs["S4"], now=at(10, 22, 10), **CITY)
+        lifecycle.cancel_by_resident(s, resident=resident(s, "S4"), reference=refs["S4"], now=at(10, 22, 10), **CITY)
         new("S5", "garbage", at(10, 25))
         move("S5", "in_progress", at(10, 25, 9, 30))
         move("S5", "resolved", at(10, 26))
@@ -129,7 +131,7 @@ def build_month(db) -> dict[str, str]:
         ) == [(refs["X2"], 1), (refs["X2"], 2), (refs["R4"], 1)]
     with db.transaction() as s:
         for name, day in (("R4", at(10, 18, 10)), ("R4", at(10, 19, 10)), ("X2", at(11, 2, 8))):
-            service.chase_case(s, resident=resident(s, name), reference=refs[name], timezone=TZ, now=day)
+            chase.chase_case(s, resident=resident(s, name), reference=refs[name], timezone=TZ, now=day)
     return refs
 
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.push import PushLimiter, deliver_due
-from cases import service
+from cases import lifecycle
 from cases.clock import utcnow
 from cases.models import Notification
 from jobs.scheduler import build_scheduler, scheduled_jobs, stop_scheduler
-from tests.cases.builders import open_case, resident
 from tests.bot.test_push import bot, fake, push_settings, queue_pushes  # noqa: F401 (fixtures)
+from tests.cases.builders import open_case, resident
 from tests.city import CITY
 
 
@@ -55,7 +55,7 @@ async def test_database_jobs_do_their_sweep(sqlite_db, push_settings):
     with sqlite_db.transaction() as s:
         late = open_case(s, resident(s, "1"), now=utcnow() - timedelta(days=8))  # a pothole is due in 7
         done = open_case(s, resident(s, "2"), now=utcnow() - timedelta(days=1))
-        service.change_status(
+        lifecycle.change_status(
             s, case=done, to_status="resolved", actor="staff", now=utcnow() - timedelta(hours=3), **CITY
         )
         late_ref, done_id = late.reference, done.id

@@ -7,7 +7,8 @@ from datetime import time, timedelta
 
 import pytest
 
-from cases import outbox, service, survey
+from cases import lifecycle, outbox, queries
+from cases.followup import survey
 from cases.hours import QuietHours
 from cases.models import Survey
 from tests.cases.builders import T0, TZ, case, notifications, open_case, resident, staff, staff_alerts
@@ -23,8 +24,8 @@ def resolved_case(db, *, language="en", assignee=False) -> str:
         ref = open_case(s, resident(s, "100", language=language)).reference
         agent = staff(s, "amy", department="Roads and Highways", chat_id="900")
         if assignee:
-            service.assign(s, case=case(s, ref), staff=agent, assignee=agent, now=T0)
-        service.change_status(
+            lifecycle.assign(s, case=case(s, ref), staff=agent, assignee=agent, now=T0)
+        lifecycle.change_status(
             s,
             case=case(s, ref),
             to_status="resolved",
@@ -162,9 +163,9 @@ def test_answering_twice_or_without_a_survey_or_for_someone_else_is_refused(db):
     with pytest.raises(survey.SurveyNotOpen):  # not sent yet
         rate(db, ref, 5)
     send(db, RESOLVED_AT + timedelta(hours=3))
-    with pytest.raises(service.CaseNotFound):
+    with pytest.raises(queries.CaseNotFound):
         rate(db, ref, 5, external_id="someone-else")
-    with pytest.raises(service.CaseNotFound):
+    with pytest.raises(queries.CaseNotFound):
         rate(db, "HY-2026-99999", 5)
     for bad in (0, 6, "five", None):
         with pytest.raises(ValueError):
@@ -187,7 +188,7 @@ def test_comment_goes_on_the_answered_survey(db):
         for bad in ("   ", "x" * 2001):
             with pytest.raises(ValueError):
                 survey.add_comment(s, resident=resident(s), reference=ref, comment=bad)
-        with pytest.raises(service.CaseNotFound):
+        with pytest.raises(queries.CaseNotFound):
             survey.add_comment(s, resident=resident(s, "other"), reference=ref, comment="hi")
         row = survey.add_comment(
             s,
@@ -232,10 +233,10 @@ def test_a_new_resolution_gets_a_new_survey_and_the_old_one_cannot_close_the_cas
     ref = resolved_case(db)
     send(db, RESOLVED_AT + timedelta(hours=3))
     with db.transaction() as s:  # staff reopen and resolve again before the resident answered
-        service.change_status(
+        lifecycle.change_status(
             s, case=case(s, ref), to_status="in_progress", actor="staff", now=RESOLVED_AT + timedelta(days=1), **CITY
         )
-        service.change_status(
+        lifecycle.change_status(
             s, case=case(s, ref), to_status="resolved", actor="staff", now=RESOLVED_AT + timedelta(days=2), **CITY
         )
     assert len(send(db, RESOLVED_AT + timedelta(days=2, hours=3))) == 1

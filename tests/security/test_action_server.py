@@ -17,10 +17,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from huiyin.settings import PROJECT_ROOT
-from cases.db import Database
 from cases.models import Case, Resident
-from cases.secret_store import kept_secret
+from cases.store.db import Database
+from cases.store.secret_store import kept_secret
+from huiyin.settings import PROJECT_ROOT
 from tests.stack import APP_PYTHON, RASA_BIN, free_port, wait_for
 
 VERSION = "3.6.21"  # the Rasa version that calls us

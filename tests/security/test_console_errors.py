@@ -7,7 +7,8 @@ import base64
 from sqlalchemy import select
 from starlette.routing import Route
 
-from cases import handoff, residents
+from cases import residents
+from cases.handoff import handoff
 from cases.models import HandoffMessage
 from tests.web.conftest import add_staff, app, console_settings, login, new_case  # noqa: F401 (fixtures)
 from tests.web.test_auth import console_routes

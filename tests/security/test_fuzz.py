@@ -17,14 +17,15 @@ import os
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot import texts
 from bot.webchat import COOKIE, create_app
-from cases import residents, service
-from cases.db import Database
+from cases import lifecycle, queries, residents
 from cases.models import Case, Resident
+from cases.store.db import Database
 from tests.bot.test_telegram import WAIT, RecordingRasa, telegram_bot
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.security.hostile import (
@@ -50,7 +51,7 @@ def _victim(db: Database, channel: str, external_id: str) -> tuple[str, int]:
     """A resident of `channel` with an open case; its reference and case id."""
     with db.transaction() as session:
         victim = residents.get_or_create_resident(session, channel=channel, external_id=external_id)
-        case = service.open_case(
+        case = lifecycle.open_case(
             session,
             resident=victim,
             request_type="streetlight",
@@ -63,7 +64,7 @@ def _victim(db: Database, channel: str, external_id: str) -> tuple[str, int]:
 
 def _victim_status(db: Database, reference: str) -> str:
     with db.transaction() as session:
-        return service.find_case(session, reference=reference).status
+        return queries.find_case(session, reference=reference).status
 
 
 def _cases_of(db: Database, channel: str, external_ids: list[str]) -> int:

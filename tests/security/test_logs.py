@@ -15,11 +15,11 @@ from bot.push import PushLimiter, deliver_due, push_bot
 from bot.rasa_client import RasaClient
 from bot.webchat import COOKIE, create_app
 from cases import outbox
-from huiyin import bootstrap
-from tests.city import make_settings
 from cases.privacy import pseudonym, resident_tag
 from cases.residents import get_or_create_resident
+from huiyin import bootstrap
 from tests.bot.test_telegram import fake, new_chat, offline, online  # noqa: F401  (fixtures)
+from tests.city import make_settings
 from tests.stack import free_port
 
 SECRET_WORDS = "my neighbour Wang Lei at 13800138000 dumps rubbish zqxv"
@@ -101,7 +101,7 @@ async def test_a_refused_push_logs_no_chat_id(default_logging, fake, sqlite_db):
 @pytest.mark.e2e
 async def test_web_chat_and_telegram_on_the_real_stack_log_nothing_personal(default_logging, stack, online, tmp_path):
     db_url = stack.database_url
-    from cases.db import Database
+    from cases.store.db import Database
 
     db, rasa = Database(db_url), RasaClient(stack.rasa_url)
     try:

@@ -17,15 +17,15 @@ import pytest
 
 from bot.rasa_client import RasaClient
 from bot.webchat import COOKIE, create_app
-from cases import outbox, residents, service
+from cases import lifecycle, outbox, residents
+from cases.store.db import Database
+from cases.store.secret_store import SecretFileError, kept_secret
+from cases.workflow import Actor
 from huiyin import bootstrap
 from huiyin.settings import Settings
-from cases.db import Database
-from cases.secret_store import SecretFileError, kept_secret
-from cases.workflow import Actor
+from tests.city import CITY, make_settings
 from tests.security.test_action_server import clean_env
 from tests.stack import APP_PYTHON, free_port
-from tests.city import CITY, make_settings
 
 SHOW_SECRET = (
     "from huiyin import bootstrap; from huiyin.settings import get_settings; "
@@ -124,7 +124,7 @@ async def test_a_web_chat_session_survives_a_restart(tmp_path):
         session_id = cookie.split(".")[0]
         with db.transaction() as session:
             resident = residents.get_or_create_resident(session, channel="web", external_id=session_id)
-            case = service.open_case(
+            case = lifecycle.open_case(
                 session,
                 resident=resident,
                 request_type="pothole",
@@ -132,7 +132,7 @@ async def test_a_web_chat_session_survives_a_restart(tmp_path):
                 address="1 School Lane",
                 reference_prefix="HY",
             )
-            service.change_status(
+            lifecycle.change_status(
                 session,
                 case=case,
                 to_status="acknowledged",

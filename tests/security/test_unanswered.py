@@ -20,22 +20,22 @@ from sqlalchemy import select
 
 from actions.deps import Deps
 from actions.filing import ActionOpenCase
-from bot.conversation import confirm_delivered, references_in
 from bot import texts
+from bot.conversation import confirm_delivered, references_in
 from bot.push import PushLimiter, deliver_due, push_bot
 from bot.rasa_client import RasaClient
 from bot.webchat import create_app
 from cases import outbox
 from cases.clock import utcnow
-from tests.city import make_settings
-from cases.db import Database
 from cases.models import Case, Notification
 from cases.residents import find_resident
+from cases.store.db import Database
 from tests.actions.conftest import backend_db, deps, domain  # noqa: F401  (fixtures: actions on each backend)
 from tests.actions.trackers import RESIDENT, run, tracker
 
 # `fake`: the fake Bot API with a token of its own; `online`: our bot on it and the real stack.
 from tests.bot.test_telegram import fake, new_chat, online, payloads  # noqa: F401
+from tests.city import make_settings
 
 REFERENCE = re.compile(r"HY-\d{4}-\d{5}")
 CHAT = int(RESIDENT.split(":")[1])

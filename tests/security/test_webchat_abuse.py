@@ -11,7 +11,6 @@ import struct
 import zlib
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
@@ -19,12 +18,13 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.photos import PhotoRefused, clean_photo
 from bot.webchat import create_app
-from cases import handoff, residents, service
+from cases import lifecycle, residents
 from cases.clock import utcnow
-from tests.city import make_settings
+from cases.handoff import handoff
 from cases.models import CasePhoto, Resident, Throttle
 from jobs.media import remove_orphan_photos, remove_orphans
 from tests.bot.test_webchat import RecordingRasa, bare_client, browser, say, session_of, want_photo
+from tests.city import make_settings
 from tests.stack import free_port
 
 
@@ -312,7 +312,7 @@ async def test_orphan_photos_are_removed_and_referenced_ones_kept(db, tmp_path):
     old, young = timedelta(hours=30), timedelta(hours=2)
     with db.transaction() as session:
         resident = residents.get_or_create_resident(session, channel="web", external_id="s1")
-        case = service.open_case(session, resident=resident, request_type="pothole", description="deep hole",
+        case = lifecycle.open_case(session, resident=resident, request_type="pothole", description="deep hole",
                                  address="1 Main St", reference_prefix="HY")
         session.add(CasePhoto(case=case, path="web/2026/01/case.jpg", created_at=now))
         chat = handoff.request_handoff(session, resident=resident, reason="a person please")

@@ -9,7 +9,8 @@ from typing import Optional
 import httpx
 import pytest
 
-from cases import residents, service, staff
+from cases import lifecycle, residents
+from cases.staff import accounts as staff
 from huiyin.settings import Settings
 from tests.city import make_settings
 from web.app import create_app
@@ -67,5 +68,5 @@ def new_case(db, *, request_type="pothole", description="a deep hole", address="
     with db.transaction() as session:
         resident = residents.get_or_create_resident(session, channel="telegram", external_id=external_id,
                                                     display_name=f"Resident {external_id}", language=language)
-        return service.open_case(session, resident=resident, request_type=request_type, description=description,
+        return lifecycle.open_case(session, resident=resident, request_type=request_type, description=description,
                                  address=address, now=now, **extra, reference_prefix="HY").reference

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from starlette.routing import Route
 
-from cases import staff
 from cases.clock import utcnow
 from cases.models import CannedReply, StaffSession, StaffUser
+from cases.staff import accounts as staff
 from tests.web.conftest import PASSWORD, add_staff, browser, csrf_of, login, new_case
 from web.app import PUBLIC_PATHS
 from web.auth import SESSION_COOKIE

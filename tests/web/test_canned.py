@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from cases import canned
 from cases.models import CannedReply
+from cases.staff import canned
 from tests.web.conftest import add_staff, login, new_case
 
 

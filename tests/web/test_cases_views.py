@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from cases import service
+from cases import lifecycle, queries
 from cases.clock import utcnow
 from cases.models import Case, CasePhoto, Notification
 from cases.workflow import Actor, Status, next_statuses
-from tests.web.conftest import add_staff, login, new_case
 from tests.city import CITY
+from tests.web.conftest import add_staff, login, new_case
 
 
 def references(page) -> list[str]:
@@ -27,7 +27,7 @@ def counts(page) -> dict[str, int]:
 
 def _case(db, reference) -> Case:
     with db.transaction() as session:
-        case = service.find_case(session, reference=reference)
+        case = queries.find_case(session, reference=reference)
         _ = case.events, case.assignee, case.duplicate_of
         return case
 
@@ -46,9 +46,9 @@ async def test_list_filters_search_sort_pages_and_counts(app, db):
         now=now - timedelta(days=10),
     )
     with db.transaction() as session:
-        service.change_status(
+        lifecycle.change_status(
             session,
-            case=service.find_case(session, reference=potholes[0]),
+            case=queries.find_case(session, reference=potholes[0]),
             to_status="in_progress",
             actor=Actor.STAFF,
             actor_name="x",
@@ -111,8 +111,8 @@ async def test_case_page_shows_everything_staff_need(app, db, console_settings):
         db, latitude=31.2304, longitude=121.4737, address=None, description="Crater, there since Tuesday"
     )
     with db.transaction() as session:
-        case = service.find_case(session, reference=reference)
-        service.change_status(
+        case = queries.find_case(session, reference=reference)
+        lifecycle.change_status(
             session,
             case=case,
             to_status="acknowledged",

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cases import staff
-from cases.db import Database
+from cases.staff import accounts as staff
+from cases.store.db import Database
 from tests.city import QUIET_HOURS_OFF_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,13 +61,13 @@ def test_create_staff_refuses_bad_input_clearly(tmp_path):
 
 def test_set_status_scheduled_needs_a_date(tmp_path):
     assert _run(["init-db"], tmp_path).returncode == 0
-    from cases import residents, service
+    from cases import lifecycle, residents
 
     db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
     try:
         with db.transaction() as session:
             resident = residents.get_or_create_resident(session, channel="web", external_id="w1")
-            reference = service.open_case(session, resident=resident, request_type="pothole",
+            reference = lifecycle.open_case(session, resident=resident, request_type="pothole",
                                           description="hole", address="Main St", reference_prefix="HY").reference
     finally:
         db.dispose()

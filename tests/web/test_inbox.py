@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cases import handoff, residents
+from cases import residents
+from cases.handoff import handoff
 from cases.models import Case, HandoffRequest, Notification
 from tests.web.conftest import add_staff, login, new_case
 

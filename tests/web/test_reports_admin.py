@@ -9,11 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from cases import service
+from cases import lifecycle, queries
 from cases.models import StaffAlert, StaffSession, StaffUser
+from cases.staff import alerts
 from cases.workflow import Actor
-from tests.web.conftest import add_staff, login, new_case
 from tests.city import CITY
+from tests.web.conftest import add_staff, login, new_case
 
 # Wednesday 4 March 2026, 10:00 in Shanghai: in the week starting Monday 2 March.
 MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
@@ -24,8 +25,8 @@ async def test_report_page_renders_figures_and_charts(app, db):
     for day, request_type in ((0, "pothole"), (2, "pothole"), (2, "noise")):
         new_case(db, request_type=request_type, external_id=str(day), now=MONDAY + timedelta(days=day))
     with db.transaction() as session:
-        case = service.find_case(session, reference="HY-2026-00001")
-        service.change_status(session, case=case, to_status="resolved", actor=Actor.STAFF, actor_name="x",
+        case = queries.find_case(session, reference="HY-2026-00001")
+        lifecycle.change_status(session, case=case, to_status="resolved", actor=Actor.STAFF, actor_name="x",
                               now=MONDAY + timedelta(days=1), **CITY)
     client = await login(app, "cici")
     page = await client.get("/reports?period=weekly&start=2026-03-04&department=")
@@ -65,14 +66,14 @@ async def test_alerts_page_shows_mine_and_marks_read(app, db):
     add_staff(db, "bob", "agent", "Sanitation")
     reference = new_case(db)
     with db.transaction() as session:
-        case = service.find_case(session, reference=reference)
+        case = queries.find_case(session, reference=reference)
         me = session.get(StaffUser, ann)
-        service.alert(session, key="a1", kind="chase", text="Chased by the resident", case=case, staff=me)
-        service.alert(session, key="a2", kind="escalation", text="Roads agents: late case", role="agent",
+        alerts.alert(session, key="a1", kind="chase", text="Chased by the resident", case=case, staff=me)
+        alerts.alert(session, key="a2", kind="escalation", text="Roads agents: late case", role="agent",
                       department="Roads and Highways")
-        service.alert(session, key="a3", kind="escalation", text="Sanitation only", role="agent",
+        alerts.alert(session, key="a3", kind="escalation", text="Sanitation only", role="agent",
                       department="Sanitation")
-        service.alert(session, key="a4", kind="long_wait", text="For supervisors", role="supervisor")
+        alerts.alert(session, key="a4", kind="long_wait", text="For supervisors", role="supervisor")
     client = await login(app, "ann")
     page = await client.get("/alerts")
     assert "Chased by the resident" in page.text and "Roads agents: late case" in page.text

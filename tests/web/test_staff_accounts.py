@@ -9,9 +9,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from cases import staff
 from cases.clock import utcnow
 from cases.models import StaffSession, StaffUser
+from cases.staff import accounts as staff
 
 PASSWORD = "a long enough secret"
 

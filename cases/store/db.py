@@ -10,7 +10,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets a busy timeout, WAL and foreign keys."""
     if url.startswith("sqlite"):
@@ -43,7 +42,7 @@ class Database:
 
     def create_tables(self) -> None:
         """Bring the schema up to date by running the migrations (cases/migrations) it lacks."""
-        from cases.migrate import upgrade  # Alembic is needed only here, not by every importer
+        from cases.store.migrate import upgrade  # Alembic is needed only here, not by every importer
 
         upgrade(self.engine)
 

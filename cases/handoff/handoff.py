@@ -12,8 +12,8 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases import events, lifecycle, outbox
 from cases import messages as resident_messages
-from cases import outbox, service
 from cases.catalog import Catalog, load_catalog
 from cases.cleaning import clean_text
 from cases.clock import utcnow
@@ -185,11 +185,11 @@ def open_case_from_handoff(
     note who opened it, and tell the resident its reference at once."""
     catalog = catalog or load_catalog()
     photos = [m.photo_path for m in handoff.messages if m.direction == RESIDENT and m.photo_path]
-    case = service.open_case(session, resident=handoff.resident, request_type=request_type, description=description,
+    case = lifecycle.open_case(session, resident=handoff.resident, request_type=request_type, description=description,
                              address=address, latitude=latitude, longitude=longitude, photos=photos,
                              reference_prefix=reference_prefix, catalog=catalog, now=now)
     attach_case(session, handoff=handoff, case=case)
-    service.record_event(session, case=case, kind=service.NOTE, actor="staff", staff=staff, now=now,
+    events.record_event(session, case=case, kind=events.NOTE, actor="staff", staff=staff, now=now,
                          internal_note=f"Opened by {staff.display_name} from live chat #{handoff.id}.")
     text = resident_messages.case_opened_text(language=handoff.resident.language, reference=case.reference,
                                               type_name=catalog.type_name(case.request_type, handoff.resident.language),

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-29
 """
 
-from alembic import op
 import sqlalchemy as sa
-import cases.models
+from alembic import op
 
+import cases.models
 
 revision = '0001'
 down_revision = None

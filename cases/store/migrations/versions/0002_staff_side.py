@@ -6,10 +6,10 @@ Revises: 0001
 Create Date: 2026-11-29
 """
 
-from alembic import op
 import sqlalchemy as sa
-import cases.models
+from alembic import op
 
+import cases.models
 
 revision = '0002'
 down_revision = '0001'

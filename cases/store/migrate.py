@@ -1,4 +1,4 @@
-"""Schema migrations (Alembic, scripts in cases/migrations): bring any database to the current schema."""
+"""Schema migrations (Alembic, scripts in cases/store/migrations): bring any database to the current schema."""
 
 from __future__ import annotations
 

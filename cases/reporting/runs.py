@@ -19,7 +19,7 @@ from cases import workflow
 from cases.clock import utcnow
 from cases.hours import DAYS
 from cases.models import Case, ReportRun, StaffUser
-from cases.reports import previous_period
+from cases.reporting.figures import previous_period
 
 RETRY_MINUTES = 15.0
 

@@ -1,4 +1,4 @@
-"""Alembic's environment: the connection comes from cases.migrate, the target schema from cases.models."""
+"""Alembic's environment: the connection comes from cases.store.migrate, the target schema from cases.models."""
 
 from __future__ import annotations
 

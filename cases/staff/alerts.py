@@ -1,4 +1,4 @@
-"""Who a staff alert is for, what each staff member has to read, and which alerts still go to Telegram.
+"""Staff alerts: recording one for those responsible, who it is for, what each has to read, what goes to Telegram.
 
 An alert names one person (staff_id), or a role in a department, or a role city-wide (department
 None). The console and Telegram use the same rule, so both show an alert to the same people:
@@ -14,14 +14,59 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cases.clock import utcnow
-from cases.models import StaffAlert, StaffUser
+from cases.models import Case, StaffAlert, StaffUser
 
 
 class AlertNotFound(LookupError):
     """No alert with that id addressed to this staff member."""
+
+
+def responsible(case: Case, level: Optional[int] = None) -> dict:
+    """Who answers for a case at an escalation level (its own by default), as addressees for `alert`.
+
+    0: the assignee, or the department's agents; 1: the department's supervisors; 2: the city's supervisors.
+    """
+    level = case.escalation_level if level is None else level
+    if level <= 0:
+        if case.assignee is not None:
+            return {"staff": case.assignee}
+        return {"role": "agent", "department": case.department}
+    if level == 1:
+        return {"role": "supervisor", "department": case.department}
+    return {"role": "supervisor", "department": None}
+
+
+def alert(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    text: str,
+    case: Optional[Case] = None,
+    handoff_id: Optional[int] = None,
+    staff: Optional[StaffUser] = None,
+    role: Optional[str] = None,
+    department: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> Optional[StaffAlert]:
+    """Record an alert for staff once per key (None if it exists): one person, or a role (in a department)."""
+    if session.scalar(select(StaffAlert.id).where(StaffAlert.key == key)) is not None:
+        return None
+    row = StaffAlert(key=key, kind=kind, text=text, case_id=case.id if case is not None else None,
+                     handoff_id=handoff_id, staff_id=staff.id if staff is not None else None,
+                     role=None if staff is not None else (role or "supervisor"),
+                     department=department, created_at=now or utcnow())
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
 
 
 def _for(staff: StaffUser):

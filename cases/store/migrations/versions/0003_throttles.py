@@ -5,10 +5,10 @@ Revises: 0002
 Create Date: 2026-11-30
 """
 
-from alembic import op
 import sqlalchemy as sa
-import cases.models
+from alembic import op
 
+import cases.models
 
 revision = '0003'
 down_revision = '0002'

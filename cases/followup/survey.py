@@ -15,13 +15,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cases import outbox, service
+from cases import events, lifecycle, outbox, queries
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.hours import QuietHours
 from cases.messages import in_language
 from cases.models import Case, CaseEvent, Resident, Survey
-from cases.service import CaseNotFound
+from cases.queries import CaseNotFound
+from cases.staff import alerts
 from cases.workflow import Actor, Status
 
 SENT, ANSWERED, EXPIRED = "sent", "answered", "expired"
@@ -69,7 +70,7 @@ def survey_text(*, reference: str, type_name: str, language: Optional[str]) -> s
 def _latest_resolved_events(session: Session):
     """A subquery: each case's latest move to resolved (case_id, event_id)."""
     return (select(CaseEvent.case_id, func.max(CaseEvent.id).label("event_id"))
-            .where(CaseEvent.kind == service.STATUS_EVENT, CaseEvent.to_status == Status.RESOLVED.value)
+            .where(CaseEvent.kind == events.STATUS_EVENT, CaseEvent.to_status == Status.RESOLVED.value)
             .group_by(CaseEvent.case_id).subquery())
 
 
@@ -106,7 +107,7 @@ def send_due_surveys(
         # An earlier resolution's question is moot once the case was resolved again.
         session.execute(update(Survey).where(Survey.case_id == case.id, Survey.status == SENT, Survey.id != survey.id)
                         .values(status=EXPIRED).execution_options(synchronize_session=False))
-        event = service.record_event(session, case=case, kind=service.SURVEY, actor=Actor.SYSTEM,
+        event = events.record_event(session, case=case, kind=events.SURVEY, actor=Actor.SYSTEM,
                                      internal_note="Satisfaction question sent to the resident.", now=now)
         resident = case.resident
         type_name = catalog.type_name(case.request_type, resident.language)
@@ -119,7 +120,7 @@ def send_due_surveys(
 
 def _resident_case(session: Session, resident: Resident, reference: str) -> Case:
     """The resident's case with this reference, or CaseNotFound."""
-    case = service.find_case_for_resident(session, resident=resident, reference=reference)
+    case = queries.find_case_for_resident(session, resident=resident, reference=reference)
     if case is None:
         raise CaseNotFound(reference)
     return case
@@ -165,18 +166,18 @@ def record_rating(
     if won != 1:
         raise SurveyNotOpen(case.reference)
     session.refresh(survey)
-    service.record_event(session, case=case, kind=service.SURVEY, actor=Actor.RESIDENT,
+    events.record_event(session, case=case, kind=events.SURVEY, actor=Actor.RESIDENT,
                          actor_name=resident.display_name, internal_note=f"Satisfaction rating: {rating}/5.", now=now)
     if rating >= 3:
-        service.change_status(session, case=case, to_status=Status.CLOSED_FIXED, actor=Actor.RESIDENT,
+        lifecycle.change_status(session, case=case, to_status=Status.CLOSED_FIXED, actor=Actor.RESIDENT,
                               actor_name=resident.display_name, timezone=timezone, quiet_hours=quiet_hours,
                               catalog=catalog, now=now)
         return survey
-    service.change_status(session, case=case, to_status=Status.IN_PROGRESS, actor=Actor.RESIDENT,
+    lifecycle.change_status(session, case=case, to_status=Status.IN_PROGRESS, actor=Actor.RESIDENT,
                           actor_name=resident.display_name, public_note=REOPENED_NOTE, timezone=timezone,
                           quiet_hours=quiet_hours, catalog=catalog, now=now)
-    service.alert(session, key=f"reopened:{case.id}:{survey.id}", kind="reopened", case=case,
-                  now=now, **service.responsible(case, 0),  # the people working it: the assignee or the agents
+    alerts.alert(session, key=f"reopened:{case.id}:{survey.id}", kind="reopened", case=case,
+                  now=now, **alerts.responsible(case, 0),  # the people working it: the assignee or the agents
                   text=f"{case.reference} was reopened: the resident rated it {rating}/5 and says it is not fixed.")
     return survey
 
@@ -204,7 +205,7 @@ def add_comment(
     if survey is None:
         raise SurveyNotOpen(case.reference)
     survey.comment = f"{survey.comment}\n{comment}" if survey.comment else comment
-    service.record_event(session, case=case, kind=service.SURVEY, actor=Actor.RESIDENT,
+    events.record_event(session, case=case, kind=events.SURVEY, actor=Actor.RESIDENT,
                          actor_name=resident.display_name, internal_note=f"Resident's comment: {comment}", now=now)
     return survey
 
@@ -232,9 +233,9 @@ def expire_surveys(
         session.refresh(survey)
         case = survey.case
         latest = session.scalar(select(func.max(CaseEvent.id)).where(
-            CaseEvent.case_id == case.id, CaseEvent.kind == service.STATUS_EVENT))
+            CaseEvent.case_id == case.id, CaseEvent.kind == events.STATUS_EVENT))
         if case.status == Status.RESOLVED.value and latest == survey.resolved_event_id:
-            service.change_status(session, case=case, to_status=Status.CLOSED_FIXED, actor=Actor.SYSTEM,
+            lifecycle.change_status(session, case=case, to_status=Status.CLOSED_FIXED, actor=Actor.SYSTEM,
                                   actor_name="Satisfaction check", public_note=EXPIRED_NOTE, timezone=timezone,
                                   quiet_hours=quiet_hours, catalog=catalog, now=now)
         expired.append(survey)

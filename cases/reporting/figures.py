@@ -25,7 +25,8 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from statistics import median
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -33,7 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases import service, workflow
+from cases import events, queries, workflow
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.models import Case, CaseChase, CaseEvent, Survey
@@ -144,7 +145,7 @@ def build_report(
                              for n in range((end - start).days)]
 
     first_resolved = (select(CaseEvent.case_id, func.min(CaseEvent.created_at).label("at"))
-                      .where(CaseEvent.kind == service.STATUS_EVENT, CaseEvent.to_status == Status.RESOLVED.value)
+                      .where(CaseEvent.kind == events.STATUS_EVENT, CaseEvent.to_status == Status.RESOLVED.value)
                       .group_by(CaseEvent.case_id).subquery())
     resolved = session.execute(
         select(Case, first_resolved.c.at).join(first_resolved, first_resolved.c.case_id == Case.id)
@@ -161,10 +162,10 @@ def build_report(
                               .where(CaseEvent.created_at >= begin, CaseEvent.created_at < finish,
                                      *conditions, *in_dept)) or 0
 
-    report.reopened = distinct_cases(CaseEvent.kind == service.STATUS_EVENT,
+    report.reopened = distinct_cases(CaseEvent.kind == events.STATUS_EVENT,
                                      CaseEvent.from_status == Status.RESOLVED.value,
                                      CaseEvent.to_status == Status.IN_PROGRESS.value)
-    report.escalated = distinct_cases(CaseEvent.kind == service.ESCALATION)
+    report.escalated = distinct_cases(CaseEvent.kind == events.ESCALATION)
     report.chased = session.scalar(select(func.count()).select_from(CaseChase).join(Case)
                                    .where(CaseChase.created_at >= begin, CaseChase.created_at < finish,
                                           *in_dept)) or 0
@@ -190,7 +191,7 @@ def build_report(
         OpenCaseLine(reference=c.reference or str(c.id), request_type=c.request_type,
                      type_name=_type_name(catalog, c.request_type), department=c.department, status=c.status,
                      created_at=c.created_at, due_at=c.due_at, days_open=round(_hours(now, c.created_at) / 24, 1),
-                     overdue=service.is_overdue(c, now))
+                     overdue=queries.is_overdue(c, now))
         for c in oldest]
     return report
 

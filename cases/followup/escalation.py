@@ -1,4 +1,4 @@
-"""Late work goes up the chain: overdue cases escalate, long waits in the chat inbox are flagged.
+"""Late work goes up the chain: overdue cases escalate to the department's, then the city's supervisors.
 
 A case still being worked on (workflow.is_working) reaches level 1 (its department's supervisor) at
 its due date and level 2 (the city's supervisors) `escalation_step_hours` later. Each level is taken
@@ -11,16 +11,16 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cases import handoff, messages, outbox, service
+from cases import events, messages, outbox, queries
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
-from cases.hours import OfficeHours, QuietHours
-from cases.models import Case, HandoffRequest
+from cases.hours import QuietHours
+from cases.models import Case
+from cases.staff import alerts
 from cases.workflow import Actor
 
 MAX_LEVEL = 2
@@ -29,7 +29,7 @@ LEVEL_NAMES = {1: "the supervisor of {department}", 2: "the city's supervisors"}
 
 def target_level(case: Case, *, now: datetime, step_hours: float) -> int:
     """The level a case should be at now: 0 before its due date, 1 from it, then one more per step."""
-    if not service.is_overdue(case, now):
+    if not queries.is_overdue(case, now):
         return 0
     steps = math.floor((now - case.due_at) / timedelta(hours=step_hours)) if step_hours > 0 else MAX_LEVEL
     return min(MAX_LEVEL, 1 + steps)
@@ -48,7 +48,7 @@ def escalate_overdue(
     now = now or utcnow()
     catalog = catalog or load_catalog()
     candidates = session.scalars(
-        select(Case).where(service.overdue_clause(now), Case.escalation_level < MAX_LEVEL)
+        select(Case).where(queries.overdue_clause(now), Case.escalation_level < MAX_LEVEL)
         .order_by(Case.due_at, Case.id))
     taken: list[tuple[str, int]] = []
     for case in list(candidates):
@@ -80,60 +80,19 @@ def _escalate(session: Session, case: Case, level: int, *, tell_resident: bool, 
     """Record one level: history entry, alert to the next level up and (once) the resident's push."""
     who = LEVEL_NAMES[level].format(department=case.department)
     due = messages.format_date(case.due_at, timezone)
-    event = service.record_event(
-        session, case=case, kind=service.ESCALATION, actor=Actor.SYSTEM, actor_name="Deadline check",
+    event = events.record_event(
+        session, case=case, kind=events.ESCALATION, actor=Actor.SYSTEM, actor_name="Deadline check",
         internal_note=f"Overdue (due {due}): escalated to level {level}, {who}.", now=now)
     # The due date is in the key: a case re-routed to another type gets a new due date and may escalate anew.
-    service.alert(
+    alerts.alert(
         session, key=f"escalation:{case.id}:{level}:{case.due_at:%Y%m%dT%H%M}", kind="escalation", case=case,
-        now=now, **service.responsible(case, level),
+        now=now, **alerts.responsible(case, level),
         text=f"{case.reference} ({case.department}) is overdue: it was due {due}. Escalated to level {level} ({who}).")
     if not tell_resident:  # a sweep that skipped a level tells the resident only where the case is now
         return
-    for resident in [case.resident, *service.followers(session, case)]:
+    for resident in [case.resident, *queries.followers(session, case)]:
         type_name = catalog.type_name(case.request_type, resident.language)
         text = messages.escalated_text(language=resident.language, reference=case.reference or "",
                                        type_name=type_name, due_at=case.due_at, level=level, timezone=timezone)
         outbox.queue(session, resident=resident, text=text, case=case, event=event, quiet_hours=quiet_hours, now=now)
 
-
-def flag_long_waits(
-    session: Session,
-    *,
-    minutes: float,
-    office_hours: Optional[OfficeHours] = None,
-    now: Optional[datetime] = None,
-) -> list[HandoffRequest]:
-    """Flag chats waiting for a person longer than `minutes` to the city's supervisors, once each.
-
-    With office hours given, only time the office was open counts: nobody is paged at night, and a
-    chat that waited overnight is flagged `minutes` after opening, not at the stroke of it.
-    """
-    now = now or utcnow()
-    if office_hours is not None and not office_hours.is_open(now):
-        return []
-    opened = _opened_at(office_hours, now) if office_hours is not None else None
-    flagged = []
-    for request in handoff.long_waits(session, minutes=minutes, now=now):
-        waiting_since = max(request.created_at, opened) if opened is not None else request.created_at
-        if now - waiting_since < timedelta(minutes=minutes):
-            continue
-        # Only the sweep that sets flagged_at alerts, so two schedulers cannot both flag it.
-        result = session.execute(
-            update(HandoffRequest).where(HandoffRequest.id == request.id, HandoffRequest.flagged_at.is_(None))
-            .values(flagged_at=now).execution_options(synchronize_session=False))
-        if result.rowcount != 1:
-            continue
-        request.flagged_at = now
-        waited = int((now - request.created_at).total_seconds() // 60)
-        service.alert(session, key=f"handoff_wait:{request.id}", kind="handoff_wait", handoff_id=request.id,
-                      role="supervisor", department=None, now=now,
-                      text=f"A resident has waited {waited} minutes for a person in the chat inbox.")
-        flagged.append(request)
-    return flagged
-
-
-def _opened_at(office_hours: OfficeHours, now: datetime) -> datetime:
-    """When today's office hours began (the office is open now)."""
-    local = now.astimezone(ZoneInfo(office_hours.timezone))
-    return datetime.combine(local.date(), office_hours.opens, tzinfo=local.tzinfo)

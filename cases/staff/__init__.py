@@ -1,0 +1,1 @@
+"""The people who work cases: console accounts, their alerts, canned replies."""
