@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench.procs import tree_rss_mb, wait_ready
-from tests.stack import APP_PYTHON, RASA_BIN, free_port, latest_model
+from testkit.stack import APP_PYTHON, RASA_BIN, free_port, latest_model
 
 ROOT = Path(__file__).resolve().parent.parent
 

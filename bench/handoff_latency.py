@@ -27,8 +27,8 @@ from cases.handoff.handoff import request_handoff
 from cases.residents import get_or_create_resident
 from cases.staff.accounts import create_staff
 from cases.store.db import Database
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
-from tests.stack import APP_PYTHON, PROJECT_ROOT, free_port
+from testkit.stack import APP_PYTHON, PROJECT_ROOT, free_port
+from testkit.telegram_server import TOKEN, FakeTelegramServer
 
 PASSWORD = "bench-password-123"
 FIRST_CHAT = 700_000

@@ -21,14 +21,14 @@ from typing import Callable
 
 from sqlalchemy import select, text
 
-from bot.push import PushLimiter, deliver_due, push_bot
+from bot.delivery.push import PushLimiter, deliver_due, push_bot
 from cases import lifecycle, outbox
 from cases.models import Case, Notification
 from cases.residents import get_or_create_resident
 from cases.store.db import Database
 from huiyin import bootstrap
 from huiyin.settings import Settings
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
+from testkit.telegram_server import TOKEN, FakeTelegramServer
 
 FIRST_CHAT = 100_000
 CHUNK = 500  # cases per transaction while queuing

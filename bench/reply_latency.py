@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 from bot.rasa_client import RasaClient
-from bot.telegram import build_application, running
+from bot.telegram.app import build_application, running
 from cases.store.db import Database
-from tests.fakes.telegram_server import FakeTelegramServer
-from tests.stack import start_stack
+from testkit.stack import start_stack
+from testkit.telegram_server import FakeTelegramServer
 
 THINK_SECONDS = 1.1
 MESSAGES = [

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Awaitable
 import uvicorn
 
 from bot.rasa_client import RasaClient, RasaUnavailable
-from bot.telegram import build_application, running, telegram_mode
-from bot.webchat import create_app
+from bot.telegram.app import build_application, running, telegram_mode
+from bot.webchat.app import create_app
 from cases.store.db import Database
 from huiyin.asgi import proxy_options
 from huiyin.bootstrap import configure_logging, database, owner_only

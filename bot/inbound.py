@@ -18,7 +18,7 @@ RASA_INTERNAL_INTENTS = frozenset({"restart", "back", "session_start", "nlu_fall
 _BUTTON_PAYLOAD = re.compile(
     r'^/(?P<intent>[a-z_]{1,40})(\{"(?P<key>request_type|field|reference)":"(?P<value>[A-Za-z0-9_-]{1,40})"\})?$'
 )
-# The satisfaction question's buttons (cases/survey.py): exactly a case reference and a rating 1-5.
+# The satisfaction question's buttons (cases/followup/survey.py): exactly a case reference and a rating 1-5.
 RATING_INTENT = "rate_case"
 _RATING_PAYLOAD = re.compile(r'^/rate_case\{"reference":"(?P<reference>[A-Z]{1,10}-\d{4}-\d{5})","rating":"[1-5]"\}$')
 # The language buttons (utter_choose_language): exactly one language we speak.

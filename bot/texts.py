@@ -15,7 +15,7 @@ TEXTS = {
         "button_expired": "That button is no longer valid. Please type your answer instead.",
         "photo_failed": "Sorry, I couldn't save that photo. Please try sending it again.",
         "too_long": "Your message was very long, so I read only the first 4,096 characters.",
-        # The web chat's limits (bot/webchat.py) and photo checks (bot/photos.py).
+        # The web chat's limits (bot/webchat/) and photo checks (bot/photos.py).
         "slow_down": "You're sending messages faster than I can read them. Please wait a minute, then send it again.",
         "photo_limit": "You've sent a lot of photos recently. Please wait a while before sending another one.",
         "photo_unexpected": "I wasn't expecting a photo just now. If you want to report a problem, "

@@ -1,7 +1,7 @@
 """Texts the domain sends to residents outside a conversation (pushes), by language.
 
 The languages residents can use are the keys of TEMPLATES. Adding a language is adding a block to
-each dict below (and its texts in domain.yml, catalog.yml, cases/survey.py, cases/handoff.py and
+each dict below (and its texts in domain.yml, catalog.yml, cases/followup/survey.py, cases/handoff/handoff.py and
 bot/texts.py; see README "Languages"); nothing else changes. A text missing in a language is English.
 """
 

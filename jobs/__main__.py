@@ -10,7 +10,7 @@ import signal
 from telegram import Bot
 from telegram.error import NetworkError
 
-from bot.push import push_bot
+from bot.delivery.push import push_bot
 from huiyin import bootstrap
 from huiyin.settings import get_settings
 from jobs.scheduler import build_scheduler, stop_scheduler

@@ -10,7 +10,7 @@ from typing import Callable
 
 from telegram import Bot
 
-from bot.push_limits import PushLimiter
+from bot.delivery.limits import PushLimiter
 from cases.clock import utcnow
 from cases.models import Case, StaffAlert
 from cases.staff import alerts

@@ -10,7 +10,7 @@ from typing import Callable
 
 from telegram import Bot
 
-from bot.push_limits import PushLimiter
+from bot.delivery.limits import PushLimiter
 from cases.clock import utcnow
 from cases.reporting import figures as reports
 from cases.reporting import runs as report_runs

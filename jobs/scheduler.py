@@ -11,7 +11,7 @@ from typing import Any, Awaitable, Callable, Optional
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
-from bot.push import PushLimiter, deliver_due
+from bot.delivery.push import PushLimiter, deliver_due
 from cases.store.db import Database
 from huiyin.settings import Settings
 from jobs import casework, media

@@ -8,7 +8,7 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
 
-from bot.push_limits import PushLimiter
+from bot.delivery.limits import PushLimiter
 from cases.privacy import pseudonym
 
 log = logging.getLogger(__name__)

@@ -10,13 +10,12 @@ from datetime import time
 
 from cases.hours import QuietHours
 from huiyin.settings import Settings
+from testkit.stack import QUIET_HOURS_OFF, QUIET_HOURS_OFF_ENV  # noqa: F401  (QUIET_HOURS_OFF_ENV: for tests)
 
 TZ = "Asia/Shanghai"
 NO_QUIET_HOURS = QuietHours(time(0), time(0), TZ)  # equal start and end: off
 # What the domain's status changes and pushes need from the city, as keyword arguments.
 CITY = {"timezone": TZ, "quiet_hours": NO_QUIET_HOURS}
-QUIET_HOURS_OFF = {"quiet_hours_start": "00:00", "quiet_hours_end": "00:00"}
-QUIET_HOURS_OFF_ENV = {"QUIET_HOURS_START": "00:00", "QUIET_HOURS_END": "00:00"}
 
 
 def make_settings(**values) -> Settings:

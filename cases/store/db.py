@@ -41,7 +41,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_tables(self) -> None:
-        """Bring the schema up to date by running the migrations (cases/migrations) it lacks."""
+        """Bring the schema up to date by running the migrations (cases/store/migrations) it lacks."""
         from cases.store.migrate import upgrade  # Alembic is needed only here, not by every importer
 
         upgrade(self.engine)

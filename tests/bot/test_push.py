@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from bot.push import LEASE_SECONDS, RETRY_CAP_SECONDS, PushLimiter, deliver_due, push_bot
+from bot.delivery.push import LEASE_SECONDS, RETRY_CAP_SECONDS, PushLimiter, deliver_due, push_bot
 from cases import lifecycle, outbox
 from cases.clock import utcnow
 from cases.models import Notification, Resident
 from cases.residents import get_or_create_resident
+from testkit.telegram_server import TOKEN, FakeTelegramServer
 from tests.city import CITY, NO_QUIET_HOURS, make_settings
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 FIRST_CHAT = 5000
 

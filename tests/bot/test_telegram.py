@@ -23,15 +23,15 @@ from bot import texts
 from bot.__main__ import telegram_channel
 from bot.photos import clean_photo
 from bot.rasa_client import Button, RasaClient
-from bot.telegram import PerChatUpdateProcessor, build_application, running, telegram_mode
-from bot.telegram_replies import keyboard, split_text
+from bot.telegram.app import PerChatUpdateProcessor, build_application, running, telegram_mode
+from bot.telegram.replies import keyboard, split_text
 from cases.models import Base, Case, InboundUpdate, Resident
 from cases.store.db import Database
 from huiyin.settings import Settings
+from testkit.stack import APP_PYTHON, PROJECT_ROOT, free_port
+from testkit.telegram_server import TOKEN, FakeTelegramServer, SentMessage, post_update_to_webhook
 from tests.city import QUIET_HOURS_OFF_ENV, make_settings
 from tests.e2e.test_full_loop import JPEG
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer, SentMessage, post_update_to_webhook
-from tests.stack import APP_PYTHON, PROJECT_ROOT, free_port
 
 _chat_ids = iter(range(random.randrange(10**8, 9 * 10**8, 10**5), 10**9))
 WAIT = 20.0  # Rasa on a busy 2-core machine; most answers come in well under a second

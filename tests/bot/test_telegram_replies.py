@@ -1,7 +1,7 @@
 """A turn's texts become as few Telegram messages as the buttons allow."""
 
 from bot.rasa_client import Button, Reply
-from bot.telegram_replies import MAX_MESSAGE_LENGTH, coalesce
+from bot.telegram.replies import MAX_MESSAGE_LENGTH, coalesce
 
 YES = (Button("Yes", "/affirm"),)
 

@@ -15,13 +15,15 @@ from PIL import Image
 from bot import texts
 from bot.photos import clean_photo
 from bot.rasa_client import Button, RasaClient, Reply
-from bot.webchat import COOKIE, MAX_PHOTO_BYTES, asks_for_photo, create_app
+from bot.webchat.app import create_app
+from bot.webchat.sessions import COOKIE
+from bot.webchat.uploads import MAX_PHOTO_BYTES, asks_for_photo
 from cases import lifecycle, queries, residents
 from cases.clock import utcnow
 from cases.store.db import Database
 from huiyin.settings import PROJECT_ROOT
+from testkit.stack import free_port
 from tests.city import CITY, NO_QUIET_HOURS, make_settings
-from tests.stack import free_port
 
 REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")
 # The smallest valid PNG (1x1 pixel): enough for the magic-byte check and for a case photo.

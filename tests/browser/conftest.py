@@ -20,9 +20,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cases.store.db import Database
+from testkit.stack import APP_PYTHON, PROJECT_ROOT, free_port, wait_for
+from testkit.telegram_server import FakeTelegramServer
 from tests.city import QUIET_HOURS_OFF_ENV
-from tests.fakes.telegram_server import FakeTelegramServer
-from tests.stack import APP_PYTHON, PROJECT_ROOT, free_port, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without these Chromium keeps trying to reach Google's servers (there is no internet here).

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from bot.webchat import COOKIE
+from bot.webchat.sessions import COOKIE
 from cases.handoff.handoff import open_handoff_for
 from cases.models import HandoffRequest
 from cases.residents import find_resident

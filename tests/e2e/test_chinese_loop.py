@@ -12,9 +12,10 @@ import random
 import pytest
 
 from bot.rasa_client import RasaClient
-from bot.telegram import build_application, running
+from bot.telegram.app import build_application, running
 from cases.queries import find_case
 from cases.store.db import Database
+from testkit.telegram_server import FakeTelegramServer
 from tests.e2e.test_full_loop import (
     REFERENCE,
     WAIT,
@@ -25,7 +26,6 @@ from tests.e2e.test_full_loop import (
     staff,
     start_scheduler,
 )
-from tests.fakes.telegram_server import FakeTelegramServer
 
 pytestmark = pytest.mark.e2e
 ZH = "zh-hans"

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from bot.photos import clean_photo
 from bot.rasa_client import RasaClient
-from bot.telegram import build_application, running
-from bot.webchat import create_app
+from bot.telegram.app import build_application, running
+from bot.webchat.app import create_app
 from cases import lifecycle, queries
 from cases.clock import utcnow
 from cases.followup import survey
@@ -31,9 +31,9 @@ from cases.models import HandoffRequest, Resident, StaffUser, Survey
 from cases.queries import find_case
 from cases.residents import find_resident, get_or_create_resident
 from cases.store.db import Database
+from testkit.stack import APP_PYTHON, PROJECT_ROOT
+from testkit.telegram_server import FakeTelegramServer
 from tests.city import CITY, NO_QUIET_HOURS, QUIET_HOURS_OFF_ENV
-from tests.fakes.telegram_server import FakeTelegramServer
-from tests.stack import APP_PYTHON, PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 

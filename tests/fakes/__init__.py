@@ -1,1 +1,1 @@
-"""Test doubles for the external services Huiyin talks to."""
+"""Tests of the fake Telegram Bot API (testkit/telegram_server.py) that tests and benchmarks use."""

@@ -27,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from .telegram_server import TOKEN, FakeTelegramServer, post_update_to_webhook
+from testkit.telegram_server import TOKEN, FakeTelegramServer, post_update_to_webhook
 
 CHAT = 42
 

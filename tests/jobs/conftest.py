@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.push import PushLimiter, push_bot
+from bot.delivery.push import PushLimiter, push_bot
+from testkit.telegram_server import TOKEN, FakeTelegramServer
 from tests.city import make_settings
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 CONSOLE = "http://console.test"
 

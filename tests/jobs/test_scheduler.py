@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.push import PushLimiter, deliver_due
+from bot.delivery.push import PushLimiter, deliver_due
 from cases import lifecycle
 from cases.clock import utcnow
 from cases.models import Notification

@@ -251,7 +251,7 @@ def test_a_new_resolution_gets_a_new_survey_and_the_old_one_cannot_close_the_cas
 async def test_the_question_reaches_telegram_with_its_five_buttons(
     db, telegram, telegram_bot, push_limiter, jobs_settings
 ):
-    from bot.push import deliver_due
+    from bot.delivery.push import deliver_due
 
     ref = resolved_case(db)
     send(db, RESOLVED_AT + timedelta(hours=3))

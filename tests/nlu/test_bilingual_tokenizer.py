@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.stack import PROJECT_ROOT
+from testkit.stack import PROJECT_ROOT
 
 RASA_PYTHON = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "python"
 

@@ -7,7 +7,7 @@ import yaml
 
 from cases.extract import find_address, find_duration
 from cases.references import find_reference_in_text
-from tests.stack import PROJECT_ROOT
+from testkit.stack import PROJECT_ROOT
 
 CASES = yaml.safe_load((PROJECT_ROOT / "tests" / "nlu" / "entities.yml").read_text(encoding="utf-8"))
 

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from tests.stack import PROJECT_ROOT
+from testkit.stack import PROJECT_ROOT
 
 MARKUP = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")  # [text](entity) and [text]{...}
 

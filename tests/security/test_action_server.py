@@ -21,7 +21,7 @@ from cases.models import Case, Resident
 from cases.store.db import Database
 from cases.store.secret_store import kept_secret
 from huiyin.settings import PROJECT_ROOT
-from tests.stack import APP_PYTHON, RASA_BIN, free_port, wait_for
+from testkit.stack import APP_PYTHON, RASA_BIN, free_port, wait_for
 
 VERSION = "3.6.21"  # the Rasa version that calls us
 SLOTS = {"request_type": "pothole", "description": "deep pothole outside number 12", "location": "12 Mill Road",

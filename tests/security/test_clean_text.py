@@ -16,14 +16,15 @@ from sqlalchemy import select
 
 from bot import texts
 from bot.rasa_client import RasaClient
-from bot.webchat import COOKIE, create_app
+from bot.webchat.app import create_app
+from bot.webchat.sessions import COOKIE
 from cases.cleaning import clean_line, clean_text
 from cases.handoff import handoff
 from cases.models import HandoffMessage, Resident
 from cases.residents import find_resident, get_or_create_resident
+from testkit.stack import free_port
 from tests.bot.test_telegram import fake, new_chat, offline  # noqa: F401  (fixtures: fake Bot API, bot without Rasa)
 from tests.city import make_settings
-from tests.stack import free_port
 
 HOSTILE = "\ud800 hi\x00 there\u202e\u200b\x07"
 CLEAN = "hi there"

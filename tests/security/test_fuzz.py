@@ -22,12 +22,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot import texts
-from bot.webchat import COOKIE, create_app
+from bot.webchat.app import create_app
+from bot.webchat.sessions import COOKIE
 from cases import lifecycle, queries, residents
 from cases.models import Case, Resident
 from cases.store.db import Database
+from testkit.telegram_server import FakeTelegramServer
 from tests.bot.test_telegram import WAIT, RecordingRasa, telegram_bot
-from tests.fakes.telegram_server import FakeTelegramServer
 from tests.security.hostile import (
     VICTIM_ADDRESS,
     VICTIM_SECRET,

@@ -15,11 +15,11 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from bot.rasa_client import RasaClient
-from bot.webchat import create_app as create_webchat
+from bot.webchat.app import create_app as create_webchat
 from huiyin.asgi import proxy_options
+from testkit.stack import free_port
 from tests.city import make_settings
 from tests.security.live_server import serving
-from tests.stack import free_port
 from tests.web.conftest import PASSWORD, add_staff, console_settings, csrf_of  # noqa: F401 (a fixture)
 from web.__main__ import server_config
 from web.app import create_app as create_console

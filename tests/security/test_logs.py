@@ -11,16 +11,17 @@ import logging
 import httpx
 import pytest
 
-from bot.push import PushLimiter, deliver_due, push_bot
+from bot.delivery.push import PushLimiter, deliver_due, push_bot
 from bot.rasa_client import RasaClient
-from bot.webchat import COOKIE, create_app
+from bot.webchat.app import create_app
+from bot.webchat.sessions import COOKIE
 from cases import outbox
 from cases.privacy import pseudonym, resident_tag
 from cases.residents import get_or_create_resident
 from huiyin import bootstrap
+from testkit.stack import free_port
 from tests.bot.test_telegram import fake, new_chat, offline, online  # noqa: F401  (fixtures)
 from tests.city import make_settings
-from tests.stack import free_port
 
 SECRET_WORDS = "my neighbour Wang Lei at 13800138000 dumps rubbish zqxv"
 

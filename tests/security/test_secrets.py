@@ -16,16 +16,17 @@ import httpx
 import pytest
 
 from bot.rasa_client import RasaClient
-from bot.webchat import COOKIE, create_app
+from bot.webchat.app import create_app
+from bot.webchat.sessions import COOKIE
 from cases import lifecycle, outbox, residents
 from cases.store.db import Database
 from cases.store.secret_store import SecretFileError, kept_secret
 from cases.workflow import Actor
 from huiyin import bootstrap
 from huiyin.settings import Settings
+from testkit.stack import APP_PYTHON, free_port
 from tests.city import CITY, make_settings
 from tests.security.test_action_server import clean_env
-from tests.stack import APP_PYTHON, free_port
 
 SHOW_SECRET = (
     "from huiyin import bootstrap; from huiyin.settings import get_settings; "

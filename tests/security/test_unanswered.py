@@ -22,9 +22,9 @@ from actions.deps import Deps
 from actions.filing import ActionOpenCase
 from bot import texts
 from bot.conversation import confirm_delivered, references_in
-from bot.push import PushLimiter, deliver_due, push_bot
+from bot.delivery.push import PushLimiter, deliver_due, push_bot
 from bot.rasa_client import RasaClient
-from bot.webchat import create_app
+from bot.webchat.app import create_app
 from cases import outbox
 from cases.clock import utcnow
 from cases.models import Case, Notification

@@ -17,15 +17,15 @@ from sqlalchemy import func, select
 
 from bot import texts
 from bot.photos import PhotoRefused, clean_photo
-from bot.webchat import create_app
+from bot.webchat.app import create_app
 from cases import lifecycle, residents
 from cases.clock import utcnow
 from cases.handoff import handoff
 from cases.models import CasePhoto, Resident, Throttle
 from jobs.media import remove_orphan_photos, remove_orphans
+from testkit.stack import free_port
 from tests.bot.test_webchat import RecordingRasa, bare_client, browser, say, session_of, want_photo
 from tests.city import make_settings
-from tests.stack import free_port
 
 
 def jpeg(size=(32, 24), **save) -> bytes:

@@ -27,8 +27,8 @@ from telegram.ext import (
 from bot import inbound, live_chat, photos, texts
 from bot.conversation import confirm_delivered, converse
 from bot.rasa_client import RasaClient, Reply
-from bot.telegram_records import CHANNEL, admit_update, claim_button, relay_message
-from bot.telegram_replies import ChatPacer, remove_keyboard, send_replies
+from bot.telegram.records import CHANNEL, admit_update, claim_button, relay_message
+from bot.telegram.replies import ChatPacer, remove_keyboard, send_replies
 from cases.clock import utcnow
 from cases.privacy import resident_tag
 from cases.residents import normalise_language, sender_id

@@ -14,8 +14,8 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
 from bot.rasa_client import RasaClient
-from bot.telegram_handlers import Deps, HuiyinContext, add_handlers
-from bot.telegram_replies import ChatPacer
+from bot.telegram.handlers import Deps, HuiyinContext, add_handlers
+from bot.telegram.replies import ChatPacer
 from cases.store.db import Database
 from huiyin.settings import Settings
 

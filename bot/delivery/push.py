@@ -18,8 +18,8 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
 from telegram.request import HTTPXRequest
 
-from bot.push_limits import MAX_ON_THE_WIRE, PushLimiter
-from bot.telegram_replies import keyboard_rows
+from bot.delivery.limits import MAX_ON_THE_WIRE, PushLimiter
+from bot.telegram.replies import keyboard_rows
 from cases import outbox
 from cases.clock import utcnow
 from cases.models import Resident

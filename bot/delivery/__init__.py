@@ -1,0 +1,1 @@
+"""Delivering queued pushes to residents on Telegram, within Telegram's rate limits."""

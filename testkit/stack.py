@@ -1,0 +1,149 @@
+"""The real back end for end-to-end tests and benchmarks: a Rasa server and our action server on free ports.
+
+Only Telegram is faked (testkit/telegram_server.py); everything here is the real thing, started against
+a temporary SQLite database. Tests start it once per session (tests/stack.py), benchmarks once per run.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from huiyin.settings import PROJECT_ROOT, Settings
+
+RASA_BIN = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa"
+APP_PYTHON = PROJECT_ROOT / ".venvs" / "app" / "bin" / "python"
+# What the stack's processes send is never held back for the night, whatever the time it runs.
+QUIET_HOURS_OFF = {"quiet_hours_start": "00:00", "quiet_hours_end": "00:00"}
+QUIET_HOURS_OFF_ENV = {"QUIET_HOURS_START": "00:00", "QUIET_HOURS_END": "00:00"}
+
+
+class StackError(RuntimeError):
+    """The back end could not be started: no model, or a process died or never answered (with its log)."""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def latest_model() -> Path:
+    """The newest trained model under models/ (or $HUIYIN_MODEL)."""
+    if os.environ.get("HUIYIN_MODEL"):
+        return Path(os.environ["HUIYIN_MODEL"])
+    models = sorted((PROJECT_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise StackError("no trained model in models/: run `make model` first")
+    return models[-1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180.0) -> None:
+    """Wait until `url` answers 200, failing early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StackError(f"{url} process exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise StackError(f"{url} not ready after {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Stack:
+    """Where the running back end is, and the settings a bot process would use with it."""
+
+    rasa_url: str
+    action_url: str
+    action_token: str
+    database_url: str
+    media_dir: Path
+    var_dir: Path
+    processes: list = field(default_factory=list)
+
+    def settings(self, **overrides) -> Settings:
+        """Settings for a bot, web chat or job running against this stack."""
+        values = dict(
+            database_url=self.database_url,
+            media_dir=self.media_dir,
+            var_dir=self.var_dir,
+            rasa_url=self.rasa_url,
+            timezone="Asia/Shanghai",
+        )
+        values.update(overrides)
+        return Settings(_env_file=None, **{**QUIET_HOURS_OFF, **values})
+
+    def stop(self) -> None:
+        """Stop every process started."""
+        for proc in self.processes:
+            proc.terminate()
+        for proc in self.processes:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def start_stack(workdir: Path, *, database_url: str | None = None) -> Stack:
+    """Start the action server and Rasa (with the newest model) as the Procfile does, and wait until both answer."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    media_dir = workdir / "media"
+    media_dir.mkdir(exist_ok=True)
+    database_url = database_url or f"sqlite:///{workdir / 'huiyin.db'}"
+    action_port, rasa_port = free_port(), free_port()
+    stack = Stack(
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_url=f"http://127.0.0.1:{action_port}",
+        action_token=secrets.token_urlsafe(32),
+        database_url=database_url,
+        media_dir=media_dir,
+        var_dir=workdir / "var",
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MEDIA_DIR": str(media_dir),
+        "VAR_DIR": str(stack.var_dir),
+        "TIMEZONE": "Asia/Shanghai",
+        **QUIET_HOURS_OFF_ENV,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        # Rasa (through actions.rasa_env and endpoints.yml) sends the token the action server checks.
+        "ACTION_SERVER_HOST": "127.0.0.1",
+        "ACTION_SERVER_PORT": str(action_port),
+        "ACTION_SERVER_URL": f"{stack.action_url}/webhook",
+        "ACTION_SERVER_TOKEN": stack.action_token,
+    }
+    subprocess.run([str(APP_PYTHON), "-m", "huiyin", "init-db"], env=env, cwd=PROJECT_ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
+    actions = subprocess.Popen(
+        [str(APP_PYTHON), "-m", "actions"],
+        cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
+    )
+    stack.processes.append(actions)
+    rasa = subprocess.Popen(
+        [str(APP_PYTHON), "-m", "actions.rasa_env",
+         str(RASA_BIN), "run", "-m", str(latest_model()), "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+         "--credentials", str(PROJECT_ROOT / "credentials.yml"), "-i", "127.0.0.1", "-p", str(rasa_port)],
+        cwd=PROJECT_ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+    )
+    stack.processes.append(rasa)
+    try:
+        wait_for(f"{stack.action_url}/health", actions, action_log)
+        wait_for(f"{stack.rasa_url}/", rasa, rasa_log)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
