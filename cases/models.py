@@ -140,14 +140,16 @@ class CasePhoto(Base):
 
 
 class Notification(Base):
-    """An outbox row: one message to one resident, with its delivery state."""
+    """An outbox row: one message to one chat (a resident's, or a staff member's), with its delivery state."""
 
     __tablename__ = "notifications"
     # One notification per event and resident: queuing twice for the same event is a no-op.
     __table_args__ = (UniqueConstraint("event_id", "resident_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    # Exactly one recipient: a resident, or a staff member (staff alerts and reports on Telegram).
+    resident_id: Mapped[Optional[int]] = mapped_column(ForeignKey("residents.id"), index=True)
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff_users.id"))
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
     event_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_events.id"))
     channel: Mapped[str] = mapped_column(String(32), index=True)
@@ -165,10 +167,11 @@ class Notification(Base):
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # None for an ordinary push; "receipt": a new case's reference, held back (next_attempt_at) while the
-    # conversation delivers it, cancelled once it has, pushed if it never did (see outbox.queue_receipt).
+    # conversation delivers it, cancelled once it has, pushed if it never did (see outbox.queue_receipt);
+    # "staff_alert", "report": a staff member's Telegram copy of an alert or report summary.
     kind: Mapped[Optional[str]] = mapped_column(String(16))
 
-    resident: Mapped[Resident] = relationship()
+    resident: Mapped[Optional[Resident]] = relationship()
 
 
 class InboundUpdate(Base):
@@ -328,11 +331,10 @@ class StaffAlert(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    telegram_sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class ReportRun(Base):
-    """A weekly or monthly report that was produced and pushed to its supervisors (once)."""
+    """A weekly or monthly report that was produced, its Telegram summaries queued in the outbox (once)."""
 
     __tablename__ = "report_runs"
     __table_args__ = (UniqueConstraint("period", "period_start", "department"),)
@@ -342,7 +344,6 @@ class ReportRun(Base):
     period_start: Mapped[date] = mapped_column(Date)
     department: Mapped[str] = mapped_column(String(200))  # "" for the whole city
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    pushed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class Throttle(Base):
@@ -353,3 +354,12 @@ class Throttle(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     window_started: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ChatPace(Base):
+    """When the next message may go to one chat: Telegram's per-chat limit, shared by every process that sends."""
+
+    __tablename__ = "chat_paces"
+
+    chat_key: Mapped[str] = mapped_column(String(160), primary_key=True)  # channel:chat id
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

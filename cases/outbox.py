@@ -14,11 +14,14 @@ from cases import messages
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.hours import QuietHours
-from cases.models import Case, CaseEvent, Notification, Resident
+from cases.models import Case, CaseEvent, Notification, Resident, StaffUser
 
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 # Notification.kind of a new case's reference held back while the conversation delivers it.
 RECEIPT = "receipt"
+# Notification.kind of a staff member's Telegram copy of an alert, and of a report's summary.
+STAFF_ALERT, REPORT = "staff_alert", "report"
+TELEGRAM = "telegram"
 
 
 def queue(
@@ -71,6 +74,21 @@ def queue(
     )
     session.add(notification)
     session.flush()
+    return notification
+
+
+def queue_for_staff(
+    session: Session, *, staff: StaffUser, text: str, kind: str, now: Optional[datetime] = None
+) -> Optional[Notification]:
+    """Queue one Telegram message to a staff member (urgent: no quiet hours for staff); None without a chat id."""
+    if not staff.telegram_chat_id:
+        return None
+    now = now or utcnow()
+    notification = Notification(
+        staff_id=staff.id, channel=TELEGRAM, chat_id=staff.telegram_chat_id, text=text[:4096], urgent=True,
+        status=PENDING, attempts=0, next_attempt_at=now, created_at=now, kind=kind,
+    )
+    session.add(notification)
     return notification
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Optional
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
@@ -15,8 +16,7 @@ from bot.delivery.push import PushLimiter, deliver_due
 from cases.store.db import Database
 from huiyin.settings import Settings
 from jobs import casework, media
-from jobs.alerts import deliver_alerts
-from jobs.reports import send_due_reports
+from jobs.reports import queue_due_reports
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> l
         telegram = dict(db=db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings)
         jobs += [
             Job("telegram_push", partial(deliver_due, **telegram), settings.push_interval_seconds),
-            Job("staff_alerts", partial(deliver_alerts, **telegram), 5),
-            Job("reports", partial(send_due_reports, **telegram), 300),
+            # Staff alerts' Telegram copies are queued with the alerts; this queues the reports' summaries.
+            Job("reports", partial(queue_due_reports, db=db, settings=settings), 300),
         ]
     return jobs
 

@@ -10,9 +10,10 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import uvicorn
@@ -163,6 +164,9 @@ class FakeTelegramServer:
             self._file_bytes: dict[str, bytes] = {}
             self._failures: list[tuple] = []
             self._blocked: set[int] = set()
+            self._hangs: list[tuple[str, int | None]] = []
+            self._hung = 0
+            self._unhang = threading.Event()
             self._send_log: deque[tuple[float, int]] = deque()
             self._counter = 0
             self._poll_generation += 1  # ends long polls left over from an earlier bot
@@ -309,6 +313,32 @@ class FakeTelegramServer:
         parameters = {"retry_after": retry_after} if status == 429 else None
         with self._lock:
             self._failures.append((method.lower(), chat_id, status, description, parameters))
+
+    def hang_next(self, method: str, chat_id: int | None = None) -> None:
+        """Hold the next call of `method` (to `chat_id`) unanswered and undelivered until release_hung().
+
+        Then it is answered 502 and nothing was sent: a request that was in flight and never accepted.
+        """
+        with self._lock:
+            self._hangs.append((method.lower(), chat_id))
+
+    def hung_calls(self) -> int:
+        """How many calls hang_next has held so far."""
+        with self._lock:
+            return self._hung
+
+    def release_hung(self) -> None:
+        """Answer every held call (502, nothing delivered)."""
+        self._unhang.set()
+
+    def _take_hang(self, name: str, chat_id: Any) -> bool:
+        """Whether this call is to be held (lock held)."""
+        for hang in self._hangs:
+            if hang[0] == name and hang[1] in (None, chat_id):
+                self._hangs.remove(hang)
+                self._hung += 1
+                return True
+        return False
 
     def block_chat(self, chat_id: int) -> None:
         """Answer every request to this chat with 403 'bot was blocked by the user'."""
@@ -503,6 +533,12 @@ class FakeTelegramServer:
         try:
             if request.path_params["token"] != self.token:
                 raise _ApiError(401, "Unauthorized")
+            with self._lock:
+                hang = self._take_hang(name, params.get("chat_id"))
+            if hang:
+                while not self._unhang.is_set():
+                    await asyncio.sleep(POLL_STEP)
+                raise _ApiError(502, "Bad Gateway")
             with self._lock:
                 self._raise_injected_failure(name, params.get("chat_id"))
             if not known:

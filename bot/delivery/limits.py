@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from huiyin.settings import Settings
 
@@ -80,10 +80,16 @@ class PushLimiter:
             chat.lock.release()
             raise
 
-    def release(self, chat_id: int) -> None:
-        """The send to `chat_id` was answered (or abandoned); its next one waits the chat interval from now."""
+    def release(self, chat_id: int, *, sent: bool = True) -> None:
+        """The send to `chat_id` was answered (or abandoned); its next one waits the chat interval from now.
+
+        With `sent` False nothing went out (e.g. the chat's shared turn was not free): the turn counts for nothing.
+        """
         chat, now = self._chats[chat_id], self.clock()
-        chat.in_window[0], chat.ready_at = now, now + self.chat_interval
+        if sent:
+            chat.in_window[0], chat.ready_at = now, now + self.chat_interval
+        else:
+            chat.in_window[0] = -math.inf
         chat.lock.release()
         self._wire.release()
         self._answered.set()

@@ -1,4 +1,5 @@
-"""Delivering queued Telegram notifications from the outbox, within Telegram's rate limits."""
+"""Delivering queued Telegram messages from the outbox (residents' pushes, staff alerts, reports), within
+Telegram's rate limits: the process's limiter overall, and each chat paced through the database."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import math
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Optional
+from typing import Optional
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -19,12 +21,14 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Re
 from telegram.request import HTTPXRequest
 
 from bot.delivery.limits import MAX_ON_THE_WIRE, PushLimiter
+from bot.delivery.pacing import ChatPacer
 from bot.telegram.replies import keyboard_rows
 from cases import outbox
 from cases.clock import utcnow
-from cases.models import Resident
+from cases.models import Notification, Resident
 from cases.privacy import resident_tag
 from cases.residents import mark_unreachable
+from cases.staff.alerts import with_console
 from cases.store.db import Database
 from huiyin.settings import Settings
 
@@ -62,7 +66,7 @@ class _Item:
     """A claimed row, detached from its session."""
 
     id: int
-    resident_id: int
+    resident_id: Optional[int]  # None for a staff member's message
     chat_id: str
     text: str
     attempts: int
@@ -95,12 +99,20 @@ async def deliver_due(
     lease_seconds: float = LEASE_SECONDS,
     batch_size: int = BATCH_SIZE,
     max_seconds: float = MAX_SWEEP_SECONDS,
+    pacer: Optional[ChatPacer] = None,
 ) -> DeliveryStats:
-    """Send due Telegram notifications until none is due (or `max_seconds` passed); `now` is the clock."""
+    """Send due Telegram messages until none is due (or `max_seconds` passed); `now` is the clock.
+
+    Every kind goes this one way: residents' pushes, staff alerts, report summaries. A row is claimed with
+    a lease before its send and marked after it, so a sender that dies mid-send loses nothing: after the
+    lease another sender sends it again. Telegram may have accepted the message before the sender died
+    and before the row was marked sent; only then does it go twice (at least once, never lost).
+    """
     if lease_seconds <= 2 * LEASE_MARGIN:
         raise ValueError(f"lease_seconds must exceed {2 * LEASE_MARGIN}")
     sweep = _Sweep(db=db, bot=bot, limiter=limiter, settings=settings, now=now,
-                   lease_seconds=lease_seconds, batch_size=batch_size)
+                   lease_seconds=lease_seconds, batch_size=batch_size,
+                   pacer=pacer or ChatPacer(db, limiter.chat_interval))
     started = time.monotonic()
     try:
         await sweep.run(deadline=started + max_seconds)
@@ -115,7 +127,7 @@ async def deliver_due(
 class _Sweep:
     """One deliver_due run: claims rows in small batches and runs one worker per chat."""
 
-    def __init__(self, *, db, bot, limiter, settings, now, lease_seconds, batch_size):
+    def __init__(self, *, db, bot, limiter, settings, now, lease_seconds, batch_size, pacer):
         self.db, self.bot, self.limiter, self.settings, self.now = db, bot, limiter, settings, now
         self.lease_seconds, self.batch_size = lease_seconds, batch_size
         # Enough chats in hand that some chat is always past its interval, but not so many rows
@@ -126,6 +138,8 @@ class _Sweep:
         self.tasks: set[asyncio.Task] = set()
         self.changed = asyncio.Event()
         self.stats = DeliveryStats()
+        self.pacer = pacer
+        self.holds: dict[int, Optional[datetime]] = {}  # row id → when its chat's turn was taken
 
     async def run(self, *, deadline: float) -> None:
         """Claim and send until nothing is due; on cancellation, finish sends on the wire and hand back the rest."""
@@ -165,7 +179,7 @@ class _Sweep:
         def claim(session: Session) -> list[_Item]:
             rows = outbox.claim_due(session, channel=CHANNEL, limit=self.batch_size,
                                     lease_seconds=self.lease_seconds, now=self.now())
-            return [_Item(r.id, r.resident_id, r.chat_id, r.text, r.attempts, r.claimed_at,
+            return [_Item(r.id, r.resident_id, r.chat_id, self._text(r), r.attempts, r.claimed_at,
                           tuple(outbox.buttons_of(r))) for r in rows]
 
         try:
@@ -173,6 +187,12 @@ class _Sweep:
         except OperationalError:
             log.exception("could not claim notifications")
             return []
+
+    def _text(self, row: Notification) -> str:
+        """What to send for a row: a staff alert's console link gets the console's public address."""
+        if row.kind == outbox.STAFF_ALERT:
+            return with_console(row.text, self.settings.console_public_url)
+        return row.text
 
     def _enqueue(self, items: list[_Item]) -> None:
         """Queue rows per chat (they come oldest first) and start a worker for each new chat."""
@@ -197,9 +217,10 @@ class _Sweep:
                     await self._fail(item, ValueError("not a Telegram chat id"))
                     continue
                 key = int(item.chat_id)
-                await self.limiter.acquire(key)
+                await self._take_turn(item, key)
                 if self._lease_ending(item):
                     self.limiter.release(key)
+                    await self.pacer.settle(key, self.holds.pop(item.id), answered=False)
                     log.warning("notification %s waited too long; handing it back", item.id)
                     break
                 queue.popleft()
@@ -220,6 +241,9 @@ class _Sweep:
             del self.queues[chat_id]
             if send is not None:
                 await asyncio.wait([send])  # a send on the wire finishes and is marked, even on shutdown
+            for item in rest:  # a turn taken but not used (cancelled while waiting for the limiter)
+                if item.id in self.holds:
+                    await self.pacer.settle(int(item.chat_id), self.holds.pop(item.id), answered=False)
             try:
                 if rest:
                     await self._settle_rest(rest, gone)
@@ -244,6 +268,20 @@ class _Sweep:
         else:
             self.stats.released += len(rest)
 
+    async def _take_turn(self, item: _Item, key: int) -> None:
+        """This process's limits, then the chat's turn shared with every process (the bot's replies too)."""
+        while True:
+            await self.limiter.acquire(key)
+            try:
+                wait, self.holds[item.id] = await self.pacer.take(key)
+            except BaseException:  # cancelled (shutting down): the limiter's turn goes back unused
+                self.limiter.release(key, sent=False)
+                raise
+            if not wait:
+                return
+            self.limiter.release(key, sent=False)  # another process sent to this chat: wait, then queue again
+            await asyncio.sleep(wait)
+
     def _lease_ending(self, item: _Item) -> bool:
         """Whether the row's claim is too old to start a send: another sender may take it soon."""
         return (self.now() - item.claimed_at).total_seconds() > self.lease_seconds - LEASE_MARGIN
@@ -258,7 +296,7 @@ class _Sweep:
         finally:
             self.limiter.release(key)
         if refused is None:
-            await self._write(lambda s: outbox.mark_sent(s, notification_id=item.id, now=self.now()))
+            await self._write(lambda s: outbox.mark_sent(s, notification_id=item.id, now=self.now()), item)
             self.stats.sent += 1
             return SENT, None
         if isinstance(refused, RetryAfter):
@@ -276,7 +314,7 @@ class _Sweep:
         """Pause every send for `seconds` and give the row back without counting the attempt."""
         self.limiter.pause(seconds)
         retry_at = self.now() + timedelta(seconds=seconds)
-        await self._write(lambda s: outbox.release(s, notification_id=item.id, retry_at=retry_at))
+        await self._write(lambda s: outbox.release(s, notification_id=item.id, retry_at=retry_at), item)
         self.stats.released += 1
         return PAUSED, None
 
@@ -287,11 +325,11 @@ class _Sweep:
         gone = blocked or "chat not found" in str(exc).lower()
 
         def fail(session: Session) -> None:
-            if blocked:
+            if blocked and item.resident_id is not None:  # a staff member who blocked the bot stays in the console
                 mark_unreachable(session, resident=session.get(Resident, item.resident_id), now=self.now())
             outbox.mark_failed(session, notification_id=item.id, error=error)
 
-        await self._write(fail)
+        await self._write(fail, item)
         self.stats.failed += 1
         log.warning("notification %s to resident %s failed: %s", item.id, resident_tag(CHANNEL, item.chat_id), error)
         return (GONE if gone else FAILED), error
@@ -302,7 +340,7 @@ class _Sweep:
         retry_at = self.now() + timedelta(seconds=retry_delay(item.attempts))
         again = await self._write(lambda s: outbox.mark_retry(
             s, notification_id=item.id, error=error, retry_at=retry_at,
-            max_attempts=self.settings.push_max_attempts))
+            max_attempts=self.settings.push_max_attempts), item)
         if again:
             self.stats.retried += 1
         else:
@@ -311,8 +349,18 @@ class _Sweep:
                     f"attempt {item.attempts}, retry at {retry_at:%H:%M:%S}" if again else "giving up")
         return (RETRY if again else FAILED), error
 
-    async def _write(self, work: Callable[[Session], object]) -> object:
-        """Run `work` in its own short transaction off the event loop; retried if the database is busy."""
+    async def _write(self, work: Callable[[Session], object], item: Optional[_Item] = None) -> object:
+        """Run `work` in its own short transaction off the event loop; retried if the database is busy.
+
+        With `item`, the transaction also gives back the turn its chat's send held (it was answered).
+        """
+        if item is not None and item.id in self.holds:
+            held_from, outcome = self.holds.pop(item.id), work
+
+            def work(session: Session) -> object:
+                self.pacer.settle_in(session, int(item.chat_id), held_from)
+                return outcome(session)
+
         for attempt in range(3):
             try:
                 return await asyncio.to_thread(self._transaction, work)

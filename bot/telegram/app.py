@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
+from bot.delivery.pacing import ChatPacer
 from bot.rasa_client import RasaClient
 from bot.telegram.handlers import Deps, HuiyinContext, add_handlers
-from bot.telegram.replies import ChatPacer
 from cases.store.db import Database
 from huiyin.settings import Settings
 
@@ -86,7 +86,7 @@ def build_application(settings: Settings, *, db: Database, rasa: RasaClient) -> 
         .context_types(ContextTypes(context=HuiyinContext))
         .build()
     )
-    pacer = ChatPacer(settings.push_per_chat_interval_seconds)
+    pacer = ChatPacer(db, settings.push_per_chat_interval_seconds)
     application.bot_data["deps"] = Deps(settings=settings, db=db, rasa=rasa, pacer=pacer)
     add_handlers(application)
     return application

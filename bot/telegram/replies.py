@@ -1,18 +1,16 @@
 """Rasa's replies as Telegram messages: split to Telegram's length limit, buttons as inline keyboards, paced per
-chat."""
+chat (bot.delivery.pacing: shared with the jobs' sender through the database)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from typing import Optional
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
+from bot.delivery.pacing import ChatPacer
 from bot.rasa_client import Button, Reply
 from cases.privacy import resident_tag
 
@@ -20,31 +18,6 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CALLBACK_DATA_BYTES = 64
-
-
-class ChatPacer:
-    """Keeps the bot's sends to one chat `interval` seconds apart, Telegram's per-chat limit.
-
-    Callers for one chat never overlap: the update processor handles a chat's updates one at a time.
-    """
-
-    def __init__(self, interval: float):
-        self.interval = interval
-        self._last: dict[int, float] = {}
-
-    @asynccontextmanager
-    async def turn(self, chat_id: int) -> AsyncIterator[None]:
-        """Wait until the chat may get another message, then let the block send it."""
-        wait = self._last.get(chat_id, float("-inf")) + self.interval - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        try:
-            yield
-        finally:
-            # Measured after the send completed, so Telegram saw it no later than this.
-            now = self._last[chat_id] = time.monotonic()
-            if len(self._last) > 10_000:
-                self._last = {c: t for c, t in self._last.items() if now - t < self.interval}
 
 
 def _utf16_length(char: str) -> int:

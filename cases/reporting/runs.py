@@ -1,7 +1,7 @@
 """When weekly and monthly reports are due, for which departments, to whom, and that each goes once.
 
-A ReportRun row is inserted before the report is pushed and marked pushed after, so a run is pushed
-by one scheduler only; one left unpushed (a crash in between) is taken again after `retry_minutes`.
+A ReportRun row is inserted in the transaction that queues the report's Telegram summaries in the
+outbox, so a run is queued by one scheduler only, and its messages are delivered like every other.
 """
 
 from __future__ import annotations
@@ -11,17 +11,15 @@ from typing import Optional
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cases import workflow
+from cases import outbox, workflow
 from cases.clock import utcnow
 from cases.hours import DAYS
 from cases.models import Case, ReportRun, StaffUser
 from cases.reporting.figures import previous_period
-
-RETRY_MINUTES = 15.0
 
 
 def due_periods(*, now: datetime, timezone: str, report_weekday: str, report_hour: int) -> list[tuple[str, date, date]]:
@@ -61,45 +59,24 @@ def report_recipients(session: Session, department: Optional[str]) -> list[Staff
     return list(session.scalars(query.order_by(StaffUser.id)))
 
 
-def claim_run(
-    session: Session,
-    *,
-    period: str,
-    start: date,
-    department: str,
-    retry_minutes: float = RETRY_MINUTES,
-    now: Optional[datetime] = None,
-) -> Optional[ReportRun]:
-    """The run to push now (new, or unpushed and abandoned), or None if it is pushed or being pushed.
-
-    An abandoned run's created_at is moved to the new attempt, so only one scheduler retries it.
-    """
-    now = now or utcnow()
-    run = ReportRun(period=period, period_start=start, department=department, created_at=now)
+def claim_run(session: Session, *, period: str, start: date, department: str,
+              now: Optional[datetime] = None) -> Optional[ReportRun]:
+    """The new run to produce now, or None if this period and department has one already."""
+    run = ReportRun(period=period, period_start=start, department=department, created_at=now or utcnow())
     try:
         with session.begin_nested():
             session.add(run)
             session.flush()
-        return run
     except IntegrityError:
-        pass
-    run = session.scalar(select(ReportRun).where(ReportRun.period == period, ReportRun.period_start == start,
-                                                 ReportRun.department == department))
-    if run is None or run.pushed_at is not None or run.created_at > now - timedelta(minutes=retry_minutes):
         return None
-    taken = session.execute(update(ReportRun).where(ReportRun.id == run.id, ReportRun.pushed_at.is_(None),
-                                                    ReportRun.created_at == run.created_at)
-                            .values(created_at=now).execution_options(synchronize_session=False)).rowcount
-    if taken != 1:
-        return None
-    session.refresh(run)
     return run
 
 
-def mark_pushed(session: Session, *, run_id: int, now: Optional[datetime] = None) -> None:
-    """Record that the run's report went out."""
-    session.execute(update(ReportRun).where(ReportRun.id == run_id).values(pushed_at=now or utcnow())
-                    .execution_options(synchronize_session=False))
+def queue_report(session: Session, *, run: ReportRun, text: str) -> int:
+    """Queue the report's summary to each of its recipients on Telegram, with the run; how many."""
+    queued = [outbox.queue_for_staff(session, staff=member, text=text, kind=outbox.REPORT, now=run.created_at)
+              for member in {s.telegram_chat_id: s for s in report_recipients(session, run.department)}.values()]
+    return sum(row is not None for row in queued)
 
 
 def report_link(base_url: str, *, period: str, start: date, department: Optional[str], csv: bool = False) -> str:

@@ -6,6 +6,7 @@ None). The console and Telegram use the same rule, so both show an alert to the 
 - a role in a department: the active staff with that role and that department;
 - a role city-wide: the active staff with that role and no department (city supervisors, admins).
 Read state is one per alert: once one addressee has read it, it is read for all of them.
+The Telegram copies are outbox rows queued with the alert, in its transaction (see `alert`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cases import outbox
 from cases.clock import utcnow
 from cases.models import Case, StaffAlert, StaffUser
+
+# Stands for the console's public address in an alert's Telegram copy; the sender puts the address in.
+CONSOLE = "{console}"
 
 
 class AlertNotFound(LookupError):
@@ -53,7 +58,10 @@ def alert(
     department: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> Optional[StaffAlert]:
-    """Record an alert for staff once per key (None if it exists): one person, or a role (in a department)."""
+    """Record an alert for staff once per key (None if it exists): one person, or a role (in a department).
+
+    Each addressee with a Telegram chat id gets a copy through the outbox, queued in this transaction.
+    """
     if session.scalar(select(StaffAlert.id).where(StaffAlert.key == key)) is not None:
         return None
     row = StaffAlert(key=key, kind=kind, text=text, case_id=case.id if case is not None else None,
@@ -66,7 +74,24 @@ def alert(
             session.flush()
     except IntegrityError:
         return None
+    text = telegram_text(row, case_reference=case.reference if case is not None else None)
+    for member in {s.telegram_chat_id: s for s in addressees(session, row) if s.telegram_chat_id}.values():
+        outbox.queue_for_staff(session, staff=member, text=text, kind=outbox.STAFF_ALERT, now=row.created_at)
     return row
+
+
+def telegram_text(alert: StaffAlert, *, case_reference: Optional[str]) -> str:
+    """The alert's Telegram text: its text and the console page to act on it (address left as CONSOLE)."""
+    if alert.case_id is not None:
+        return f"{alert.text}\n{CONSOLE}/cases/{case_reference}"
+    if alert.handoff_id is not None:
+        return f"{alert.text}\n{CONSOLE}/inbox/{alert.handoff_id}"
+    return f"{alert.text}\n{CONSOLE}/alerts"
+
+
+def with_console(text: str, console_url: str) -> str:
+    """An outbox text with the console's public address put in for CONSOLE."""
+    return text.replace(CONSOLE, console_url.rstrip("/"))
 
 
 def _for(staff: StaffUser):
@@ -119,23 +144,3 @@ def addressees(session: Session, alert: StaffAlert) -> list[StaffUser]:
                             StaffUser.department.is_(None) if alert.department is None
                             else StaffUser.department == alert.department)
     return list(session.scalars(query.order_by(StaffUser.id)))
-
-
-def pending_telegram(session: Session, *, limit: int = 100) -> list[StaffAlert]:
-    """Alerts not yet handed to Telegram, oldest first."""
-    return list(session.scalars(select(StaffAlert).where(StaffAlert.telegram_sent_at.is_(None))
-                                .order_by(StaffAlert.id).limit(limit)))
-
-
-def claim_for_telegram(session: Session, *, alert_id: int, now: Optional[datetime] = None) -> bool:
-    """Take an alert for sending (sets telegram_sent_at); False if another sender already took it."""
-    result = session.execute(update(StaffAlert)
-                             .where(StaffAlert.id == alert_id, StaffAlert.telegram_sent_at.is_(None))
-                             .values(telegram_sent_at=now or utcnow()).execution_options(synchronize_session=False))
-    return result.rowcount == 1
-
-
-def release_for_telegram(session: Session, *, alert_id: int) -> None:
-    """Give an alert back to be sent by a later sweep (every send failed for a passing reason)."""
-    session.execute(update(StaffAlert).where(StaffAlert.id == alert_id).values(telegram_sent_at=None)
-                    .execution_options(synchronize_session=False))

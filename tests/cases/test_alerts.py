@@ -1,12 +1,14 @@
-"""Who sees which staff alert, unread counts, and which alerts still go to Telegram."""
+"""Who sees which staff alert, unread counts, and the Telegram copies queued with an alert."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
-from cases.models import StaffUser
+from cases import outbox
+from cases.models import Notification, StaffUser
 from cases.staff import alerts
 from tests.cases.builders import T0, staff
 
@@ -49,13 +51,25 @@ def test_addressees_and_each_persons_alerts(db):
         assert alerts.unread_count(s, s.get(StaffUser, ids["csup"])) == 1
 
 
-def test_pending_telegram_and_claims(db):
+def test_an_alert_queues_its_telegram_copies_in_the_outbox_in_its_transaction(db):
     with db.transaction() as s:
-        first = alerts.alert(s, key="1", kind="chase", text="one", now=T0)
-        second = alerts.alert(s, key="2", kind="chase", text="two", now=T0)
-        assert [a.key for a in alerts.pending_telegram(s)] == ["1", "2"]
-        assert alerts.claim_for_telegram(s, alert_id=first.id, now=T0)
-        assert not alerts.claim_for_telegram(s, alert_id=first.id, now=T0)  # a second sender gets nothing
-        assert [a.key for a in alerts.pending_telegram(s)] == ["2"]
-        alerts.release_for_telegram(s, alert_id=first.id)
-        assert [a.id for a in alerts.pending_telegram(s)] == [first.id, second.id]
+        staff(s, "rsup", role="supervisor", department=ROADS, chat_id="701")
+        staff(s, "rsup2", role="supervisor", department=ROADS, chat_id="702")
+        staff(s, "same", role="supervisor", department=ROADS, chat_id="702")  # one chat gets one copy
+        staff(s, "nochat", role="supervisor", department=ROADS)
+        staff(s, "off", role="supervisor", department=ROADS, chat_id="703", active=False)
+        first = alerts.alert(s, key="1", kind="escalation", role="supervisor", department=ROADS, text="late",
+                             handoff_id=None, now=T0)
+        assert alerts.alert(s, key="1", kind="escalation", text="again", now=T0) is None  # once per key
+        rows = list(s.scalars(select(Notification).order_by(Notification.id)))
+        assert [(r.chat_id, r.kind, r.status, r.urgent, r.resident_id) for r in rows] == [
+            ("701", outbox.STAFF_ALERT, outbox.PENDING, True, None),
+            ("702", outbox.STAFF_ALERT, outbox.PENDING, True, None)]
+        assert rows[0].text == f"late\n{alerts.CONSOLE}/alerts" and rows[0].next_attempt_at == T0
+        assert alerts.with_console(rows[0].text, "https://console.example/") == "late\nhttps://console.example/alerts"
+        assert first is not None
+    with pytest.raises(RuntimeError), db.transaction() as s:  # rolled back: neither the alert nor its copies
+        alerts.alert(s, key="2", kind="chase", role="supervisor", department=ROADS, text="lost", now=T0)
+        raise RuntimeError
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Notification)) == 2

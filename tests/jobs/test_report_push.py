@@ -1,4 +1,5 @@
-"""Reports are pushed once per period and department, to the right supervisors, through the fake Bot API."""
+"""Reports are produced once per period and department, their summaries queued in the outbox with the run and
+delivered to the right supervisors by the one sender, through the fake Bot API."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from cases import lifecycle
-from cases.models import ReportRun
+from bot.delivery.push import deliver_due
+from cases import lifecycle, outbox
+from cases.models import Notification, ReportRun
 from cases.reporting import runs as report_runs
-from jobs.reports import send_due_reports
+from jobs.reports import queue_due_reports
 from tests.cases.builders import TZ, open_case, resident, staff
 from tests.city import CITY
 
@@ -40,23 +42,27 @@ def setup_city(db) -> None:
 
 
 def chats(telegram) -> dict[int, list[str]]:
-    """The first line of every message, per chat."""
+    """The first line of every message to a staff chat (8xx; residents' pushes left out), per chat."""
     out: dict[int, list[str]] = {}
     for message in telegram.sent_messages():
+        if not 800 <= message.chat_id < 900:
+            continue
         out.setdefault(message.chat_id, []).append(message.text.splitlines()[0])
     return out
 
 
 async def test_reports_go_once_to_the_right_people(db, telegram, telegram_bot, push_limiter, jobs_settings):
     setup_city(db)
+    jobs = dict(db=db, settings=jobs_settings)
     push = dict(db=db, bot=telegram_bot, limiter=push_limiter, settings=jobs_settings)
     # Monday 2 November 07:59: October's report is due (the 1st, 08:00), last week's not yet
     early = local(11, 2, 7, 59)
-    assert await send_due_reports(**push, now=lambda: early) == [
+    assert await queue_due_reports(**jobs, now=lambda: early) == [
         ("monthly", date(2026, 10, 1), ""),
         ("monthly", date(2026, 10, 1), ROADS),
         ("monthly", date(2026, 10, 1), SANITATION),
     ]
+    assert (await deliver_due(**push)).sent == 5  # and the push telling resident 2 their case was rejected
     city = "Monthly report, all departments: 2026-10-01 to 2026-10-31"
     assert chats(telegram) == {
         801: ["Monthly report, Roads and Highways: 2026-10-01 to 2026-10-31"],
@@ -69,43 +75,40 @@ async def test_reports_go_once_to_the_right_people(db, telegram, telegram_bot, p
         "\nFull report: http://console.test/reports?period=monthly&start=2026-10-01&department=Roads+and+Highways"
     )
     assert "Received 1, resolved 0 (on time: -)." in roads
-    assert await send_due_reports(**push, now=lambda: early + timedelta(minutes=1, seconds=-1)) == []
+    assert await queue_due_reports(**jobs, now=lambda: early + timedelta(minutes=1, seconds=-1)) == []
     # 08:00: the week of 26 October is due; only Roads has a case open at its end
-    assert await send_due_reports(**push, now=lambda: local(11, 2, 8)) == [
+    assert await queue_due_reports(**jobs, now=lambda: local(11, 2, 8)) == [
         ("weekly", date(2026, 10, 26), ""),
         ("weekly", date(2026, 10, 26), ROADS),
     ]
     for _ in range(2):
-        assert await send_due_reports(**push, now=lambda: local(11, 4, 12)) == []
+        assert await queue_due_reports(**jobs, now=lambda: local(11, 4, 12)) == []
+    assert (await deliver_due(**push)).sent == 3
     assert [len(telegram.sent_messages(chat)) for chat in (801, 802, 803, 804, 805, 806)] == [2, 1, 2, 2, 0, 0]
     assert telegram.sent_messages(803)[1].text.startswith("Weekly report, all departments: 2026-10-26 to 2026-11-01")
     assert telegram.violations == [] and telegram.duplicates() == []
     with db.transaction() as s:
         runs = list(s.scalars(select(ReportRun).order_by(ReportRun.id)))
-        assert [(r.period, r.department, r.pushed_at is not None) for r in runs] == [
-            ("monthly", "", True),
-            ("monthly", ROADS, True),
-            ("monthly", SANITATION, True),
-            ("weekly", "", True),
-            ("weekly", ROADS, True),
+        assert [(r.period, r.department) for r in runs] == [
+            ("monthly", ""), ("monthly", ROADS), ("monthly", SANITATION), ("weekly", ""), ("weekly", ROADS),
         ]
+        rows = list(s.scalars(select(Notification).where(Notification.kind == outbox.REPORT)))
+        assert len(rows) == 7 and {r.status for r in rows} == {"sent"} and {r.resident_id for r in rows} == {None}
 
 
-async def test_a_run_left_unpushed_by_a_crash_is_retried_once_later(
-    db, telegram, telegram_bot, push_limiter, jobs_settings
-):
+async def test_a_run_and_its_summaries_are_made_once_and_together(db, telegram, jobs_settings):
     setup_city(db)
-    crashed_at = local(11, 2, 8)
-    with db.transaction() as s:  # a scheduler claimed the city's monthly report, then died before pushing it
-        assert report_runs.claim_run(s, period="monthly", start=date(2026, 10, 1), department="", now=crashed_at)
-    push = dict(db=db, bot=telegram_bot, limiter=push_limiter, settings=jobs_settings)
-    pushed = await send_due_reports(**push, now=lambda: crashed_at + timedelta(minutes=5))
-    assert ("monthly", date(2026, 10, 1), "") not in pushed  # another scheduler may still be at it
-    assert not [t for t in chats(telegram).get(803, []) if t.startswith("Monthly")]
-    pushed = await send_due_reports(**push, now=lambda: crashed_at + timedelta(minutes=20))
-    assert pushed == [("monthly", date(2026, 10, 1), "")]
-    assert chats(telegram)[803].count("Monthly report, all departments: 2026-10-01 to 2026-10-31") == 1
-    assert await send_due_reports(**push, now=lambda: crashed_at + timedelta(hours=2)) == []
+    at = local(11, 2, 8)
+    with db.transaction() as s:  # another scheduler produced the city's monthly run (and queued its summaries)
+        assert report_runs.claim_run(s, period="monthly", start=date(2026, 10, 1), department="", now=at)
+        assert report_runs.claim_run(s, period="monthly", start=date(2026, 10, 1), department="", now=at) is None
+    queued = await queue_due_reports(db=db, settings=jobs_settings, now=lambda: at)
+    assert ("monthly", date(2026, 10, 1), "") not in queued and ("monthly", date(2026, 10, 1), ROADS) in queued
+    with db.transaction() as s:
+        rows = list(s.scalars(select(Notification).where(Notification.kind == outbox.REPORT)))
+    # Roads monthly and weekly, Sanitation monthly, the city's weekly; not the city's monthly (made elsewhere)
+    assert sorted(r.chat_id for r in rows) == ["801", "801", "802", "803", "804"]
+    assert await queue_due_reports(db=db, settings=jobs_settings, now=lambda: at) == []
 
 
 def test_due_periods():

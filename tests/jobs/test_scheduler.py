@@ -31,7 +31,7 @@ DATABASE_JOBS = {
     "orphan_photos": 3600,
     "throttle_purge": 3600,
 }
-TELEGRAM_JOBS = {"telegram_push": 0.2, "staff_alerts": 5, "reports": 300}
+TELEGRAM_JOBS = {"telegram_push": 0.2, "reports": 300}
 
 
 def test_every_job_runs_once_at_a_time_on_its_interval(sqlite_db, push_settings):

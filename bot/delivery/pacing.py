@@ -1,0 +1,92 @@
+"""Telegram's per-chat limit, shared through the database by every process that sends (bot replies, jobs)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import partial
+from typing import Optional, TypeVar
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from cases import pacing
+from cases.clock import utcnow
+from cases.store.db import Database
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+IN_FLIGHT_POLL_SECONDS = 0.05
+
+
+class ChatPacer:
+    """Keeps every message to one chat `interval` seconds after the previous one was answered, whoever sent it.
+
+    Always on the real clock: the limit is Telegram's, whatever clock a sweep is given.
+    """
+
+    def __init__(self, db: Database, interval: float, *, channel: str = "telegram",
+                 hold_seconds: float = pacing.HOLD_SECONDS):
+        self.db, self.interval, self.channel, self.hold_seconds = db, interval, channel, hold_seconds
+
+    def key(self, chat_id: object) -> str:
+        """The chat's pacing key."""
+        return pacing.chat_key(self.channel, chat_id)
+
+    async def take(self, chat_id: object) -> tuple[float, Optional[datetime]]:
+        """Try once to take the chat's turn: (0, when it was taken) if it is ours now, else (seconds to wait, None).
+
+        If the database is down the send goes unpaced here ((0, None)); the process's own pacing still holds.
+        """
+        now = utcnow()
+        try:
+            wait = await asyncio.to_thread(self._run, partial(pacing.reserve, key=self.key(chat_id), now=now,
+                                                                hold_seconds=self.hold_seconds))
+        except OperationalError:
+            log.warning("chat pacing unavailable (database); this send is paced by its process only")
+            return 0.0, None
+        if wait > self.interval:  # a send to the chat is on the wire: its answer sets the turn, so look again soon
+            wait = IN_FLIGHT_POLL_SECONDS
+        return (wait, None) if wait else (0.0, now)
+
+    async def reserve(self, chat_id: object) -> Optional[datetime]:
+        """Wait for the chat's turn and hold it; when it was taken (None: the database is down)."""
+        while True:
+            wait, held_from = await self.take(chat_id)
+            if not wait:
+                return held_from
+            await asyncio.sleep(wait)
+
+    def settle_in(self, session: Session, chat_id: object, held_from: Optional[datetime],
+                  answered: bool = True) -> None:
+        """Release the turn taken at `held_from` in `session`: the next send one interval after now (if answered)."""
+        if held_from is not None:
+            pacing.settle(session, key=self.key(chat_id), held_from=held_from, answered_at=utcnow(),
+                          interval=self.interval if answered else 0.0, hold_seconds=self.hold_seconds)
+
+    async def settle(self, chat_id: object, held_from: Optional[datetime], answered: bool = True) -> None:
+        """Release the turn in its own transaction."""
+        if held_from is None:
+            return
+        try:
+            await asyncio.to_thread(self._run, partial(self.settle_in, chat_id=chat_id, held_from=held_from,
+                                                       answered=answered))
+        except OperationalError:
+            log.warning("chat pacing not released (database); it runs out by itself")
+
+    @asynccontextmanager
+    async def turn(self, chat_id: object) -> AsyncIterator[None]:
+        """Wait until the chat may get another message, then let the block send it."""
+        held_from = await self.reserve(chat_id)
+        try:
+            yield
+        finally:
+            await self.settle(chat_id, held_from)
+
+    def _run(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one short transaction (in a worker thread)."""
+        with self.db.transaction() as session:
+            return work(session)
