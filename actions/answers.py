@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from cases.cleaning import clean_text
 from cases.extract import find_address

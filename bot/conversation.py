@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from bot import texts
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply

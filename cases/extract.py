@@ -38,7 +38,9 @@ ZH_ADDRESS = re.compile(
     rf"(?:[A-Za-z0-9]+(?:出口|入口))?{_ZH_SIDE}?"
 )
 # Words that end in a place word but are not places ("马路" alone, "道路", "网络").
-ZH_NOT_PLACES = {"马路", "道路", "路", "街", "小区", "公园", "学校", "医院", "市场", "路口", "这条路", "那条路", "一条路"}
+ZH_NOT_PLACES = {
+    "马路", "道路", "路", "街", "小区", "公园", "学校", "医院", "市场", "路口", "这条路", "那条路", "一条路",
+}
 _ZH_LEAD = re.compile(r"^(?:我家|我们|家|在|就在|位于|于|的|有个|有|那个|这个|那边|这边|门口|我们小区|我们家)+")
 
 EN_NUMBER = r"\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|a couple of"

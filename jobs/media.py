@@ -7,9 +7,9 @@ import asyncio
 import logging
 import os
 import stat
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

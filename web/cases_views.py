@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 from urllib.parse import quote
 
 from sqlalchemy import select

@@ -133,7 +133,7 @@ def test_survey_question_and_buttons_in_chinese(db):
         assert question.text.startswith(f"您的诉求 {reference}（道路坑洼或破损）已标记为「已解决」")
         from cases.outbox import buttons_of
 
-        assert [row[0]["title"] for row in buttons_of(question)][0] == "1 ★ 未解决"
+        assert buttons_of(question)[0][0]["title"] == "1 ★ 未解决"
 
 
 def test_handoff_notices_and_staff_opened_case_in_chinese(db):

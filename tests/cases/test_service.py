@@ -51,9 +51,8 @@ def test_open_case_refuses_incomplete_input_and_leaves_nothing(db):
         dict(request_type="pothole", description="hole"),
         dict(request_type="pothole", description="hole", latitude=100.0, longitude=0.0),
     ):
-        with pytest.raises((ValueError, KeyError)):
-            with db.transaction() as s:
-                lifecycle.open_case(s, resident=_resident(s), **kwargs, reference_prefix="HY")
+        with pytest.raises((ValueError, KeyError)), db.transaction() as s:
+            lifecycle.open_case(s, resident=_resident(s), **kwargs, reference_prefix="HY")
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
 
@@ -128,16 +127,14 @@ def test_refused_move_changes_nothing(db):
         ref = lifecycle.open_case(
             s, resident=_resident(s), request_type="pothole", description="hole", address="x", reference_prefix="HY"
         ).reference
-    with pytest.raises(TransitionNotAllowed):
-        with db.transaction() as s:
-            lifecycle.change_status(
-                s, case=queries.find_case(s, reference=ref), to_status="closed_fixed", actor="staff", **CITY
-            )
-    with pytest.raises(TransitionNotAllowed):
-        with db.transaction() as s:
-            lifecycle.change_status(
-                s, case=queries.find_case(s, reference=ref), to_status="resolved", actor="resident", **CITY
-            )
+    with pytest.raises(TransitionNotAllowed), db.transaction() as s:
+        lifecycle.change_status(
+            s, case=queries.find_case(s, reference=ref), to_status="closed_fixed", actor="staff", **CITY
+        )
+    with pytest.raises(TransitionNotAllowed), db.transaction() as s:
+        lifecycle.change_status(
+            s, case=queries.find_case(s, reference=ref), to_status="resolved", actor="resident", **CITY
+        )
     with db.transaction() as s:
         case = queries.find_case(s, reference=ref)
         assert case.status == "submitted" and len(case.events) == 1

@@ -52,12 +52,10 @@ def test_working_and_active():
 def test_change_status_enforces_the_table_and_the_schedule_date(db):
     with db.transaction() as s:
         ref = open_case(s).reference
-    with pytest.raises(TransitionNotAllowed):
-        with db.transaction() as s:
-            lifecycle.change_status(s, case=case(s, ref), to_status="resolved", actor="resident", now=T0, **CITY)
-    with pytest.raises(lifecycle.ScheduleDateRequired):
-        with db.transaction() as s:
-            lifecycle.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff", now=T0, **CITY)
+    with pytest.raises(TransitionNotAllowed), db.transaction() as s:
+        lifecycle.change_status(s, case=case(s, ref), to_status="resolved", actor="resident", now=T0, **CITY)
+    with pytest.raises(lifecycle.ScheduleDateRequired), db.transaction() as s:
+        lifecycle.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff", now=T0, **CITY)
     with db.transaction() as s:
         lifecycle.change_status(s, case=case(s, ref), to_status="scheduled", actor="staff",
                               scheduled_for=date(2026, 3, 5), now=T0, **CITY)

@@ -1,7 +1,7 @@
 """First release: residents, cases, their history and photos, the outbox, handled updates, handoff requests
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29
 """
 
