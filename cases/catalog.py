@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Optional
 
 import yaml
 
@@ -70,7 +71,9 @@ class Catalog:
 
     def type_name(self, code: Optional[str], language: Optional[str] = "en") -> str:
         """The name of a type code in `language`; an unknown code (a type since removed) as it is."""
-        return self.get(code).name_in(language) if code in self else (code or "")
+        if code is None or code not in self:
+            return code or ""
+        return self.get(code).name_in(language)
 
     def from_intent(self, intent: str | None) -> RequestType | None:
         """The request type a `report_<code>` intent names, or None."""

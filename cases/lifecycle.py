@@ -3,8 +3,9 @@ cancelled."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Iterable, Optional
+from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,7 +57,7 @@ def open_case(
         raise ValueError("a case needs a location: coordinates or an address")
     if (latitude is None) != (longitude is None):
         raise ValueError("give both latitude and longitude, or neither")
-    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    if latitude is not None and longitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise ValueError("coordinates out of range")
     now = now or utcnow()
     case = Case(
@@ -124,9 +125,10 @@ def change_status(
     workflow.check(Status(case.status), to_status, actor)
     if to_status is Status.SCHEDULED and scheduled_for is None:
         raise ScheduleDateRequired("a scheduled case needs the date the work is booked for")
-    if to_status is Status.DUPLICATE:
-        if duplicate_of is None or duplicate_of.id == case.id or duplicate_of.duplicate_of_id is not None:
-            raise InvalidDuplicate("a duplicate needs another case that is not itself a duplicate")
+    if to_status is Status.DUPLICATE and (
+        duplicate_of is None or duplicate_of.id == case.id or duplicate_of.duplicate_of_id is not None
+    ):
+        raise InvalidDuplicate("a duplicate needs another case that is not itself a duplicate")
     now = now or utcnow()
     if staff is not None:
         actor_name = actor_name or staff.display_name
@@ -147,6 +149,7 @@ def change_status(
     if to_status is Status.SCHEDULED:
         case.scheduled_for = scheduled_for
     if to_status is Status.DUPLICATE:
+        assert duplicate_of is not None  # refused above otherwise
         case.duplicate_of_id = duplicate_of.id
         case.duplicate_of = duplicate_of
     if to_status is Status.RESOLVED:
@@ -182,7 +185,8 @@ def assign(
     case.assignee_id = assignee.id if assignee is not None else None
     case.assignee = assignee
     after = f"{department} / {assignee.display_name if assignee else '-'}"
-    note = f"Assigned: {before} -> {after}" + (f". {internal_note.strip()}" if (internal_note or "").strip() else "")
+    extra = (internal_note or "").strip()
+    note = f"Assigned: {before} -> {after}" + (f". {extra}" if extra else "")
     if case.first_response_at is None:
         case.first_response_at = now or utcnow()
     return record_event(session, case=case, kind=ASSIGNMENT, actor=Actor.STAFF, staff=staff,
@@ -214,8 +218,8 @@ def change_request_type(
     case.escalation_level, case.escalated_at = 0, None
     if case.first_response_at is None:
         case.first_response_at = now
-    note = f"Request type: {old} -> {kind.name}" + (
-        f". {internal_note.strip()}" if (internal_note or "").strip() else "")
+    extra = (internal_note or "").strip()
+    note = f"Request type: {old} -> {kind.name}" + (f". {extra}" if extra else "")
     event = record_event(session, case=case, kind=TYPE_CHANGE, actor=Actor.STAFF, staff=staff,
                          internal_note=note, now=now)
     for resident in [case.resident, *followers(session, case)]:
@@ -245,7 +249,7 @@ def mark_duplicate(
         original = find_case(session, reference=original_reference)
     except CaseNotFound:
         raise InvalidDuplicate(f"no case {original_reference}") from None
-    if original.duplicate_of_id is not None:
+    if original.duplicate_of is not None:
         original = original.duplicate_of  # follow the chain to the case that is worked
     event = change_status(session, case=case, to_status=Status.DUPLICATE, actor=Actor.STAFF, staff=staff,
                           public_note=public_note, internal_note=internal_note, duplicate_of=original,

@@ -7,8 +7,9 @@ bot/texts.py; see README "Languages"); nothing else changes. A text missing in a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Optional
+from typing import Optional, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from cases.workflow import Status
@@ -100,12 +101,18 @@ def language_of(language: str | None) -> str:
 _language = language_of
 
 
-def in_language(table: dict, language: str | None):
+_Entry = TypeVar("_Entry")
+
+
+def in_language(table: Mapping[str, _Entry], language: str | None) -> _Entry:
     """A per-language table's entry for `language`, English where it has none (or lacks a key)."""
     english, own = table["en"], table.get(language or "en")
     if own is None or own is english:
         return english
-    return {**english, **own} if isinstance(english, dict) else own
+    if isinstance(english, dict) and isinstance(own, dict):
+        # A table of texts by key: the language's own texts over the English ones, so the same type as either.
+        return cast(_Entry, {**english, **own})
+    return own
 
 
 def status_label(status: Status | str, language: str | None = "en") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from cases import workflow
@@ -62,12 +62,18 @@ def last_public_note(case: Case) -> Optional[str]:
     return None
 
 
+def reference_of(case: Case) -> str:
+    """A stored case's reference (the column is empty only between a new case's insert and its numbering)."""
+    assert case.reference is not None, f"case #{case.id} has no reference yet"
+    return case.reference
+
+
 def is_overdue(case: Case, now: datetime) -> bool:
     """Past its due date while the city still works on it (the one definition of "overdue")."""
     return workflow.is_working(Status(case.status)) and case.due_at <= now
 
 
-def overdue_clause(now: datetime):
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """`is_overdue` as a query condition on Case."""
     return and_(Case.status.in_([s.value for s in workflow.WORKING_STATUSES]), Case.due_at <= now)
 

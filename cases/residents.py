@@ -14,6 +14,7 @@ from cases.cleaning import clean_line
 from cases.clock import utcnow
 from cases.messages import TEMPLATES
 from cases.models import Resident
+from cases.store.db import affected_rows
 
 CHANNELS = ("telegram", "web")
 MAX_DISPLAY_NAME = 200  # the column's length
@@ -92,7 +93,9 @@ def resident_for_sender(session: Session, conversation_id: str) -> Resident:
 
 
 def set_language(session: Session, *, resident: Resident, language: str) -> Resident:
-    """Make `language` the resident's language, for the conversation and every later push; raises UnsupportedLanguage."""
+    """Make `language` the resident's language, for the conversation and every later push.
+
+    Raises UnsupportedLanguage."""
     if language not in SUPPORTED_LANGUAGES:
         raise UnsupportedLanguage(language)
     resident.language = language
@@ -120,9 +123,9 @@ def take_unfinished_filing(session: Session, *, resident: Resident) -> bool:
     if resident.filing_started_at is None:
         return False
     # Conditional, so two conversations starting at once tell the resident only once.
-    cleared = session.execute(
+    cleared = affected_rows(session.execute(
         update(Resident).where(Resident.id == resident.id, Resident.filing_started_at.is_not(None))
         .values(filing_started_at=None).execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     set_committed_value(resident, "filing_started_at", None)
     return bool(cleared)

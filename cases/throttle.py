@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from cases.models import Throttle
+from cases.store.db import affected_rows
 
 
 def throttle_key(*parts: str) -> str:
@@ -32,13 +33,13 @@ def take(session: Session, *, key: str, limit: int, window: timedelta, now: date
     session.execute(insert(Throttle).values(key=key, count=0, window_started=now)
                     .on_conflict_do_nothing(index_elements=["key"]))
     expired = Throttle.window_started <= now - window
-    counted = session.execute(
+    counted = affected_rows(session.execute(
         update(Throttle)
         .where(Throttle.key == key, expired | (Throttle.count < limit))
         .values(count=case((expired, 1), else_=Throttle.count + 1),
                 window_started=case((expired, now), else_=Throttle.window_started))
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if counted:
         return 0.0
     started = session.execute(select(Throttle.window_started).where(Throttle.key == key)).scalar_one()
@@ -52,5 +53,5 @@ def forget(session: Session, *, key: str) -> None:
 
 def purge(session: Session, *, before: datetime) -> int:
     """Drop counters whose window started before `before` (they no longer limit anything); how many."""
-    return session.execute(delete(Throttle).where(Throttle.window_started < before)
-                           .execution_options(synchronize_session=False)).rowcount
+    return affected_rows(session.execute(delete(Throttle).where(Throttle.window_started < before)
+                                         .execution_options(synchronize_session=False)))

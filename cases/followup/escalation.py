@@ -21,6 +21,7 @@ from cases.clock import utcnow
 from cases.hours import QuietHours
 from cases.models import Case
 from cases.staff import alerts
+from cases.store.db import affected_rows
 from cases.workflow import Actor
 
 MAX_LEVEL = 2
@@ -68,7 +69,7 @@ def _take_level(session: Session, case: Case, level: int, now: datetime) -> bool
         update(Case).where(Case.id == case.id, Case.escalation_level == level - 1)
         .values(escalation_level=level, escalated_at=now)
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if affected_rows(result) != 1:
         session.refresh(case)
         return False
     case.escalation_level, case.escalated_at = level, now

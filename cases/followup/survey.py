@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Optional, TypedDict
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
 
 from cases import events, lifecycle, outbox, queries
 from cases.catalog import Catalog, load_catalog
@@ -23,6 +24,7 @@ from cases.messages import in_language
 from cases.models import Case, CaseEvent, Resident, Survey
 from cases.queries import CaseNotFound
 from cases.staff import alerts
+from cases.store.db import affected_rows
 from cases.workflow import Actor, Status
 
 SENT, ANSWERED, EXPIRED = "sent", "answered", "expired"
@@ -30,7 +32,12 @@ MAX_COMMENT = 2000
 REOPENED_NOTE = "Reopened: the resident says it is not fixed"
 EXPIRED_NOTE = "Closed without an answer to the satisfaction question."
 
-TEXTS = {
+class _Texts(TypedDict):
+    question: str
+    buttons: tuple[str, ...]
+
+
+TEXTS: dict[str, _Texts] = {
     "en": {
         "question": "Your request {reference} ({type_name}) was marked as resolved. Is the problem fixed? "
                     "Please rate the result from 1 to 5 (1 = not fixed, 5 = very satisfied).",
@@ -43,8 +50,16 @@ TEXTS = {
     },
 }
 
-__all__ = ["CaseNotFound", "SurveyNotOpen", "send_due_surveys", "record_rating", "add_comment", "expire_surveys",
-           "rating_payload", "survey_buttons"]
+__all__ = [
+    "CaseNotFound",
+    "SurveyNotOpen",
+    "add_comment",
+    "expire_surveys",
+    "rating_payload",
+    "record_rating",
+    "send_due_surveys",
+    "survey_buttons",
+]
 
 
 class SurveyNotOpen(Exception):
@@ -56,7 +71,7 @@ def rating_payload(reference: str, rating: int) -> str:
     return "/rate_case" + json.dumps({"reference": reference, "rating": str(rating)}, separators=(",", ":"))
 
 
-def survey_buttons(reference: str, language: Optional[str]) -> list[list[dict]]:
+def survey_buttons(reference: str, language: Optional[str]) -> list[list[dict[str, str]]]:
     """Five buttons, one per row, in the resident's language."""
     titles = in_language(TEXTS, language)["buttons"]
     return [[{"title": title, "payload": rating_payload(reference, n)}] for n, title in enumerate(titles, 1)]
@@ -67,7 +82,7 @@ def survey_text(*, reference: str, type_name: str, language: Optional[str]) -> s
     return in_language(TEXTS, language)["question"].format(reference=reference, type_name=type_name)
 
 
-def _latest_resolved_events(session: Session):
+def _latest_resolved_events(session: Session) -> Subquery:
     """A subquery: each case's latest move to resolved (case_id, event_id)."""
     return (select(CaseEvent.case_id, func.max(CaseEvent.id).label("event_id"))
             .where(CaseEvent.kind == events.STATUS_EVENT, CaseEvent.to_status == Status.RESOLVED.value)
@@ -160,9 +175,9 @@ def record_rating(
     survey = _open_survey(session, case)
     now = now or utcnow()
     # Only the answer that moves the survey from "sent" counts, even if two arrive together.
-    won = session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == SENT)
-                          .values(status=ANSWERED, rating=rating, answered_at=now)
-                          .execution_options(synchronize_session=False)).rowcount
+    won = affected_rows(session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == SENT)
+                                        .values(status=ANSWERED, rating=rating, answered_at=now)
+                                        .execution_options(synchronize_session=False)))
     if won != 1:
         raise SurveyNotOpen(case.reference)
     session.refresh(survey)
@@ -226,8 +241,8 @@ def expire_surveys(
                                  .order_by(Survey.id)))
     expired = []
     for survey in stale:
-        won = session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == SENT)
-                              .values(status=EXPIRED).execution_options(synchronize_session=False)).rowcount
+        won = affected_rows(session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == SENT)
+                                            .values(status=EXPIRED).execution_options(synchronize_session=False)))
         if won != 1:
             continue
         session.refresh(survey)

@@ -188,6 +188,7 @@ def open_case_from_handoff(
     case = lifecycle.open_case(session, resident=handoff.resident, request_type=request_type, description=description,
                              address=address, latitude=latitude, longitude=longitude, photos=photos,
                              reference_prefix=reference_prefix, catalog=catalog, now=now)
+    assert case.reference is not None  # open_case gives every case its reference
     attach_case(session, handoff=handoff, case=case)
     events.record_event(session, case=case, kind=events.NOTE, actor="staff", staff=staff, now=now,
                          internal_note=f"Opened by {staff.display_name} from live chat #{handoff.id}.")

@@ -14,6 +14,7 @@ from cases.handoff import handoff
 from cases.hours import OfficeHours
 from cases.models import HandoffRequest
 from cases.staff import alerts
+from cases.store.db import affected_rows
 
 
 def flag_long_waits(
@@ -41,7 +42,7 @@ def flag_long_waits(
         result = session.execute(
             update(HandoffRequest).where(HandoffRequest.id == request.id, HandoffRequest.flagged_at.is_(None))
             .values(flagged_at=now).execution_options(synchronize_session=False))
-        if result.rowcount != 1:
+        if affected_rows(result) != 1:
             continue
         request.flagged_at = now
         waited = int((now - request.created_at).total_seconds() // 60)

@@ -31,7 +31,7 @@ from statistics import median
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from cases import events, queries, workflow
@@ -157,7 +157,7 @@ def build_report(
         report.on_time_percent = round(100 * sum(m <= c.due_at for c, m in at) / len(at), 1)
         report.median_resolution_hours = _median_hours([_hours(m, c.created_at) for c, m in at])
 
-    def distinct_cases(*conditions) -> int:
+    def distinct_cases(*conditions: ColumnElement[bool]) -> int:
         return session.scalar(select(func.count(func.distinct(CaseEvent.case_id))).select_from(CaseEvent).join(Case)
                               .where(CaseEvent.created_at >= begin, CaseEvent.created_at < finish,
                                      *conditions, *in_dept)) or 0
@@ -170,13 +170,14 @@ def build_report(
                                    .where(CaseChase.created_at >= begin, CaseChase.created_at < finish,
                                           *in_dept)) or 0
 
-    ratings = list(session.scalars(select(Survey.rating).select_from(Survey).join(Case).where(
-        Survey.answered_at >= begin, Survey.answered_at < finish, Survey.rating.is_not(None), *in_dept)))
+    ratings = [rating for rating in session.scalars(select(Survey.rating).select_from(Survey).join(Case).where(
+        Survey.answered_at >= begin, Survey.answered_at < finish, Survey.rating.is_not(None), *in_dept))
+        if rating is not None]
     report.satisfaction_counts = {n: ratings.count(n) for n in range(1, 6)}
     report.satisfaction_average = round(sum(ratings) / len(ratings), 2) if ratings else None
 
     open_counts = dict(session.execute(select(Case.status, func.count()).where(
-        Case.created_at < finish, Case.status.in_(OPEN_STATUSES), *in_dept).group_by(Case.status)).all())
+        Case.created_at < finish, Case.status.in_(OPEN_STATUSES), *in_dept).group_by(Case.status)).tuples().all())
     report.open_by_status = {status: open_counts.get(status, 0) for status in OPEN_STATUSES}
 
     resolved_types = Counter(case.request_type for case, _ in resolved)
@@ -204,7 +205,7 @@ def _type_name(catalog: Catalog, code: str) -> str:
     return catalog.get(code).name if code in catalog else code
 
 
-def _value(value) -> str:
+def _value(value: object) -> str:
     return "" if value is None else str(value)
 
 
@@ -215,7 +216,8 @@ def report_csv(report: Report) -> str:
     writer.writerow(["section", "metric", "value"])
     summary = [
         ("period", report.period), ("start", report.start.isoformat()),
-        ("last_day", (report.end - timedelta(days=1)).isoformat()), ("department", report.department or "All departments"),
+        ("last_day", (report.end - timedelta(days=1)).isoformat()),
+        ("department", report.department or "All departments"),
         ("received", report.received), ("resolved", report.resolved), ("on_time_percent", report.on_time_percent),
         ("median_first_response_hours", report.median_first_response_hours),
         ("median_resolution_hours", report.median_resolution_hours), ("reopened", report.reopened),
@@ -232,7 +234,7 @@ def report_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def _or_dash(value, suffix: str = "") -> str:
+def _or_dash(value: object, suffix: str = "") -> str:
     return "-" if value is None else f"{value}{suffix}"
 
 

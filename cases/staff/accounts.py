@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Callable, Optional
+from typing import Optional, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -174,13 +175,23 @@ def find_staff(session: Session, staff_id: int) -> Optional[StaffUser]:
     return session.get(StaffUser, staff_id)
 
 
-def is_city_supervisor(staff) -> bool:
+class HasRole(Protocol):
+    """What permissions look at: a StaffUser, or anything else with a role and a department."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def department(self) -> Optional[str]: ...
+
+
+def is_city_supervisor(staff: HasRole) -> bool:
     """A supervisor without a department oversees the whole city."""
     return staff.role == "supervisor" and not staff.department
 
 
 # Permissions are data: action -> who may do it. `staff` is anything with .role and .department.
-PERMISSIONS: dict[str, Callable[[object], bool]] = {
+PERMISSIONS: dict[str, Callable[[HasRole], bool]] = {
     "work_cases": lambda s: s.role in ROLES,
     "edit_canned": lambda s: s.role in ("supervisor", "admin"),
     "manage_staff": lambda s: s.role == "admin",
@@ -190,7 +201,7 @@ PERMISSIONS: dict[str, Callable[[object], bool]] = {
 }
 
 
-def may(staff, action: str) -> bool:
+def may(staff: Optional[HasRole], action: str) -> bool:
     """Whether this staff member may do `action` (an unknown action is refused)."""
     rule = PERMISSIONS.get(action)
     return bool(staff is not None and getattr(staff, "active", True) and rule is not None and rule(staff))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from alembic import command
 from alembic.config import Config
@@ -16,7 +16,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 FIRST_REVISION = "0001"
 
 
-def alembic_config(connection: Optional[Connection] = None, **attributes) -> Config:
+def alembic_config(connection: Optional[Connection] = None, **attributes: Any) -> Config:
     """An Alembic configuration for our scripts, bound to `connection`."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -27,7 +27,9 @@ def alembic_config(connection: Optional[Connection] = None, **attributes) -> Con
 
 def head_revision() -> str:
     """The newest migration."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, f"no migration scripts in {MIGRATIONS}"
+    return head
 
 
 def current_revision(engine: Engine) -> Optional[str]:
