@@ -40,7 +40,8 @@ def chase(session: Session, *, resident: Resident, reference: str, timezone: str
             return "utter_chase_already_today", values
         return "utter_chase_closed", {**values, "status": status_label(worked.status, lang)}
     case = queries.find_case_for_resident(session, resident=resident, reference=reference)
-    return "utter_case_chased", {"reference": case.reference,
+    assert case is not None  # chase_case found it just above
+    return "utter_case_chased", {"reference": queries.reference_of(case),
                                  "due_date": format_date(queries.followed_case(case).due_at, timezone)}
 
 
@@ -49,12 +50,12 @@ def without_reference(session: Session, *, resident: Resident, timezone: str, no
     """No reference given: chase the resident's one overdue case, else let them pick among those being worked on."""
     working, overdue = chasing.chaseable_cases(session, resident=resident, now=now)
     if len(overdue) == 1:
-        return chase(session, resident=resident, reference=overdue[0].reference, timezone=timezone, now=now,
+        return chase(session, resident=resident, reference=queries.reference_of(overdue[0]), timezone=timezone, now=now,
                      lang=lang)
     if not working:
         return "utter_nothing_to_chase", {}
     buttons = [button(f"{case.reference} · {type_name(case.request_type, lang)}", "chase_case",
-                      reference=case.reference)
+                      reference=queries.reference_of(case))
                for case in working[:MAX_BUTTONS]]
     return "utter_ask_which_to_chase", {"buttons": buttons}
 

@@ -36,7 +36,7 @@ class ActionShowMenu(Action):
 
     def response(self, tracker: Tracker) -> str:
         """The words above the buttons."""
-        return MENU_RESPONSES.get(latest_intent(tracker), "utter_what_to_report")
+        return MENU_RESPONSES.get(latest_intent(tracker) or "", "utter_what_to_report")
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response=self.response(tracker), buttons=request_type_buttons(language(tracker)))

@@ -107,7 +107,7 @@ class ActionCancelRequest(UsesCaseSystem, Action):
                     cases = [c for c in queries.active_cases_for_resident(session, resident=resident)
                              if lifecycle.resident_may_cancel(c)]
                     buttons = [button(f"{c.reference} · {type_name(c.request_type, lang)}", "cancel_request",
-                                      reference=c.reference) for c in cases[:MAX_CANCEL_BUTTONS]]
+                                      reference=queries.reference_of(c)) for c in cases[:MAX_CANCEL_BUTTONS]]
                     reply = (("utter_ask_which_to_cancel", {"buttons": buttons}) if buttons
                              else ("utter_nothing_to_cancel", {}))
         # Someone else's reference gets the very same answer as a wrong one.

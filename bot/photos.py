@@ -79,6 +79,7 @@ def clean_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> CleanPhot
     pixels.info = {}  # nothing of the original's metadata comes along unless named below
     options: dict = {"exif": _exif_bytes(source)}
     if source.format == "JPEG":
+        assert isinstance(source, JpegImagePlugin.JpegImageFile)  # what Pillow opens a JPEG as
         # The original's quantisation tables and subsampling: the same quality, no visible loss.
         options.update(qtables=source.quantization, subsampling=JpegImagePlugin.get_sampling(source))
         if options["subsampling"] == -1:
@@ -93,6 +94,7 @@ def clean_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> CleanPhot
         pixels.save(out, format=source.format, **options)
     except Exception:  # noqa: BLE001 - a mode the format cannot write back (rare): refuse rather than guess
         raise PhotoRefused("photo_invalid") from None
+    assert source.format is not None  # opened with formats=FORMATS: one of them
     return CleanPhoto(out.getvalue(), FORMATS[source.format])
 
 

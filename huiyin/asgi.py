@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any, Awaitable, Callable, Iterable, Optional
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Optional
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
-Scope = dict
-Message = dict
-ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
 # Given the request's scope and the exception, an ASGI app that answers (a Starlette Response will do).
-ErrorHandler = Callable[[Scope, BaseException], Awaitable[ASGIApp]]
+ErrorHandler = Callable[[Scope, Exception], Awaitable[ASGIApp]]
 
 PLAIN_500 = b"Something went wrong on our side; what you just did may not have been saved. Please try again."
 
@@ -46,7 +46,7 @@ class CatchErrors:
                  logger: Optional[logging.Logger] = None):
         self.app, self.handler, self.log = app, handler, logger or log
 
-    async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = False
@@ -65,7 +65,7 @@ class CatchErrors:
                 await self._answer(scope, receive, send, exc)
             # A response already under way cannot be turned into a 500; the server ends that one connection.
 
-    async def _answer(self, scope: Scope, receive: Callable, send: Callable, exc: Exception) -> None:
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
         if self.handler is not None:
             try:
                 response = await self.handler(scope, exc)
@@ -90,7 +90,7 @@ class SecurityHeaders:
         self.app, self.headers = app, list(headers)
         self.hsts = [(b"strict-transport-security", f"max-age={hsts_max_age}".encode())] if hsts_max_age > 0 else []
 
-    async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         added = self.headers + (self.hsts if scope.get("scheme") == "https" else [])

@@ -8,6 +8,8 @@ import os
 import sys
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from cases import lifecycle, queries
 from cases.messages import format_date
 from cases.staff import accounts as staff
@@ -16,7 +18,7 @@ from huiyin import bootstrap
 from huiyin.settings import get_settings
 
 
-def _show(session, reference: str, tz: str) -> str:
+def _show(session: Session, reference: str, tz: str) -> str:
     case = queries.find_case(session, reference=reference)
     lines = [
         f"{case.reference}  {case.request_type}  [{case.status}]  department: {case.department}",
@@ -105,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "show":
                 print(_show(session, args.reference, settings.timezone))
             elif args.command == "create-staff":
+                assert password is not None  # read and checked above, before the database was opened
                 user = staff.create_staff(session, username=args.username, password=password, role=args.role,
                                           display_name=args.name, department=args.department,
                                           telegram_chat_id=args.telegram_chat_id)

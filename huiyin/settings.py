@@ -115,13 +115,13 @@ class Settings(BaseSettings):
         mode="before",
     )
     @classmethod
-    def _blank_is_unset(cls, value):
+    def _blank_is_unset(cls, value: object) -> object:
         # `.env.example` lists every variable; an empty one means "not set".
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("action_server_token")
     @classmethod
-    def _token_fits_a_header(cls, value):
+    def _token_fits_a_header(cls, value: Optional[str]) -> Optional[str]:
         # It travels in an HTTP header written by Rasa's YAML: printable ASCII, no spaces, not guessable.
         if value is not None and not re.fullmatch(r"[!-~]{16,}", value):
             raise ValueError("ACTION_SERVER_TOKEN must be at least 16 printable ASCII characters without spaces")

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from cases.catalog import Catalog
 from cases.store.db import Database
@@ -129,18 +130,19 @@ def _page_error(request: Request, status_code: int, title: str, message: str) ->
     return console_of(request).render(request, "error.html", status_code=status_code, title=title, message=message)
 
 
-async def _http_error(request: Request, exc: HTTPException) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)  # registered for HTTPException only (Starlette types handlers loosely)
     titles = {404: "Not found", 405: "Not allowed here", 413: "Too large"}
     message = exc.detail if exc.status_code != 405 else "That page does not take this kind of request."
     return _page_error(request, exc.status_code, titles.get(exc.status_code, "Sorry"), str(message))
 
 
-async def _database_down(request: Request, exc: DatabaseDown) -> Response:
+async def _database_down(request: Request, exc: Exception) -> Response:
     return _page_error(request, 503, "Database unavailable",
                        "The database cannot be reached right now. Please try again in a minute.")
 
 
-async def _crashed(scope: dict, exc: Exception) -> Response:
+async def _crashed(scope: Scope, exc: Exception) -> Response:
     # CatchErrors has logged it; the browser gets an apology that claims nothing it cannot know.
     return _page_error(Request(scope), 500, "Something went wrong",
                        "Something went wrong on our side; what you just did may not have been saved. "

@@ -6,9 +6,11 @@ import functools
 import hmac
 import math
 import secrets
-from typing import Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Optional
 from urllib.parse import quote
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -61,7 +63,7 @@ def forbidden(request: Request, message: str) -> Response:
 
 async def csrf_ok(request: Request, expected: str) -> bool:
     """Whether a POST carries the session's CSRF token (header X-CSRF-Token or form field csrf_token)."""
-    sent = request.headers.get("x-csrf-token")
+    sent: Optional[str | UploadFile] = request.headers.get("x-csrf-token")
     if sent is None:
         form = await form_of(request)
         sent = form.get("csrf_token")
@@ -87,7 +89,8 @@ def guard(action: str = "work_cases") -> Callable[[View], View]:
                 return forbidden(request, "Your role does not allow this.")
             return await view(request)
 
-        endpoint.guarded_by = action  # create_app refuses routes without a guard
+        # create_app refuses routes without a guard; mypy has no notion of attributes set on a function.
+        endpoint.guarded_by = action  # type: ignore[attr-defined]
         return endpoint
 
     return wrap

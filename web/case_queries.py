@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Mapping, Optional
+from typing import Optional
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -41,6 +42,7 @@ class CaseFilters:
         request_type = params.get("request_type", "")
         department = params.get("department", "")
         page = params.get("page", "1")
+        sort = params.get("sort", "")
         return cls(
             status=status if status in {s.value for s in Status} else "",
             request_type=request_type if request_type in catalog else "",
@@ -48,7 +50,7 @@ class CaseFilters:
             overdue=params.get("overdue") in ("1", "on", "true"),
             mine=params.get("mine") in ("1", "on", "true"),
             q=clean_text(params.get("q") or "").strip()[:200],
-            sort=params.get("sort") if params.get("sort") in SORTS else "due",
+            sort=sort if sort in SORTS else "due",
             page=max(1, min(whole_number(page, default=1), MAX_PAGE)),
         )
 
@@ -105,7 +107,7 @@ def status_counts(session: Session, filters: CaseFilters, *, staff_id: int, now:
     """How many cases match the other filters, per status (every status listed, zeros included)."""
     conditions = _conditions(filters, staff_id=staff_id, now=now, with_status=False)
     found = dict(session.execute(select(Case.status, func.count(Case.id)).where(*conditions)
-                                 .group_by(Case.status)).all())
+                                 .group_by(Case.status)).tuples().all())
     return {s.value: int(found.get(s.value, 0)) for s in Status}
 
 

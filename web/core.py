@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Optional, TypeVar, overload
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -91,7 +92,9 @@ class Console:
 
     def type_name(self, code: Optional[str]) -> str:
         """The catalog name of a request type (the code itself if unknown)."""
-        return self.catalog.get(code).name if code in self.catalog else (code or "")
+        if code is None or code not in self.catalog:
+            return code or ""
+        return self.catalog.get(code).name
 
     async def run(self, work: Callable[..., T]) -> T:
         """Run `work(session)` in one transaction in a worker thread; DatabaseDown if the database fails."""
@@ -166,6 +169,12 @@ class IdConvertor(Convertor):
     def to_string(self, value: int) -> str:
         """The id in a URL."""
         return str(value)
+
+
+@overload
+def whole_number(text: Optional[str], *, default: int) -> int: ...
+@overload
+def whole_number(text: Optional[str], *, default: None = None) -> Optional[int]: ...
 
 
 def whole_number(text: Optional[str], *, default: Optional[int] = None) -> Optional[int]:

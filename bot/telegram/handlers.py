@@ -6,9 +6,10 @@ import asyncio
 import functools
 import logging
 import re
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Awaitable, Callable, Optional
+from typing import Any, Optional
 
 from telegram import CallbackQuery, Chat, Message, PhotoSize, Update
 from telegram.error import Forbidden, TelegramError
@@ -63,18 +64,37 @@ class HuiyinContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.bot_data["deps"]
 
 
-Handler = Callable[[Update, HuiyinContext], Awaitable[None]]
+Handler = Callable[[Update, HuiyinContext], Coroutine[Any, Any, None]]
+
+
+def chat_id_of(update: Update) -> int:
+    """The update's chat."""
+    chat = update.effective_chat
+    assert chat is not None, "admit lets no update without a chat through"
+    return chat.id
+
+
+def message_of(update: Update) -> Message:
+    """The update's message, in a handler whose filters take message updates only."""
+    assert update.message is not None, "a handler for messages got an update without one"
+    return update.message
+
+
+def query_of(update: Update) -> CallbackQuery:
+    """The update's pressed button, in the handler for button presses."""
+    assert update.callback_query is not None, "the button handler got an update without a button press"
+    return update.callback_query
 
 
 async def say(update: Update, context: HuiyinContext, text: str) -> None:
     """Send one of the bot's own texts to the chat."""
     deps = context.deps
-    await send_replies(context.bot, update.effective_chat.id, [Reply(text=text)], deps.pacer)
+    await send_replies(context.bot, chat_id_of(update), [Reply(text=text)], deps.pacer)
 
 
 async def answer(update: Update, context: HuiyinContext, *messages: str) -> None:
     """Send `messages` to Rasa one after another, delivering each answer before the next message."""
-    chat_id, deps = update.effective_chat.id, context.deps
+    chat_id, deps = chat_id_of(update), context.deps
     sender = sender_id(CHANNEL, str(chat_id))
     for message in messages:
         replies = await converse(deps.rasa, sender=sender, message=message, language=context.language)
@@ -138,7 +158,8 @@ async def admit(update: Update, context: HuiyinContext) -> None:
 
 def pressed_title(query: CallbackQuery) -> Optional[str]:
     """The title of the inline button that was pressed, if the message still shows it."""
-    markup = query.message.reply_markup if query.message and query.message.is_accessible else None
+    shown = query.message
+    markup = shown.reply_markup if isinstance(shown, Message) and shown.is_accessible else None
     for row in (markup.inline_keyboard if markup else ()):
         for button in row:
             if button.callback_data == query.data:
@@ -156,6 +177,8 @@ async def relay_during_handoff(update: Update, context: HuiyinContext) -> None:
     if query is not None:
         await query.answer()  # stops the spinner; the keyboard stays, to be pressed after the handoff
         fields["text"] = live_chat.button_note(pressed_title(query), query.data)
+    elif message is None:
+        raise AssertionError("admit lets through only messages and button presses")
     elif message.photo:
         largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
         try:
@@ -174,7 +197,7 @@ async def relay_during_handoff(update: Update, context: HuiyinContext) -> None:
         fields["text"] = message.text
     else:
         fields["text"] = f"[{message_kind(message)}]"
-    relayed = await asyncio.to_thread(relay_message, context.deps.db, update.effective_chat.id, **fields)
+    relayed = await asyncio.to_thread(relay_message, context.deps.db, chat_id_of(update), **fields)
     if relayed:
         raise ApplicationHandlerStop
     # The person ended the chat a moment ago: the assistant answers after all.
@@ -194,22 +217,26 @@ async def answer_text(update: Update, context: HuiyinContext, raw: str) -> None:
 @guarded
 async def on_text(update: Update, context: HuiyinContext) -> None:
     """Typed text, including slash commands that are not ours."""
-    await answer_text(update, context, update.message.text or "")
+    await answer_text(update, context, message_of(update).text or "")
 
 
 @guarded
 async def on_command(update: Update, context: HuiyinContext) -> None:
     """/start, /help, /status, /cancel, /language; with words after them, the whole text is read as text."""
+    text = message_of(update).text or ""  # a command always has its text
     if context.args:  # "/status HY-2026-00042": the reference matters, so NLU reads it all
-        await answer_text(update, context, update.message.text)
+        await answer_text(update, context, text)
         return
-    await answer(update, context, inbound.command_message(update.message.text.split()[0]))
+    command = inbound.command_message(text.split()[0])
+    assert command is not None, "registered for COMMANDS only"
+    await answer(update, context, command)
 
 
 @guarded
 async def on_location(update: Update, context: HuiyinContext) -> None:
     """A shared location."""
-    location = update.message.location
+    location = message_of(update).location
+    assert location is not None, "registered for filters.LOCATION"
     await answer(update, context, inbound.location_message(location.latitude, location.longitude))
 
 
@@ -230,7 +257,7 @@ async def save_photo(context: HuiyinContext, photo: PhotoSize, sent_at: datetime
 @guarded
 async def on_photo(update: Update, context: HuiyinContext) -> None:
     """A photo: stored, then announced to Rasa; its caption follows as text."""
-    message = update.message
+    message = message_of(update)
     largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
     try:
         relative = await save_photo(context, largest, message.date or utcnow())
@@ -248,13 +275,12 @@ async def on_photo(update: Update, context: HuiyinContext) -> None:
 @guarded
 async def on_button(update: Update, context: HuiyinContext) -> None:
     """A pressed inline button: only payloads shaped like ours, and each keyboard only once."""
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()  # stops the client's spinner whatever happens next
     payload = inbound.button_payload(query.data, context.deps.settings.reference_prefix)
-    message = query.message if query.message and query.message.is_accessible else None
-    claimed = payload is not None and message is not None and await asyncio.to_thread(
-        claim_button, context.deps.db, context.bot.id, message.chat.id, message.message_id)
-    if not claimed:
+    message = query.message if isinstance(query.message, Message) and query.message.is_accessible else None
+    if payload is None or message is None or not await asyncio.to_thread(
+            claim_button, context.deps.db, context.bot.id, message.chat.id, message.message_id):
         await say(update, context, texts.text("button_expired", context.language))
         return
     await answer(update, context, payload)
@@ -282,7 +308,7 @@ def message_kind(message: Message) -> str:
 @guarded
 async def on_unsupported(update: Update, context: HuiyinContext) -> None:
     """Stickers, voice notes, files and the rest: say what we can read instead."""
-    await say(update, context, texts.unsupported(message_kind(update.message), context.language))
+    await say(update, context, texts.unsupported(message_kind(message_of(update)), context.language))
 
 
 def add_handlers(application: Application) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Optional, TypeVar
+from typing import Optional, TypeGuard, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -57,6 +59,11 @@ SECURITY_HEADERS = [
 ]
 
 
+def _finite_number(value: object) -> TypeGuard[int | float]:
+    """A JSON number that is not a boolean and not infinite (OverflowError: an integer too large for a float)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 @dataclass(frozen=True)
 class Admission:
     """What the web chat knows before it acts on a request: the resident's language and state, and any refusal."""
@@ -101,7 +108,7 @@ class WebChat:
             response.headers["retry-after"] = str(math.ceil(retry_after))
         return set_cookie(response, request, new_cookie)
 
-    def session_or_refusal(self, request: Request) -> tuple[Optional[str], Optional[Response]]:
+    def session_or_refusal(self, request: Request) -> str | Response:
         """This browser's session id; without a valid cookie, a fresh one and "please send that again" instead.
 
         The page gets its cookie from GET /, so a POST without one is a script or a lost cookie: it
@@ -109,10 +116,10 @@ class WebChat:
         """
         session_id = self.sessions.verify(request.cookies.get(COOKIE))
         if session_id:
-            return session_id, None
+            return session_id
         _, cookie = self.sessions.issue()
         language = preferred_language(request.headers.get("accept-language"))
-        return None, self.refuse(request, "send_again", language, 409, new_cookie=cookie, resend=True)
+        return self.refuse(request, "send_again", language, 409, new_cookie=cookie, resend=True)
 
     def _limits(self, kind: str) -> list[tuple[str, int, timedelta]]:
         """(scope, limit, window) for a kind of request, per session first, then per address."""
@@ -188,9 +195,9 @@ class WebChat:
         text, payload = body.get("text"), body.get("payload")
         if not ((isinstance(text, str) and payload is None) or (isinstance(payload, str) and text is None)):
             raise HTTPException(400, 'Send {"text": "..."} or {"payload": "..."}.')
-        session_id, refusal = self.session_or_refusal(request)
-        if refusal:
-            return refusal
+        session_id = self.session_or_refusal(request)
+        if isinstance(session_id, Response):
+            return session_id  # the refusal
         admission = await self.admit(request, session_id, "message")
         if admission.wait:
             return self.refuse(request, "slow_down", admission.language, 429, retry_after=admission.wait)
@@ -203,6 +210,7 @@ class WebChat:
             if message is None:
                 return self.answer(request, {"replies": [channel_reply(texts.text("button_expired", language))]})
         else:
+            assert isinstance(text, str)  # checked above: text, when there is no payload
             message = inbound.resident_text(text)
             if not message:
                 return self.answer(request, {"replies": [channel_reply(texts.text("empty", language))]})
@@ -216,15 +224,14 @@ class WebChat:
         body = await json_object(request)
         latitude, longitude = body.get("latitude"), body.get("longitude")
         try:
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                       for v in (latitude, longitude)):
+            if not (_finite_number(latitude) and _finite_number(longitude)):
                 raise ValueError
             message = inbound.location_message(latitude, longitude)
         except (ValueError, OverflowError):  # OverflowError: an integer too large for a float
             raise HTTPException(400, "Send latitude (-90 to 90) and longitude (-180 to 180) as numbers.") from None
-        session_id, refusal = self.session_or_refusal(request)
-        if refusal:
-            return refusal
+        session_id = self.session_or_refusal(request)
+        if isinstance(session_id, Response):
+            return session_id  # the refusal
         admission = await self.admit(request, session_id, "message")
         if admission.wait:
             return self.refuse(request, "slow_down", admission.language, 429, retry_after=admission.wait)
@@ -242,7 +249,9 @@ class WebChat:
         if not (after.isascii() and after.isdigit()) or len(after) > 18:
             raise HTTPException(400, "'after' must be a whole number (the last update id shown).")
 
-        def fetch(session) -> list[dict]:
+        def fetch(session: Session) -> list[dict]:
+            if session_id is None:
+                return []
             resident = residents.find_resident(session, channel="web", external_id=session_id)
             if resident is None:
                 return []

@@ -76,18 +76,19 @@ async def healthz(request: Request) -> Response:
     return json_response({"ok": True})
 
 
-async def http_error(request: Request, exc: HTTPException) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
     """A refused request: its reason as JSON."""
+    assert isinstance(exc, HTTPException)  # registered for HTTPException only (Starlette types handlers loosely)
     return json_response({"error": exc.detail}, exc.status_code)
 
 
-async def too_large(request: Request, exc: BodyTooLarge) -> Response:
+async def too_large(request: Request, exc: Exception) -> Response:
     """A body over its route's limit: 413, saying the limit."""
     limit = "10 MB" if request.url.path == "/api/photo" else "16 KB"
     return json_response({"error": f"That is too large: the limit is {limit}."}, 413)
 
 
-async def database_down(request: Request, exc: DatabaseDown) -> Response:
+async def database_down(request: Request, exc: Exception) -> Response:
     """The database is down: an apology in the resident's language (503)."""
     apology = texts.text("unavailable", preferred_language(request.headers.get("accept-language")))
     return json_response({"error": apology, "replies": [channel_reply(apology)]}, 503)

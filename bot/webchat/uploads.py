@@ -55,9 +55,9 @@ async def photo(chat: WebChat, request: Request) -> Response:
     conversation that asked for a photo (or a person chatting), the limits, free disk space; then
     the upload is decoded and re-encoded (bot/photos.py) and only the clean copy is stored.
     """
-    session_id, refusal = chat.session_or_refusal(request)
-    if refusal:
-        return refusal
+    session_id = chat.session_or_refusal(request)
+    if isinstance(session_id, Response):
+        return session_id  # the refusal
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise HTTPException(400, "Upload the photo as multipart/form-data in the field 'photo'.")
     admission = await chat.admit(request, session_id, "photo")
