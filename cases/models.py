@@ -17,23 +17,24 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware UTC datetime")
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
@@ -60,7 +61,7 @@ class Resident(Base):
     # Until when the web chat takes a photo from them: the bot's latest replies asked for one.
     photo_wanted_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
-    cases: Mapped[list["Case"]] = relationship(back_populates="resident")
+    cases: Mapped[list[Case]] = relationship(back_populates="resident")
 
 
 class Case(Base):
@@ -93,12 +94,12 @@ class Case(Base):
     resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # latest move to resolved
 
     resident: Mapped[Resident] = relationship(back_populates="cases")
-    assignee: Mapped[Optional["StaffUser"]] = relationship(foreign_keys=[assignee_id])
-    duplicate_of: Mapped[Optional["Case"]] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
-    events: Mapped[list["CaseEvent"]] = relationship(
+    assignee: Mapped[Optional[StaffUser]] = relationship(foreign_keys=[assignee_id])
+    duplicate_of: Mapped[Optional[Case]] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
+    events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )
-    photos: Mapped[list["CasePhoto"]] = relationship(
+    photos: Mapped[list[CasePhoto]] = relationship(
         back_populates="case", order_by="CasePhoto.id", cascade="all, delete-orphan"
     )
 
@@ -205,8 +206,8 @@ class HandoffRequest(Base):
     flagged_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # waited too long; supervisors told
 
     resident: Mapped[Resident] = relationship()
-    agent: Mapped[Optional["StaffUser"]] = relationship()
-    messages: Mapped[list["HandoffMessage"]] = relationship(
+    agent: Mapped[Optional[StaffUser]] = relationship()
+    messages: Mapped[list[HandoffMessage]] = relationship(
         back_populates="handoff", order_by="HandoffMessage.id", cascade="all, delete-orphan"
     )
 
@@ -228,7 +229,7 @@ class HandoffMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     handoff: Mapped[HandoffRequest] = relationship(back_populates="messages")
-    staff: Mapped[Optional["StaffUser"]] = relationship()
+    staff: Mapped[Optional[StaffUser]] = relationship()
 
 
 class StaffUser(Base):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Iterable, Optional, Sequence
+from typing import Optional
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -15,6 +16,7 @@ from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.hours import QuietHours
 from cases.models import Case, CaseEvent, Notification, Resident, StaffUser
+from cases.store.db import affected_rows
 
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 # Notification.kind of a new case's reference held back while the conversation delivers it.
@@ -31,7 +33,7 @@ def queue(
     text: str,
     case: Optional[Case] = None,
     event: Optional[CaseEvent] = None,
-    buttons: Optional[Sequence[Sequence[dict]]] = None,
+    buttons: Optional[Sequence[Sequence[dict[str, str]]]] = None,
     urgent: bool = False,
     quiet_hours: Optional[QuietHours] = None,
     not_before: Optional[datetime] = None,
@@ -54,7 +56,11 @@ def queue(
         if existing is not None:
             return None
     now = now or utcnow()
-    send_at = now if urgent else quiet_hours.release_time(now)
+    if urgent:
+        send_at = now
+    else:
+        assert quiet_hours is not None  # refused above otherwise
+        send_at = quiet_hours.release_time(now)
     if not_before is not None:
         send_at = max(send_at, not_before)
     notification = Notification(
@@ -166,12 +172,13 @@ def cancel_receipts(session: Session, *, resident: Resident, references: Iterabl
         .values(status=CANCELLED)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected_rows(result) or 0
 
 
-def buttons_of(notification: Notification) -> list[list[dict]]:
+def buttons_of(notification: Notification) -> list[list[dict[str, str]]]:
     """The rows of buttons stored with a notification (empty if none)."""
-    return json.loads(notification.buttons) if notification.buttons else []
+    rows: list[list[dict[str, str]]] = json.loads(notification.buttons) if notification.buttons else []
+    return rows
 
 
 def claim_due(
@@ -249,7 +256,7 @@ def claim_due(
 
 def mark_sent(session: Session, *, notification_id: int, now: Optional[datetime] = None) -> None:
     """Record that the platform accepted the message."""
-    row = session.get(Notification, notification_id)
+    row = session.get_one(Notification, notification_id)
     row.status, row.sent_at, row.last_error = SENT, now or utcnow(), None
 
 
@@ -257,7 +264,7 @@ def mark_retry(
     session: Session, *, notification_id: int, error: str, retry_at: datetime, max_attempts: int
 ) -> bool:
     """Put a row back for another try at `retry_at`, or fail it after `max_attempts`; True if it will be retried."""
-    row = session.get(Notification, notification_id)
+    row = session.get_one(Notification, notification_id)
     row.last_error = error[:2000]
     if row.attempts >= max_attempts:
         row.status = FAILED
@@ -268,18 +275,20 @@ def mark_retry(
 
 def release(session: Session, *, notification_id: int, retry_at: datetime) -> None:
     """Give a claimed row back unsent, without counting the attempt (e.g. rate limited)."""
-    row = session.get(Notification, notification_id)
+    row = session.get_one(Notification, notification_id)
     row.status, row.next_attempt_at, row.claimed_at = PENDING, retry_at, None
     row.attempts = max(0, row.attempts - 1)
 
 
 def mark_failed(session: Session, *, notification_id: int, error: str) -> None:
     """Give up on a row for good (e.g. the resident blocked the bot)."""
-    row = session.get(Notification, notification_id)
+    row = session.get_one(Notification, notification_id)
     row.status, row.last_error = FAILED, error[:2000]
 
 
-def web_updates(session: Session, *, resident: Resident, after_id: int = 0, now: Optional[datetime] = None) -> list[Notification]:
+def web_updates(
+    session: Session, *, resident: Resident, after_id: int = 0, now: Optional[datetime] = None
+) -> list[Notification]:
     """Messages after `after_id` for a resident who reads by polling (web chat); pending ones become sent.
 
     The client sends back the highest id it showed, so a lost response is simply fetched again; rows
@@ -321,4 +330,4 @@ def web_updates(session: Session, *, resident: Resident, after_id: int = 0, now:
 
 def counts_by_status(session: Session) -> dict[str, int]:
     """How many outbox rows are in each state (for health checks and benchmarks)."""
-    return dict(session.execute(select(Notification.status, func.count()).group_by(Notification.status)).all())
+    return dict(session.execute(select(Notification.status, func.count()).group_by(Notification.status)).tuples().all())

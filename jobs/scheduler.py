@@ -32,20 +32,20 @@ class Job:
 
 def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> list[Job]:
     """Every periodic job of this deployment (those that talk to Telegram only when there is a bot)."""
-    database_only = dict(db=db, settings=settings)
     jobs = [
-        Job("escalation", partial(casework.escalate_overdue, **database_only), 60),
-        Job("surveys", partial(casework.send_surveys, **database_only), 60),
-        Job("survey_expiry", partial(casework.expire_surveys, **database_only), 300),
-        Job("handoff_waits", partial(casework.flag_long_waits, **database_only), 30),
-        Job("orphan_photos", partial(media.remove_orphan_photos, **database_only), 3600),
-        Job("throttle_purge", partial(casework.purge_throttles, **database_only), 3600),
+        Job("escalation", partial(casework.escalate_overdue, db=db, settings=settings), 60),
+        Job("surveys", partial(casework.send_surveys, db=db, settings=settings), 60),
+        Job("survey_expiry", partial(casework.expire_surveys, db=db, settings=settings), 300),
+        Job("handoff_waits", partial(casework.flag_long_waits, db=db, settings=settings), 30),
+        Job("orphan_photos", partial(media.remove_orphan_photos, db=db, settings=settings), 3600),
+        Job("throttle_purge", partial(casework.purge_throttles, db=db, settings=settings), 3600),
     ]
     if bot is not None:
         # One limiter per process, shared: Telegram counts all of the bot's messages together.
-        telegram = dict(db=db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings)
+        limiter = PushLimiter.from_settings(settings)
         jobs += [
-            Job("telegram_push", partial(deliver_due, **telegram), settings.push_interval_seconds),
+            Job("telegram_push", partial(deliver_due, db=db, bot=bot, limiter=limiter, settings=settings),
+                settings.push_interval_seconds),
             # Staff alerts' Telegram copies are queued with the alerts; this queues the reports' summaries.
             Job("reports", partial(queue_due_reports, db=db, settings=settings), 300),
         ]

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Optional, TypeVar
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from cases.store.db import Database
 from huiyin.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "telegram"
 BATCH_SIZE = 20  # rows per claim: small batches keep a claimed row's local wait short
@@ -77,7 +78,7 @@ class _Item:
 def push_bot(settings: Settings) -> Bot:
     """A plain Bot for pushes: no AIORateLimiter, since our limiter paces them and must see RetryAfter."""
     return Bot(
-        settings.telegram_bot_token,
+        settings.telegram_bot_token or "",  # Bot refuses an empty token (InvalidToken) as it refuses None
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_file_base_url,
         request=HTTPXRequest(connection_pool_size=MAX_ON_THE_WIRE + 2),
@@ -173,14 +174,18 @@ class _Sweep:
             except asyncio.TimeoutError:
                 pass
 
+    def _item(self, row: Notification) -> _Item:
+        assert row.claimed_at is not None  # claim_due has just set it
+        return _Item(row.id, row.resident_id, row.chat_id, self._text(row), row.attempts, row.claimed_at,
+                     tuple(outbox.buttons_of(row)))
+
     async def _claim(self) -> list[_Item]:
         """Claim the next small batch in one short transaction."""
 
         def claim(session: Session) -> list[_Item]:
             rows = outbox.claim_due(session, channel=CHANNEL, limit=self.batch_size,
                                     lease_seconds=self.lease_seconds, now=self.now())
-            return [_Item(r.id, r.resident_id, r.chat_id, self._text(r), r.attempts, r.claimed_at,
-                          tuple(outbox.buttons_of(r))) for r in rows]
+            return [self._item(r) for r in rows]
 
         try:
             return await self._write(claim)
@@ -326,7 +331,7 @@ class _Sweep:
 
         def fail(session: Session) -> None:
             if blocked and item.resident_id is not None:  # a staff member who blocked the bot stays in the console
-                mark_unreachable(session, resident=session.get(Resident, item.resident_id), now=self.now())
+                mark_unreachable(session, resident=session.get_one(Resident, item.resident_id), now=self.now())
             outbox.mark_failed(session, notification_id=item.id, error=error)
 
         await self._write(fail, item)
@@ -349,7 +354,7 @@ class _Sweep:
                     f"attempt {item.attempts}, retry at {retry_at:%H:%M:%S}" if again else "giving up")
         return (RETRY if again else FAILED), error
 
-    async def _write(self, work: Callable[[Session], object], item: Optional[_Item] = None) -> object:
+    async def _write(self, work: Callable[[Session], T], item: Optional[_Item] = None) -> T:
         """Run `work` in its own short transaction off the event loop; retried if the database is busy.
 
         With `item`, the transaction also gives back the turn its chat's send held (it was answered).
@@ -357,19 +362,18 @@ class _Sweep:
         if item is not None and item.id in self.holds:
             held_from, outcome = self.holds.pop(item.id), work
 
-            def work(session: Session) -> object:
+            def work(session: Session) -> T:
                 self.pacer.settle_in(session, int(item.chat_id), held_from)
                 return outcome(session)
 
-        for attempt in range(3):
+        for attempt in range(2):
             try:
                 return await asyncio.to_thread(self._transaction, work)
             except OperationalError:
-                if attempt == 2:
-                    raise
                 await asyncio.sleep(0.2 * (attempt + 1))
+        return await asyncio.to_thread(self._transaction, work)  # the third try: its error goes up
 
-    def _transaction(self, work: Callable[[Session], object]) -> object:
+    def _transaction(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a transaction (in a worker thread)."""
         with self.db.transaction() as session:
             return work(session)

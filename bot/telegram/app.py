@@ -77,7 +77,7 @@ def build_application(settings: Settings, *, db: Database, rasa: RasaClient) -> 
     """The bot's Application, wired to the handlers and not yet started."""
     application = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token)
+        .token(settings.telegram_bot_token or "")  # Bot refuses an empty token (InvalidToken) as it refuses None
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         # Retries honour Telegram's retry_after instead of handing RetryAfter to the handlers.
@@ -96,12 +96,15 @@ def build_application(settings: Settings, *, db: Database, rasa: RasaClient) -> 
 async def running(application: Application, settings: Settings) -> AsyncIterator[Application]:
     """Take updates for the duration of the block: by webhook if TELEGRAM_WEBHOOK_URL is set, else by polling."""
     mode = telegram_mode(settings)
+    updater = application.updater
+    assert updater is not None, "ApplicationBuilder gives every application an updater unless told not to"
     async with application:
         await application.start()
         try:
             if mode == "webhook":
                 url = settings.telegram_webhook_url
-                await application.updater.start_webhook(
+                assert url is not None  # the webhook mode is chosen by it
+                await updater.start_webhook(
                     listen=settings.telegram_webhook_listen,
                     port=settings.telegram_webhook_port,
                     url_path=urlsplit(url).path.strip("/"),  # a proxy forwards the public path as is
@@ -113,11 +116,11 @@ async def running(application: Application, settings: Settings) -> AsyncIterator
                          settings.telegram_webhook_port)
             else:
                 # Pending updates are kept: residents wrote them while we were down.
-                await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+                await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
                 log.info("Telegram: long polling as @%s", application.bot.username)
             yield application
         finally:
-            if application.updater.running:
-                await application.updater.stop()
+            if updater.running:
+                await updater.stop()
             await application.stop()
 

@@ -12,15 +12,16 @@ The Telegram copies are outbox rows queued with the alert, in its transaction (s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Optional, TypedDict
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cases import outbox
 from cases.clock import utcnow
 from cases.models import Case, StaffAlert, StaffUser
+from cases.store.db import affected_rows
 
 # Stands for the console's public address in an alert's Telegram copy; the sender puts the address in.
 CONSOLE = "{console}"
@@ -30,7 +31,15 @@ class AlertNotFound(LookupError):
     """No alert with that id addressed to this staff member."""
 
 
-def responsible(case: Case, level: Optional[int] = None) -> dict:
+class Addressees(TypedDict, total=False):
+    """Who an alert goes to, as keyword arguments of `alert`: one staff member, or a role (in a department)."""
+
+    staff: StaffUser
+    role: str
+    department: Optional[str]
+
+
+def responsible(case: Case, level: Optional[int] = None) -> Addressees:
     """Who answers for a case at an escalation level (its own by default), as addressees for `alert`.
 
     0: the assignee, or the department's agents; 1: the department's supervisors; 2: the city's supervisors.
@@ -94,7 +103,7 @@ def with_console(text: str, console_url: str) -> str:
     return text.replace(CONSOLE, console_url.rstrip("/"))
 
 
-def _for(staff: StaffUser):
+def _for(staff: StaffUser) -> ColumnElement[bool]:
     """The SQL condition: alerts addressed to `staff`."""
     by_role = and_(StaffAlert.staff_id.is_(None), StaffAlert.role == staff.role,
                    StaffAlert.department.is_(None) if staff.department is None
@@ -131,7 +140,7 @@ def mark_all_read(session: Session, *, staff: StaffUser, now: Optional[datetime]
     """Mark every unread alert of this staff member read; returns how many."""
     result = session.execute(update(StaffAlert).where(_for(staff), StaffAlert.read_at.is_(None))
                              .values(read_at=now or utcnow()).execution_options(synchronize_session=False))
-    return result.rowcount
+    return affected_rows(result)
 
 
 def addressees(session: Session, alert: StaffAlert) -> list[StaffUser]:

@@ -9,9 +9,9 @@ import os
 import random
 import re
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
 
 import httpx
 import pytest
