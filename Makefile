@@ -3,11 +3,14 @@ SHELL := /bin/bash
 RASA := .venvs/rasa/bin/rasa
 PY := .venvs/app/bin/python
 
-.PHONY: run test setup venvs model validate test-rasa test-python test-nlu nlu-report bench clean-models help
+.PHONY: run test setup venvs model validate lint test-rasa test-python test-fast test-model test-nlu nlu-report bench \
+	clean-models help
 
 help:
 	@echo "make run    - set up (once), train if needed, start Rasa, actions, bot + web chat, scheduler"
-	@echo "make test   - set up (once), train if needed, run data validation, Rasa conversation tests, NLU held-out check and pytest"
+	@echo "make test   - set up (once), lint, train if needed, run data validation, Rasa conversation tests, NLU held-out check and pytest"
+	@echo "make lint   - ruff and mypy (no model needed)"
+	@echo "make test-fast - the pytest tests that need no trained model (no training); make test-model - the e2e and browser ones"
 	@echo "make bench  - print benchmark figures (reply latency, cold start, push throughput)"
 	@echo "make nlu-report - cross-validation and held-out evaluation per language, reports and confusion matrices in results/nlu-report"
 
@@ -36,10 +39,23 @@ test-nlu: model
 nlu-report: model
 	$(PY) -m bench.nlu_report
 
-test-python: model
-	$(PY) -m pytest -q
+lint: venvs
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
-test: test-rasa test-nlu test-python
+# Tests marked e2e or browser start the real Rasa model; only they wait for training.
+MODEL_TESTS := e2e or browser
+
+test-fast: venvs
+	$(PY) -m pytest -q -m "not ($(MODEL_TESTS))"
+
+test-model: model
+	$(PY) -m pytest -q -m "$(MODEL_TESTS)"
+
+test-python: test-fast test-model
+
+# Lint first: it needs no model and fails in seconds.
+test: lint test-rasa test-nlu test-python
 
 bench: model
 	$(PY) -m bench.reply_latency
