@@ -28,7 +28,7 @@ from cases.residents import get_or_create_resident
 from cases.staff.accounts import create_staff
 from cases.store.db import Database
 from testkit.stack import APP_PYTHON, PROJECT_ROOT, free_port
-from testkit.telegram_server import TOKEN, FakeTelegramServer
+from testkit.telegram import TOKEN, FakeTelegramServer
 
 PASSWORD = "bench-password-123"
 FIRST_CHAT = 700_000

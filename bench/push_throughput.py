@@ -28,7 +28,7 @@ from cases.residents import get_or_create_resident
 from cases.store.db import Database
 from huiyin import bootstrap
 from huiyin.settings import Settings
-from testkit.telegram_server import TOKEN, FakeTelegramServer
+from testkit.telegram import TOKEN, FakeTelegramServer
 
 FIRST_CHAT = 100_000
 CHUNK = 500  # cases per transaction while queuing

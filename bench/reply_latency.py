@@ -24,7 +24,7 @@ from bot.rasa_client import RasaClient
 from bot.telegram.app import build_application, running
 from cases.store.db import Database
 from testkit.stack import start_stack
-from testkit.telegram_server import FakeTelegramServer
+from testkit.telegram import FakeTelegramServer
 
 THINK_SECONDS = 1.1
 MESSAGES = [

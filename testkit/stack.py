@@ -1,6 +1,6 @@
 """The real back end for end-to-end tests and benchmarks: a Rasa server and our action server on free ports.
 
-Only Telegram is faked (testkit/telegram_server.py); everything here is the real thing, started against
+Only Telegram is faked (testkit/telegram/); everything here is the real thing, started against
 a temporary SQLite database. Tests start it once per session (tests/stack.py), benchmarks once per run.
 """
 

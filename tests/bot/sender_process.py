@@ -8,7 +8,7 @@ import sys
 from bot.delivery.pacing import ChatPacer
 from bot.delivery.push import PushLimiter, deliver_due, push_bot
 from cases.store.db import Database
-from testkit.telegram_server import TOKEN
+from testkit.telegram import TOKEN
 from tests.city import make_settings
 
 HOLD_SECONDS = 2.0  # a short hold on each chat's turn, so the test need not wait out the default after the kill

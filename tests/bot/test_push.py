@@ -17,7 +17,7 @@ from cases import lifecycle, outbox
 from cases.clock import utcnow
 from cases.models import Notification, Resident
 from cases.residents import get_or_create_resident
-from testkit.telegram_server import TOKEN, FakeTelegramServer
+from testkit.telegram import TOKEN, FakeTelegramServer
 from tests.city import CITY, NO_QUIET_HOURS, make_settings
 
 FIRST_CHAT = 5000

@@ -29,7 +29,7 @@ from cases.models import Base, Case, InboundUpdate, Resident
 from cases.store.db import Database
 from huiyin.settings import Settings
 from testkit.stack import APP_PYTHON, PROJECT_ROOT, free_port
-from testkit.telegram_server import TOKEN, FakeTelegramServer, SentMessage, post_update_to_webhook
+from testkit.telegram import TOKEN, FakeTelegramServer, SentMessage, post_update_to_webhook
 from tests.city import QUIET_HOURS_OFF_ENV, make_settings
 from tests.e2e.test_full_loop import JPEG
 

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cases.store.db import Database
 from testkit.stack import APP_PYTHON, PROJECT_ROOT, free_port, wait_for
-from testkit.telegram_server import FakeTelegramServer
+from testkit.telegram import FakeTelegramServer
 from tests.city import QUIET_HOURS_OFF_ENV
 
 CHROMIUM = Path("/usr/bin/chromium")

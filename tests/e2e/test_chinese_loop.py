@@ -15,7 +15,7 @@ from bot.rasa_client import RasaClient
 from bot.telegram.app import build_application, running
 from cases.queries import find_case
 from cases.store.db import Database
-from testkit.telegram_server import FakeTelegramServer
+from testkit.telegram import FakeTelegramServer
 from tests.e2e.test_full_loop import (
     REFERENCE,
     WAIT,

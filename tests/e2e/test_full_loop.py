@@ -32,7 +32,7 @@ from cases.queries import find_case
 from cases.residents import find_resident, get_or_create_resident
 from cases.store.db import Database
 from testkit.stack import APP_PYTHON, PROJECT_ROOT
-from testkit.telegram_server import FakeTelegramServer
+from testkit.telegram import FakeTelegramServer
 from tests.city import CITY, NO_QUIET_HOURS, QUIET_HOURS_OFF_ENV
 
 pytestmark = pytest.mark.e2e

@@ -1,1 +1,1 @@
-"""Tests of the fake Telegram Bot API (testkit/telegram_server.py) that tests and benchmarks use."""
+"""Tests of the fake Telegram Bot API (testkit/telegram/) that tests and benchmarks use."""

@@ -27,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from testkit.telegram_server import TOKEN, FakeTelegramServer, post_update_to_webhook
+from testkit.telegram import TOKEN, FakeTelegramServer, post_update_to_webhook
 
 CHAT = 42
 

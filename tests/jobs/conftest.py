@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.delivery.push import PushLimiter, push_bot
-from testkit.telegram_server import TOKEN, FakeTelegramServer
+from testkit.telegram import TOKEN, FakeTelegramServer
 from tests.city import make_settings
 
 CONSOLE = "http://console.test"

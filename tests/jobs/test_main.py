@@ -14,7 +14,7 @@ from sqlalchemy import select
 from cases.models import Notification
 from cases.store.db import Database
 from huiyin.settings import PROJECT_ROOT
-from testkit.telegram_server import TOKEN, FakeTelegramServer
+from testkit.telegram import TOKEN, FakeTelegramServer
 from tests.bot.test_push import queue_pushes
 from tests.city import QUIET_HOURS_OFF_ENV
 

@@ -27,7 +27,7 @@ from bot.webchat.sessions import COOKIE
 from cases import lifecycle, queries, residents
 from cases.models import Case, Resident
 from cases.store.db import Database
-from testkit.telegram_server import FakeTelegramServer
+from testkit.telegram import FakeTelegramServer
 from tests.bot.test_telegram import WAIT, RecordingRasa, telegram_bot
 from tests.security.hostile import (
     VICTIM_ADDRESS,
