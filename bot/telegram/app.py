@@ -15,7 +15,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 
 from bot.delivery.pacing import ChatPacer
 from bot.rasa_client import RasaClient
-from bot.telegram.handlers import Deps, HuiyinContext, add_handlers
+from bot.telegram.context import Deps, HuiyinContext
+from bot.telegram.handlers import add_handlers
 from cases.store.db import Database
 from huiyin.settings import Settings
 

@@ -1,0 +1,83 @@
+"""Telegram handlers for media: photos (downloaded, re-encoded, stored), locations, and what we cannot read."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime
+
+from telegram import Message, PhotoSize, Update
+from telegram.error import TelegramError
+
+from bot import inbound, photos, texts
+from bot.telegram.context import HuiyinContext, answer, chat_tag, guarded, message_of, say
+from bot.telegram.records import CHANNEL
+from cases.clock import utcnow
+
+log = logging.getLogger("bot.telegram.handlers")  # one logger for the handlers' modules
+
+_FILE_ID = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@guarded
+async def on_location(update: Update, context: HuiyinContext) -> None:
+    """A shared location."""
+    location = message_of(update).location
+    assert location is not None, "registered for filters.LOCATION"
+    await answer(update, context, inbound.location_message(location.latitude, location.longitude))
+
+
+async def save_photo(context: HuiyinContext, photo: PhotoSize, sent_at: datetime) -> str:
+    """Download a photo, re-encode it (bot/photos.py) and store it under the media directory; its relative path.
+
+    Raises photos.PhotoRefused when it is not a photo we can read or the disk is nearly full.
+    """
+    settings = context.deps.settings
+    file = await context.bot.get_file(photo.file_id)
+    data = bytes(await file.download_as_bytearray())
+    clean = await asyncio.to_thread(photos.clean_photo, data)
+    return await asyncio.to_thread(
+        photos.store_photo, settings.media_path(), clean, channel=CHANNEL, when=sent_at,
+        name=_FILE_ID.sub("_", photo.file_unique_id), min_free_mb=settings.media_min_free_mb)
+
+
+@guarded
+async def on_photo(update: Update, context: HuiyinContext) -> None:
+    """A photo: stored, then announced to Rasa; its caption follows as text."""
+    message = message_of(update)
+    largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
+    try:
+        relative = await save_photo(context, largest, message.date or utcnow())
+    except photos.PhotoRefused as refused:
+        await say(update, context, texts.text(refused.reason, context.language))
+        return
+    except (TelegramError, OSError):
+        log.exception("a photo from resident %s was not saved", chat_tag(update))
+        await say(update, context, texts.text("photo_failed", context.language))
+        return
+    caption = inbound.resident_text(message.caption)
+    await answer(update, context, inbound.photo_message(relative), *([caption] if caption else []))
+
+
+def message_kind(message: Message) -> str:
+    """What kind of media a message we cannot read carries, in texts.MEDIA_NAMES' terms."""
+    if message.sticker:
+        return "sticker"
+    if message.voice:
+        return "voice"
+    if message.video or message.video_note:
+        return "video"
+    if message.audio:
+        return "audio"
+    if message.contact:
+        return "contact"
+    if message.document and not message.animation:
+        return "document"
+    return "other"
+
+
+@guarded
+async def on_unsupported(update: Update, context: HuiyinContext) -> None:
+    """Stickers, voice notes, files and the rest: say what we can read instead."""
+    await say(update, context, texts.unsupported(message_kind(message_of(update)), context.language))
