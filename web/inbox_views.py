@@ -45,8 +45,8 @@ def _summary(session, item: HandoffRequest, console: Console, now: datetime) -> 
 def _queue(session, console: Console) -> dict:
     now = utcnow()
     rows = handoff.open_handoffs(session)
-    return {"waiting": [_summary(session, h, console, now) for h in rows if h.status == handoff.WAITING],
-            "active": [_summary(session, h, console, now) for h in rows if h.status == handoff.ACTIVE]}
+    return {"waiting": [_summary(session, h, console, now) for h in rows if h.status == handoff.HandoffStatus.WAITING],
+            "active": [_summary(session, h, console, now) for h in rows if h.status == handoff.HandoffStatus.ACTIVE]}
 
 
 @guard()
@@ -93,12 +93,12 @@ async def conversation(request: Request) -> Response:
         located = [m for m in said if m.latitude is not None]
         cases = list(session.scalars(select(Case).where(Case.resident_id == item.resident_id)
                                      .order_by(Case.created_at.desc(), Case.id.desc())))
-        mine = item.status == handoff.ACTIVE and item.agent_id == me.id
+        mine = item.status == handoff.HandoffStatus.ACTIVE and item.agent_id == me.id
         return console.render(
             request, "conversation.html", item=item, resident=item.resident,
             messages=[message_json(m, console) for m in item.messages], cases=cases, mine=mine,
-            can_take=item.status == handoff.WAITING or (
-                item.status == handoff.ACTIVE and not mine and accounts.may(me, "take_over_handoff")),
+            can_take=item.status == handoff.HandoffStatus.WAITING or (
+                item.status == handoff.HandoffStatus.ACTIVE and not mine and accounts.may(me, "take_over_handoff")),
             request_types=console.catalog.types,
             prefill="\n".join(m.text for m in said if m.text and not m.text.startswith("[")),
             location=located[-1] if located else None)
@@ -155,7 +155,8 @@ async def _act(request: Request, work: Callable, done: str) -> Response:
 async def take(request: Request) -> Response:
     """Take a waiting conversation (supervisors may take over one another agent is answering)."""
     def work(session, item, me, form) -> None:
-        if item.status == handoff.ACTIVE and item.agent_id != me.id and not accounts.may(me, "take_over_handoff"):
+        if (item.status == handoff.HandoffStatus.ACTIVE and item.agent_id != me.id
+                and not accounts.may(me, "take_over_handoff")):
             raise handoff.HandoffError("another agent is answering this conversation")
         handoff.take(session, handoff=item, staff=me)
 

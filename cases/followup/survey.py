@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Optional, TypedDict
 
 from sqlalchemy import func, select, update
@@ -27,7 +28,17 @@ from cases.staff import alerts
 from cases.store.db import affected_rows
 from cases.workflow import Actor, Status
 
-SENT, ANSWERED, EXPIRED = "sent", "answered", "expired"
+
+class SurveyStatus(str, Enum):
+    """Where a satisfaction question stands (stored as its value in Survey.status)."""
+
+    SENT = "sent"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+
+
+# The old names, kept for one release.
+SENT, ANSWERED, EXPIRED = SurveyStatus.SENT, SurveyStatus.ANSWERED, SurveyStatus.EXPIRED
 MAX_COMMENT = 2000
 REOPENED_NOTE = "Reopened: the resident says it is not fixed"
 EXPIRED_NOTE = "Closed without an answer to the satisfaction question."
@@ -112,7 +123,7 @@ def send_due_surveys(
     sent = []
     for case, resolved in rows:
         survey = Survey(case_id=case.id, resident_id=case.resident_id, resolved_event_id=resolved.id,
-                        status=SENT, sent_at=now)
+                        status=SurveyStatus.SENT.value, sent_at=now)
         try:  # another scheduler may be asking the same question right now: the unique key decides
             with session.begin_nested():
                 session.add(survey)
@@ -120,8 +131,10 @@ def send_due_surveys(
         except IntegrityError:
             continue
         # An earlier resolution's question is moot once the case was resolved again.
-        session.execute(update(Survey).where(Survey.case_id == case.id, Survey.status == SENT, Survey.id != survey.id)
-                        .values(status=EXPIRED).execution_options(synchronize_session=False))
+        session.execute(update(Survey)
+                        .where(Survey.case_id == case.id, Survey.status == SurveyStatus.SENT.value,
+                               Survey.id != survey.id)
+                        .values(status=SurveyStatus.EXPIRED.value).execution_options(synchronize_session=False))
         event = events.record_event(session, case=case, kind=events.SURVEY, actor=Actor.SYSTEM,
                                      internal_note="Satisfaction question sent to the resident.", now=now)
         resident = case.resident
@@ -143,7 +156,7 @@ def _resident_case(session: Session, resident: Resident, reference: str) -> Case
 
 def _open_survey(session: Session, case: Case) -> Survey:
     """The survey of the case's current resolution still waiting for an answer, or SurveyNotOpen."""
-    survey = session.scalar(select(Survey).where(Survey.case_id == case.id, Survey.status == SENT)
+    survey = session.scalar(select(Survey).where(Survey.case_id == case.id, Survey.status == SurveyStatus.SENT.value)
                             .order_by(Survey.id.desc()))
     if survey is None or case.status != Status.RESOLVED.value:
         raise SurveyNotOpen(case.reference)
@@ -175,8 +188,9 @@ def record_rating(
     survey = _open_survey(session, case)
     now = now or utcnow()
     # Only the answer that moves the survey from "sent" counts, even if two arrive together.
-    won = affected_rows(session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == SENT)
-                                        .values(status=ANSWERED, rating=rating, answered_at=now)
+    won = affected_rows(session.execute(update(Survey)
+                                        .where(Survey.id == survey.id, Survey.status == SurveyStatus.SENT.value)
+                                        .values(status=SurveyStatus.ANSWERED.value, rating=rating, answered_at=now)
                                         .execution_options(synchronize_session=False)))
     if won != 1:
         raise SurveyNotOpen(case.reference)
@@ -215,7 +229,8 @@ def add_comment(
     if len(comment) > MAX_COMMENT:
         raise ValueError(f"a comment is at most {MAX_COMMENT:,} characters")
     case = _resident_case(session, resident, reference)
-    survey = session.scalar(select(Survey).where(Survey.case_id == case.id, Survey.status == ANSWERED)
+    survey = session.scalar(select(Survey)
+                            .where(Survey.case_id == case.id, Survey.status == SurveyStatus.ANSWERED.value)
                             .order_by(Survey.id.desc()))
     if survey is None:
         raise SurveyNotOpen(case.reference)
@@ -236,13 +251,15 @@ def expire_surveys(
 ) -> list[Survey]:
     """Expire questions unanswered for `expiry_days`; a case still resolved by that resolution closes as fixed."""
     now = now or utcnow()
-    stale = list(session.scalars(select(Survey).where(Survey.status == SENT,
+    stale = list(session.scalars(select(Survey).where(Survey.status == SurveyStatus.SENT.value,
                                                       Survey.sent_at <= now - timedelta(days=expiry_days))
                                  .order_by(Survey.id)))
     expired = []
     for survey in stale:
-        won = affected_rows(session.execute(update(Survey).where(Survey.id == survey.id, Survey.status == SENT)
-                                            .values(status=EXPIRED).execution_options(synchronize_session=False)))
+        won = affected_rows(session.execute(update(Survey)
+                                            .where(Survey.id == survey.id, Survey.status == SurveyStatus.SENT.value)
+                                            .values(status=SurveyStatus.EXPIRED.value)
+                                            .execution_options(synchronize_session=False)))
         if won != 1:
             continue
         session.refresh(survey)

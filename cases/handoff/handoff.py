@@ -7,6 +7,7 @@ the assistant (`open_handoff_for`), and the agent's replies reach them through t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Optional
 
 from sqlalchemy import select
@@ -20,8 +21,18 @@ from cases.clock import utcnow
 from cases.messages import in_language
 from cases.models import Case, HandoffMessage, HandoffRequest, Resident, StaffUser
 
-WAITING, ACTIVE, ENDED = "waiting", "active", "ended"
-OPEN_STATES = (WAITING, ACTIVE)
+
+class HandoffStatus(str, Enum):
+    """Where a request to talk to a person stands (stored as its value in Handoff.status)."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"  # an agent has taken it
+    ENDED = "ended"
+
+
+# The old names, kept for one release.
+WAITING, ACTIVE, ENDED = HandoffStatus.WAITING, HandoffStatus.ACTIVE, HandoffStatus.ENDED
+OPEN_STATES = (HandoffStatus.WAITING.value, HandoffStatus.ACTIVE.value)
 TRIGGERS = ("talk_to_human", "low_confidence", "not_helping", "staff")
 RESIDENT, AGENT, SYSTEM = "resident", "agent", "system"
 
@@ -72,7 +83,7 @@ def request_handoff(
     now = now or utcnow()
     request = HandoffRequest(resident=resident, reason=(reason or "").strip()[:2000] or None,
                              trigger=trigger if trigger in TRIGGERS else "talk_to_human",
-                             status=WAITING, created_at=now)
+                             status=HandoffStatus.WAITING.value, created_at=now)
     session.add(request)
     session.flush()
     if reason and reason.strip():
@@ -125,14 +136,14 @@ def record_resident_message(
 
 def take(session: Session, *, handoff: HandoffRequest, staff: StaffUser, now: Optional[datetime] = None) -> None:
     """An agent takes a waiting conversation (or a supervisor takes over an active one); the resident is told."""
-    if handoff.status == ENDED:
+    if handoff.status == HandoffStatus.ENDED:
         raise HandoffError("this conversation has ended")
-    if handoff.status == ACTIVE and handoff.agent_id not in (None, staff.id) and staff.role == "agent":
+    if handoff.status == HandoffStatus.ACTIVE and handoff.agent_id not in (None, staff.id) and staff.role == "agent":
         raise HandoffError("another agent has taken this conversation")
-    if handoff.status == ACTIVE and handoff.agent_id == staff.id:
+    if handoff.status == HandoffStatus.ACTIVE and handoff.agent_id == staff.id:
         return
     now = now or utcnow()
-    handoff.status, handoff.agent_id, handoff.agent, handoff.taken_at = ACTIVE, staff.id, staff, now
+    handoff.status, handoff.agent_id, handoff.agent, handoff.taken_at = HandoffStatus.ACTIVE.value, staff.id, staff, now
     text = _text(handoff.resident, "taken", name=staff.display_name)
     notification = outbox.queue(session, resident=handoff.resident, text=text, urgent=True, now=now)
     add_message(session, handoff=handoff, direction=SYSTEM, text=text,
@@ -148,7 +159,7 @@ def agent_reply(
         raise ValueError("an empty reply")
     if len(text) > 3500:
         raise ValueError("a reply is at most 3,500 characters")
-    if handoff.status != ACTIVE or handoff.agent_id != staff.id:
+    if handoff.status != HandoffStatus.ACTIVE or handoff.agent_id != staff.id:
         raise HandoffError("take the conversation before replying")
     now = now or utcnow()
     notification = outbox.queue(
@@ -203,10 +214,10 @@ def open_case_from_handoff(
 
 def end(session: Session, *, handoff: HandoffRequest, staff: StaffUser, now: Optional[datetime] = None) -> None:
     """End the conversation: the resident is told and the assistant answers them again."""
-    if handoff.status == ENDED:
+    if handoff.status == HandoffStatus.ENDED:
         return
     now = now or utcnow()
-    handoff.status, handoff.ended_at = ENDED, now
+    handoff.status, handoff.ended_at = HandoffStatus.ENDED.value, now
     if handoff.agent_id is None:
         handoff.agent_id, handoff.agent = staff.id, staff
     text = _text(handoff.resident, "ended", name=staff.display_name)
@@ -219,8 +230,8 @@ def waiting_handoffs(session: Session) -> list[HandoffRequest]:
     """Residents waiting for a person, longest waiting first."""
     return list(
         session.scalars(
-            select(HandoffRequest).where(HandoffRequest.status == WAITING).order_by(HandoffRequest.created_at,
-                                                                                    HandoffRequest.id)
+            select(HandoffRequest).where(HandoffRequest.status == HandoffStatus.WAITING.value)
+            .order_by(HandoffRequest.created_at, HandoffRequest.id)
         )
     )
 
@@ -243,5 +254,6 @@ def long_waits(session: Session, *, minutes: float, now: Optional[datetime] = No
     """Waiting conversations older than `minutes` and not flagged yet."""
     cutoff = (now or utcnow()) - timedelta(minutes=minutes)
     return list(session.scalars(
-        select(HandoffRequest).where(HandoffRequest.status == WAITING, HandoffRequest.created_at <= cutoff,
+        select(HandoffRequest).where(HandoffRequest.status == HandoffStatus.WAITING.value,
+                                     HandoffRequest.created_at <= cutoff,
                                      HandoffRequest.flagged_at.is_(None)).order_by(HandoffRequest.created_at)))
