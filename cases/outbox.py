@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Optional
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Exists, and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,7 +19,21 @@ from cases.hours import QuietHours
 from cases.models import Case, CaseEvent, Notification, Resident, StaffUser
 from cases.store.db import affected_rows
 
-PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+
+class OutboxStatus(str, Enum):
+    """Where a queued notification stands (stored as its value in Notification.status)."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender, under a lease
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+_UNSENT = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+# The old names, kept for one release for callers outside cases/.
+PENDING, SENDING, SENT, FAILED, CANCELLED = (
+    OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED)
 # Notification.kind of a new case's reference held back while the conversation delivers it.
 RECEIPT = "receipt"
 # Notification.kind of a staff member's Telegram copy of an alert, and of a report's summary.
@@ -72,7 +87,7 @@ def queue(
         text=text,
         buttons=json.dumps([list(row) for row in buttons], ensure_ascii=False) if buttons else None,
         urgent=urgent,
-        status=PENDING,
+        status=OutboxStatus.PENDING.value,
         attempts=0,
         next_attempt_at=send_at,
         created_at=now,
@@ -92,7 +107,7 @@ def queue_for_staff(
     now = now or utcnow()
     notification = Notification(
         staff_id=staff.id, channel=TELEGRAM, chat_id=staff.telegram_chat_id, text=text[:4096], urgent=True,
-        status=PENDING, attempts=0, next_attempt_at=now, created_at=now, kind=kind,
+        status=OutboxStatus.PENDING.value, attempts=0, next_attempt_at=now, created_at=now, kind=kind,
     )
     session.add(notification)
     return notification
@@ -168,8 +183,8 @@ def cancel_receipts(session: Session, *, resident: Resident, references: Iterabl
     result = session.execute(
         update(Notification)
         .where(Notification.resident_id == resident.id, Notification.kind == RECEIPT,
-               Notification.status == PENDING, Notification.case_id.in_(cases_shown))
-        .values(status=CANCELLED)
+               Notification.status == OutboxStatus.PENDING.value, Notification.case_id.in_(cases_shown))
+        .values(status=OutboxStatus.CANCELLED.value)
         .execution_options(synchronize_session=False)
     )
     return affected_rows(result) or 0
@@ -179,6 +194,35 @@ def buttons_of(notification: Notification) -> list[list[dict[str, str]]]:
     """The rows of buttons stored with a notification (empty if none)."""
     rows: list[list[dict[str, str]]] = json.loads(notification.buttons) if notification.buttons else []
     return rows
+
+
+def _due(now: datetime, stale: datetime) -> ColumnElement[bool]:
+    """A row due for sending: pending and its time has come, or claimed by a sender whose lease ran out."""
+    return or_(
+        and_(Notification.status == OutboxStatus.PENDING.value, Notification.next_attempt_at <= now),
+        and_(Notification.status == OutboxStatus.SENDING.value, Notification.claimed_at < stale),
+    )
+
+
+def _held_back(now: datetime, stale: datetime) -> Exists:
+    """A row that waits for an earlier message to the same resident (being sent, or waiting for a retry)."""
+    earlier = aliased(Notification)
+    return (
+        select(earlier.id)
+        .where(
+            earlier.resident_id == Notification.resident_id,
+            earlier.id < Notification.id,
+            # An urgent row (a live chat) waits only for earlier urgent ones, not for a push held by quiet hours.
+            or_(Notification.urgent.is_(False), earlier.urgent.is_(True)),
+            or_(
+                # A receipt still held back (never tried) holds nothing up: it may well be cancelled.
+                and_(earlier.status == OutboxStatus.PENDING.value, earlier.next_attempt_at > now,
+                     or_(earlier.kind.is_(None), earlier.kind != RECEIPT, earlier.attempts > 0)),
+                and_(earlier.status == OutboxStatus.SENDING.value, earlier.claimed_at >= stale),
+            ),
+        )
+        .exists()
+    )
 
 
 def claim_due(
@@ -196,27 +240,7 @@ def claim_due(
     """
     now = now or utcnow()
     stale = now - timedelta(seconds=lease_seconds)
-    due = or_(
-        and_(Notification.status == PENDING, Notification.next_attempt_at <= now),
-        and_(Notification.status == SENDING, Notification.claimed_at < stale),
-    )
-    earlier = aliased(Notification)
-    held_back = (
-        select(earlier.id)
-        .where(
-            earlier.resident_id == Notification.resident_id,
-            earlier.id < Notification.id,
-            # An urgent row (a live chat) waits only for earlier urgent ones, not for a push held by quiet hours.
-            or_(Notification.urgent.is_(False), earlier.urgent.is_(True)),
-            or_(
-                # A receipt still held back (never tried) holds nothing up: it may well be cancelled.
-                and_(earlier.status == PENDING, earlier.next_attempt_at > now,
-                     or_(earlier.kind.is_(None), earlier.kind != RECEIPT, earlier.attempts > 0)),
-                and_(earlier.status == SENDING, earlier.claimed_at >= stale),
-            ),
-        )
-        .exists()
-    )
+    due, held_back = _due(now, stale), _held_back(now, stale)
     claimed: list[int] = []
     while len(claimed) < limit:
         candidates = list(
@@ -236,7 +260,7 @@ def claim_due(
             session.scalars(
                 update(Notification)
                 .where(Notification.id.in_(candidates), due, ~held_back)
-                .values(status=SENDING, claimed_at=now, attempts=Notification.attempts + 1)
+                .values(status=OutboxStatus.SENDING.value, claimed_at=now, attempts=Notification.attempts + 1)
                 .returning(Notification.id)
                 .execution_options(synchronize_session=False)
             )
@@ -257,7 +281,7 @@ def claim_due(
 def mark_sent(session: Session, *, notification_id: int, now: Optional[datetime] = None) -> None:
     """Record that the platform accepted the message."""
     row = session.get_one(Notification, notification_id)
-    row.status, row.sent_at, row.last_error = SENT, now or utcnow(), None
+    row.status, row.sent_at, row.last_error = OutboxStatus.SENT.value, now or utcnow(), None
 
 
 def mark_retry(
@@ -267,23 +291,23 @@ def mark_retry(
     row = session.get_one(Notification, notification_id)
     row.last_error = error[:2000]
     if row.attempts >= max_attempts:
-        row.status = FAILED
+        row.status = OutboxStatus.FAILED.value
         return False
-    row.status, row.next_attempt_at, row.claimed_at = PENDING, retry_at, None
+    row.status, row.next_attempt_at, row.claimed_at = OutboxStatus.PENDING.value, retry_at, None
     return True
 
 
 def release(session: Session, *, notification_id: int, retry_at: datetime) -> None:
     """Give a claimed row back unsent, without counting the attempt (e.g. rate limited)."""
     row = session.get_one(Notification, notification_id)
-    row.status, row.next_attempt_at, row.claimed_at = PENDING, retry_at, None
+    row.status, row.next_attempt_at, row.claimed_at = OutboxStatus.PENDING.value, retry_at, None
     row.attempts = max(0, row.attempts - 1)
 
 
 def mark_failed(session: Session, *, notification_id: int, error: str) -> None:
     """Give up on a row for good (e.g. the resident blocked the bot)."""
     row = session.get_one(Notification, notification_id)
-    row.status, row.last_error = FAILED, error[:2000]
+    row.status, row.last_error = OutboxStatus.FAILED.value, error[:2000]
 
 
 def web_updates(
@@ -302,28 +326,29 @@ def web_updates(
                 Notification.resident_id == resident.id,
                 or_(
                     # not yet shown and due (a message held by quiet hours may sit before the cursor)
-                    and_(Notification.status.in_((PENDING, SENDING)), Notification.next_attempt_at <= now),
+                    and_(Notification.status.in_(_UNSENT), Notification.next_attempt_at <= now),
                     # shown already, but the client's cursor says its answer was lost
-                    and_(Notification.status == SENT, Notification.id > after_id),
+                    and_(Notification.status == OutboxStatus.SENT.value, Notification.id > after_id),
                 ),
             )
             .order_by(Notification.id)
         )
     )
-    unread = [row.id for row in rows if row.status != SENT]
+    unread = [row.id for row in rows if row.status != OutboxStatus.SENT.value]
     if unread:
         # Conditional, like claim_due: a receipt cancelled meanwhile (its reply was shown) stays cancelled.
         won = set(session.scalars(
             update(Notification)
-            .where(Notification.id.in_(unread), Notification.status.in_((PENDING, SENDING)))
-            .values(status=SENT, sent_at=now, attempts=Notification.attempts + 1)
+            .where(Notification.id.in_(unread), Notification.status.in_(_UNSENT))
+            .values(status=OutboxStatus.SENT.value, sent_at=now, attempts=Notification.attempts + 1)
             .returning(Notification.id)
             .execution_options(synchronize_session=False)
         ))
-        rows = [row for row in rows if row.status == SENT or row.id in won]
+        rows = [row for row in rows if row.status == OutboxStatus.SENT.value or row.id in won]
         for row in rows:
             if row.id in won:
-                for name, value in (("status", SENT), ("sent_at", now), ("attempts", row.attempts + 1)):
+                shown = (("status", OutboxStatus.SENT.value), ("sent_at", now), ("attempts", row.attempts + 1))
+                for name, value in shown:
                     set_committed_value(row, name, value)
     return rows
 

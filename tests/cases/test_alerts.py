@@ -63,8 +63,8 @@ def test_an_alert_queues_its_telegram_copies_in_the_outbox_in_its_transaction(db
         assert alerts.alert(s, key="1", kind="escalation", text="again", now=T0) is None  # once per key
         rows = list(s.scalars(select(Notification).order_by(Notification.id)))
         assert [(r.chat_id, r.kind, r.status, r.urgent, r.resident_id) for r in rows] == [
-            ("701", outbox.STAFF_ALERT, outbox.PENDING, True, None),
-            ("702", outbox.STAFF_ALERT, outbox.PENDING, True, None)]
+            ("701", outbox.STAFF_ALERT, outbox.OutboxStatus.PENDING, True, None),
+            ("702", outbox.STAFF_ALERT, outbox.OutboxStatus.PENDING, True, None)]
         assert rows[0].text == f"late\n{alerts.CONSOLE}/alerts" and rows[0].next_attempt_at == T0
         assert alerts.with_console(rows[0].text, "https://console.example/") == "late\nhttps://console.example/alerts"
         assert first is not None

@@ -92,7 +92,7 @@ async def test_a_reply_that_never_arrived_is_pushed_once_after_the_delay(
 ):
     reference = await file_case(deps, domain)  # ... and the bot dies before sending the reply: nobody confirms
     [held] = receipts(backend_db)
-    assert held.urgent and held.status == outbox.PENDING and reference in held.text
+    assert held.urgent and held.status == outbox.OutboxStatus.PENDING and reference in held.text
     delay = settings.receipt_delay_seconds
     assert delay == 120 and abs((held.next_attempt_at - held.created_at).total_seconds() - delay) < 1
 
@@ -101,7 +101,7 @@ async def test_a_reply_that_never_arrived_is_pushed_once_after_the_delay(
     assert (await pushes(backend_db, later(delay + 3600))).sent == 0
     [push] = fake.sent_messages(CHAT)
     assert REFERENCE.findall(push.text) == [reference]
-    assert [r.status for r in receipts(backend_db)] == [outbox.SENT]
+    assert [r.status for r in receipts(backend_db)] == [outbox.OutboxStatus.SENT]
 
 
 async def test_a_delivered_reply_cancels_the_push(deps, backend_db, domain, fake, pushes):
@@ -110,7 +110,7 @@ async def test_a_delivered_reply_cancels_the_push(deps, backend_db, domain, fake
     await confirm_delivered(backend_db, sender=RESIDENT, messages=["Got it.", reply], prefix="HY")
     assert (await pushes(backend_db, later(86400))).sent == 0
     assert fake.sent_messages(CHAT) == []
-    assert [r.status for r in receipts(backend_db)] == [outbox.CANCELLED]
+    assert [r.status for r in receipts(backend_db)] == [outbox.OutboxStatus.CANCELLED]
 
 
 async def test_only_the_shown_reference_of_that_resident_is_cancelled(deps, backend_db, domain):
@@ -121,7 +121,8 @@ async def test_only_the_shown_reference_of_that_resident_is_cancelled(deps, back
     await confirm_delivered(backend_db, sender="telegram:200", messages=[f"{mine} {theirs}"], prefix="HY")
     await confirm_delivered(backend_db, sender=RESIDENT, messages=[f"about {mine.lower()}"], prefix="HY")
     status = {REFERENCE.search(r.text).group(0): r.status for r in receipts(backend_db)}
-    assert status == {mine: outbox.CANCELLED, other: outbox.PENDING, theirs: outbox.CANCELLED}
+    assert status == {mine: outbox.OutboxStatus.CANCELLED, other: outbox.OutboxStatus.PENDING,
+                      theirs: outbox.OutboxStatus.CANCELLED}
 
 
 async def test_a_retried_confirm_queues_one_receipt(deps, backend_db, domain):
@@ -212,7 +213,7 @@ async def test_cancel_and_sweep_racing_give_exactly_one_outcome(deps, backend_db
             sent = reference in result["claimed"]
             # Either cancelled and never claimed, or claimed (to be sent) and not cancelled: never both, never neither.
             assert sent != bool(result["cancelled"]), (reference, result)
-            assert row.status == (outbox.SENDING if sent else outbox.CANCELLED)
+            assert row.status == (outbox.OutboxStatus.SENDING if sent else outbox.OutboxStatus.CANCELLED)
             outcomes["sent" if sent else "cancelled"] += 1
             for other, row_id in result["claimed"].items():
                 if other == reference:
@@ -283,7 +284,7 @@ async def test_telegram_filing_reply_delivered_no_push(online):
             .join(Case, Notification.case_id == Case.id)
             .where(Case.reference == reference, Notification.kind == outbox.RECEIPT)
         )
-        assert row.status == outbox.CANCELLED
+        assert row.status == outbox.OutboxStatus.CANCELLED
 
 
 @pytest.mark.e2e
@@ -303,7 +304,7 @@ async def test_web_chat_filing_reply_delivered_no_push(stack):
                 .join(Case, Notification.case_id == Case.id)
                 .where(Case.reference == reference, Notification.kind == outbox.RECEIPT)
             )
-            assert row.status == outbox.CANCELLED
+            assert row.status == outbox.OutboxStatus.CANCELLED
     finally:
         await rasa.aclose()
         db.dispose()
