@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from cases.messages import format_date
 from cases.staff import accounts as staff
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
 from huiyin import bootstrap
-from huiyin.settings import get_settings
+from huiyin.settings import Settings, get_settings
 
 
 def _show(session: Session, reference: str, tz: str) -> str:
@@ -53,8 +54,7 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one staff command; exit 0 on success, 1 on a refused or unknown case."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m huiyin", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init-db", help="create or migrate the tables to the current schema")
@@ -77,13 +77,61 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--telegram-chat-id", help="where alerts and reports reach this person")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     commands.add_parser("list-staff", help="list console accounts")
-    args = parser.parse_args(argv)
+    return parser
 
-    password = None
+
+def _set_status(session: Session, args: argparse.Namespace, settings: Settings) -> None:
+    case = queries.find_case(session, reference=args.reference)
+    lifecycle.change_status(
+        session, case=case, to_status=args.status, actor=Actor.STAFF,
+        actor_name=args.by, public_note=args.note, internal_note=args.internal_note,
+        scheduled_for=args.scheduled_for, timezone=settings.timezone,
+        quiet_hours=bootstrap.quiet_hours(settings),
+    )
+    print(f"{case.reference} is now {case.status}; the resident will be notified.")
+
+
+def _show_case(session: Session, args: argparse.Namespace, settings: Settings) -> None:
+    print(_show(session, args.reference, settings.timezone))
+
+
+def _create_staff(session: Session, args: argparse.Namespace, settings: Settings) -> None:
+    # args.password was read and checked in main, before the database was opened
+    user = staff.create_staff(session, username=args.username, password=args.password, role=args.role,
+                              display_name=args.name, department=args.department,
+                              telegram_chat_id=args.telegram_chat_id)
+    print(f"Created {user.role} {user.username} ({user.display_name}"
+          f"{', ' + user.department if user.department else ''}).")
+
+
+def _list_staff(session: Session, args: argparse.Namespace, settings: Settings) -> None:
+    for user in staff.list_staff(session):
+        print(f"{user.username}\t{user.role}\t{user.department or '-'}\t"
+              f"{'active' if user.active else 'disabled'}\t{user.display_name}")
+
+
+def _list_cases(session: Session, args: argparse.Namespace, settings: Settings) -> None:
+    for case in queries.list_cases(session, status=args.status):
+        print(f"{case.reference}\t{case.status}\t{case.request_type}\t{case.description[:60]}")
+
+
+# The commands that run in one transaction ("init-db" needs none: opening the database migrates it).
+_COMMANDS: dict[str, Callable[[Session, argparse.Namespace, Settings], None]] = {
+    "set-status": _set_status,
+    "show": _show_case,
+    "create-staff": _create_staff,
+    "list-staff": _list_staff,
+    "list": _list_cases,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one staff command; exit 0 on success, 1 on a refused or unknown case."""
+    args = _parser().parse_args(argv)
     if args.command == "create-staff":
         try:
-            password = _read_password(args.password_stdin)
-            staff.check_password(password)
+            args.password = _read_password(args.password_stdin)
+            staff.check_password(args.password)
         except staff.StaffError as exc:
             print(f"Not created: {exc}.", file=sys.stderr)
             return 1
@@ -95,31 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"schema up to date in {db.engine.url.render_as_string(hide_password=True)}")
             return 0
         with db.transaction() as session:
-            if args.command == "set-status":
-                case = queries.find_case(session, reference=args.reference)
-                lifecycle.change_status(
-                    session, case=case, to_status=args.status, actor=Actor.STAFF,
-                    actor_name=args.by, public_note=args.note, internal_note=args.internal_note,
-                    scheduled_for=args.scheduled_for, timezone=settings.timezone,
-                    quiet_hours=bootstrap.quiet_hours(settings),
-                )
-                print(f"{case.reference} is now {case.status}; the resident will be notified.")
-            elif args.command == "show":
-                print(_show(session, args.reference, settings.timezone))
-            elif args.command == "create-staff":
-                assert password is not None  # read and checked above, before the database was opened
-                user = staff.create_staff(session, username=args.username, password=password, role=args.role,
-                                          display_name=args.name, department=args.department,
-                                          telegram_chat_id=args.telegram_chat_id)
-                print(f"Created {user.role} {user.username} ({user.display_name}"
-                      f"{', ' + user.department if user.department else ''}).")
-            elif args.command == "list-staff":
-                for user in staff.list_staff(session):
-                    print(f"{user.username}\t{user.role}\t{user.department or '-'}\t"
-                          f"{'active' if user.active else 'disabled'}\t{user.display_name}")
-            elif args.command == "list":
-                for case in queries.list_cases(session, status=args.status):
-                    print(f"{case.reference}\t{case.status}\t{case.request_type}\t{case.description[:60]}")
+            _COMMANDS[args.command](session, args, settings)
         return 0
     except queries.CaseNotFound as exc:
         print(f"No case with reference {exc.args[0]}.", file=sys.stderr)
