@@ -27,6 +27,16 @@ def resident_may_cancel(case: Case) -> bool:
     return workflow.allowed(Status(case.status), Status.CANCELLED, Actor.RESIDENT)
 
 
+def _check_location(latitude: Optional[float], longitude: Optional[float], address: Optional[str]) -> None:
+    """Refuse a case without a usable location: both coordinates in range, or an address."""
+    if latitude is None and longitude is None and not (address or "").strip():
+        raise ValueError("a case needs a location: coordinates or an address")
+    if (latitude is None) != (longitude is None):
+        raise ValueError("give both latitude and longitude, or neither")
+    if latitude is not None and longitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValueError("coordinates out of range")
+
+
 def open_case(
     session: Session,
     *,
@@ -53,12 +63,7 @@ def open_case(
     address = clean_text(address)
     if not description:
         raise ValueError("a case needs a description")
-    if latitude is None and longitude is None and not (address or "").strip():
-        raise ValueError("a case needs a location: coordinates or an address")
-    if (latitude is None) != (longitude is None):
-        raise ValueError("give both latitude and longitude, or neither")
-    if latitude is not None and longitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ValueError("coordinates out of range")
+    _check_location(latitude, longitude, address)
     now = now or utcnow()
     case = Case(
         resident=resident,
@@ -99,6 +104,35 @@ class InvalidDuplicate(ValueError):
     """A case marked as a duplicate of itself, of an unknown case, or of a case that is itself a duplicate."""
 
 
+def _check_move(case: Case, to_status: Status, actor: Actor, *, scheduled_for: Optional[date],
+                duplicate_of: Optional[Case]) -> None:
+    """Refuse a move the workflow does not allow, or one that lacks what its new status needs."""
+    workflow.check(Status(case.status), to_status, actor)
+    if to_status is Status.SCHEDULED and scheduled_for is None:
+        raise ScheduleDateRequired("a scheduled case needs the date the work is booked for")
+    if to_status is Status.DUPLICATE and (
+        duplicate_of is None or duplicate_of.id == case.id or duplicate_of.duplicate_of_id is not None
+    ):
+        raise InvalidDuplicate("a duplicate needs another case that is not itself a duplicate")
+
+
+def _move(case: Case, to_status: Status, actor: Actor, *, scheduled_for: Optional[date],
+          duplicate_of: Optional[Case], now: datetime) -> None:
+    """Set the case's status and the fields that go with it (checked by _check_move)."""
+    case.status = to_status.value
+    case.updated_at = now
+    if to_status is Status.SCHEDULED:
+        case.scheduled_for = scheduled_for
+    if to_status is Status.DUPLICATE:
+        assert duplicate_of is not None  # refused by _check_move otherwise
+        case.duplicate_of_id = duplicate_of.id
+        case.duplicate_of = duplicate_of
+    if to_status is Status.RESOLVED:
+        case.resolved_at = now
+    if actor is Actor.STAFF and case.first_response_at is None:
+        case.first_response_at = now
+
+
 def change_status(
     session: Session,
     *,
@@ -122,13 +156,7 @@ def change_status(
     them already), and so is every resident whose case was merged into this one as a duplicate.
     """
     to_status, actor = Status(to_status), Actor(actor)
-    workflow.check(Status(case.status), to_status, actor)
-    if to_status is Status.SCHEDULED and scheduled_for is None:
-        raise ScheduleDateRequired("a scheduled case needs the date the work is booked for")
-    if to_status is Status.DUPLICATE and (
-        duplicate_of is None or duplicate_of.id == case.id or duplicate_of.duplicate_of_id is not None
-    ):
-        raise InvalidDuplicate("a duplicate needs another case that is not itself a duplicate")
+    _check_move(case, to_status, actor, scheduled_for=scheduled_for, duplicate_of=duplicate_of)
     now = now or utcnow()
     if staff is not None:
         actor_name = actor_name or staff.display_name
@@ -144,18 +172,7 @@ def change_status(
         created_at=now,
     )
     case.events.append(event)
-    case.status = to_status.value
-    case.updated_at = now
-    if to_status is Status.SCHEDULED:
-        case.scheduled_for = scheduled_for
-    if to_status is Status.DUPLICATE:
-        assert duplicate_of is not None  # refused above otherwise
-        case.duplicate_of_id = duplicate_of.id
-        case.duplicate_of = duplicate_of
-    if to_status is Status.RESOLVED:
-        case.resolved_at = now
-    if actor is Actor.STAFF and case.first_response_at is None:
-        case.first_response_at = now
+    _move(case, to_status, actor, scheduled_for=scheduled_for, duplicate_of=duplicate_of, now=now)
     session.flush()
     if actor is not Actor.RESIDENT:
         outbox.queue_status_change(session, case=case, event=event, timezone=timezone, quiet_hours=quiet_hours,
