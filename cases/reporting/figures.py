@@ -136,26 +136,8 @@ def build_report(
     in_dept = [Case.department == department] if department else []
     report = Report(period=period, start=start, end=end, department=department)
 
-    received = list(session.scalars(select(Case).where(Case.created_at >= begin, Case.created_at < finish, *in_dept)))
-    report.received = len(received)
-    report.median_first_response_hours = _median_hours(
-        [_hours(c.first_response_at, c.created_at) for c in received if c.first_response_at is not None])
-    per_day = Counter(c.created_at.astimezone(zone).date() for c in received)
-    report.daily_received = [(start + timedelta(days=n), per_day.get(start + timedelta(days=n), 0))
-                             for n in range((end - start).days)]
-
-    first_resolved = (select(CaseEvent.case_id, func.min(CaseEvent.created_at).label("at"))
-                      .where(CaseEvent.kind == events.STATUS_EVENT, CaseEvent.to_status == Status.RESOLVED.value)
-                      .group_by(CaseEvent.case_id).subquery())
-    resolved = session.execute(
-        select(Case, first_resolved.c.at).join(first_resolved, first_resolved.c.case_id == Case.id)
-        .where(first_resolved.c.at >= begin, first_resolved.c.at < finish, *in_dept)).all()
-    report.resolved = len(resolved)
-    if resolved:
-        # The database may hand back a naive timestamp for an aggregate: it is UTC, as stored.
-        at = [(case, _aware(moment)) for case, moment in resolved]
-        report.on_time_percent = round(100 * sum(m <= c.due_at for c, m in at) / len(at), 1)
-        report.median_resolution_hours = _median_hours([_hours(m, c.created_at) for c, m in at])
+    received_types = _received(session, report, begin, finish, in_dept, zone)
+    resolved_types = _resolved(session, report, begin, finish, in_dept)
 
     def distinct_cases(*conditions: ColumnElement[bool]) -> int:
         return session.scalar(select(func.count(func.distinct(CaseEvent.case_id))).select_from(CaseEvent).join(Case)
@@ -169,19 +151,12 @@ def build_report(
     report.chased = session.scalar(select(func.count()).select_from(CaseChase).join(Case)
                                    .where(CaseChase.created_at >= begin, CaseChase.created_at < finish,
                                           *in_dept)) or 0
-
-    ratings = [rating for rating in session.scalars(select(Survey.rating).select_from(Survey).join(Case).where(
-        Survey.answered_at >= begin, Survey.answered_at < finish, Survey.rating.is_not(None), *in_dept))
-        if rating is not None]
-    report.satisfaction_counts = {n: ratings.count(n) for n in range(1, 6)}
-    report.satisfaction_average = round(sum(ratings) / len(ratings), 2) if ratings else None
+    _satisfaction(session, report, begin, finish, in_dept)
 
     open_counts = dict(session.execute(select(Case.status, func.count()).where(
         Case.created_at < finish, Case.status.in_(OPEN_STATUSES), *in_dept).group_by(Case.status)).tuples().all())
     report.open_by_status = {status: open_counts.get(status, 0) for status in OPEN_STATUSES}
 
-    resolved_types = Counter(case.request_type for case, _ in resolved)
-    received_types = Counter(case.request_type for case in received)
     codes = [code for code in catalog.codes() if received_types[code] or resolved_types[code]]
     codes += sorted((set(received_types) | set(resolved_types)) - set(catalog.codes()))
     report.by_type = [(_type_name(catalog, code), received_types[code], resolved_types[code]) for code in codes]
@@ -195,6 +170,54 @@ def build_report(
                      overdue=queries.is_overdue(c, now))
         for c in oldest]
     return report
+
+
+def _received(session: Session, report: Report, begin: datetime, finish: datetime,
+              in_dept: list[ColumnElement[bool]], zone: ZoneInfo) -> Counter[str]:
+    """Fill in the figures on cases received in the period; return their count by request type."""
+    in_period = [Case.created_at >= begin, Case.created_at < finish, *in_dept]
+    by_type = Counter(dict(session.execute(
+        select(Case.request_type, func.count()).where(*in_period).group_by(Case.request_type)).tuples().all()))
+    report.received = sum(by_type.values())
+    # The median and the city day of each case need the times themselves, not a count.
+    times = session.execute(select(Case.created_at, Case.first_response_at).where(*in_period)).tuples().all()
+    report.median_first_response_hours = _median_hours(
+        [_hours(responded, created) for created, responded in times if responded is not None])
+    per_day = Counter(created.astimezone(zone).date() for created, _ in times)
+    report.daily_received = [(report.start + timedelta(days=n), per_day.get(report.start + timedelta(days=n), 0))
+                             for n in range((report.end - report.start).days)]
+    return by_type
+
+
+def _resolved(session: Session, report: Report, begin: datetime, finish: datetime,
+              in_dept: list[ColumnElement[bool]]) -> Counter[str]:
+    """Fill in the figures on cases first resolved in the period; return their count by request type."""
+    first_resolved = (select(CaseEvent.case_id, func.min(CaseEvent.created_at).label("at"))
+                      .where(CaseEvent.kind == events.STATUS_EVENT, CaseEvent.to_status == Status.RESOLVED.value)
+                      .group_by(CaseEvent.case_id).subquery())
+    resolved = session.execute(
+        select(Case.request_type, Case.created_at, Case.due_at, first_resolved.c.at)
+        .join(first_resolved, first_resolved.c.case_id == Case.id)
+        .where(first_resolved.c.at >= begin, first_resolved.c.at < finish, *in_dept)).tuples().all()
+    report.resolved = len(resolved)
+    if resolved:
+        # The database may hand back a naive timestamp for an aggregate: it is UTC, as stored.
+        at = [(created, due, _aware(moment)) for _, created, due, moment in resolved]
+        report.on_time_percent = round(100 * sum(m <= due for _, due, m in at) / len(at), 1)
+        report.median_resolution_hours = _median_hours([_hours(m, created) for created, _, m in at])
+    return Counter(request_type for request_type, *_ in resolved)
+
+
+def _satisfaction(session: Session, report: Report, begin: datetime, finish: datetime,
+                  in_dept: list[ColumnElement[bool]]) -> None:
+    """Fill in the average rating and the count per rating of the surveys answered in the period."""
+    counts = {rating: n for rating, n in session.execute(
+        select(Survey.rating, func.count()).select_from(Survey).join(Case)
+        .where(Survey.answered_at >= begin, Survey.answered_at < finish, Survey.rating.is_not(None), *in_dept)
+        .group_by(Survey.rating)).tuples() if rating is not None}
+    report.satisfaction_counts = {n: counts.get(n, 0) for n in range(1, 6)}
+    total = sum(counts.values())
+    report.satisfaction_average = round(sum(r * n for r, n in counts.items()) / total, 2) if total else None
 
 
 def _aware(moment: datetime) -> datetime:
