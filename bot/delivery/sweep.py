@@ -91,11 +91,19 @@ class Sweep:
                                     lease_seconds=self.lease_seconds, now=self.now())
             return [self._item(r) for r in rows]
 
+        # Shielded: a sweep cancelled while the claim's transaction runs (a deploy stops the jobs) would lose
+        # the claimed rows until their lease ends; instead it waits for the claim and hands its rows back.
+        claiming = asyncio.ensure_future(self._write(claim))
         try:
-            return await self._write(claim)
+            return await asyncio.shield(claiming)
         except OperationalError:
             log.exception("could not claim notifications")
             return []
+        except asyncio.CancelledError:
+            claimed = await asyncio.gather(claiming, return_exceptions=True)
+            if isinstance(claimed[0], list) and claimed[0]:
+                await self._settle_rest(claimed[0], None)
+            raise
 
     def _text(self, row: Notification) -> str:
         """What to send for a row: a staff alert's console link gets the console's public address."""
