@@ -1,0 +1,35 @@
+"""The ORM model, one module per concern; every table is importable from here (`from cases.models import Case`).
+
+Importing the package imports every module, so `Base.metadata` holds every table (Alembic compares it with the
+migrations) and SQLAlchemy can resolve the relationships between modules by class name.
+"""
+
+from cases.models.base import Base, UTCDateTime
+from cases.models.case import Case, CaseEvent, CasePhoto, Resident
+from cases.models.followup import CaseChase, Survey
+from cases.models.handoff import HandoffMessage, HandoffRequest
+from cases.models.outbox import Notification
+from cases.models.staff import CannedReply, ReportRun, StaffAlert, StaffSession, StaffUser
+from cases.models.traffic import ChatPace, InboundUpdate, Throttle
+
+__all__ = [
+    "Base",
+    "CannedReply",
+    "Case",
+    "CaseChase",
+    "CaseEvent",
+    "CasePhoto",
+    "ChatPace",
+    "HandoffMessage",
+    "HandoffRequest",
+    "InboundUpdate",
+    "Notification",
+    "ReportRun",
+    "Resident",
+    "StaffAlert",
+    "StaffSession",
+    "StaffUser",
+    "Survey",
+    "Throttle",
+    "UTCDateTime",
+]

@@ -1,0 +1,112 @@
+"""Residents and their cases: the case, its history and its photos."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Optional
+
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cases.models.base import Base, UTCDateTime
+
+if TYPE_CHECKING:  # only for the annotations; SQLAlchemy finds the classes by name
+    from cases.models.staff import StaffUser
+
+
+class Resident(Base):
+    """A person who talks to us on one channel (Telegram chat, web chat session)."""
+
+    __tablename__ = "residents"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[Optional[str]] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    unreachable_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set while the resident is filing a report (Rasa keeps the answers in memory only), cleared when it is
+    # filed or discarded: a conversation that starts afresh with it set tells them the report was not sent.
+    filing_started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Until when the web chat takes a photo from them: the bot's latest replies asked for one.
+    photo_wanted_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    cases: Mapped[list[Case]] = relationship(back_populates="resident")
+
+
+class Case(Base):
+    """One request a resident filed."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[Optional[str]] = mapped_column(String(32), unique=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    request_type: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    latitude: Mapped[Optional[float]] = mapped_column(Float)
+    longitude: Mapped[Optional[float]] = mapped_column(Float)
+    address: Mapped[Optional[str]] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    idempotency_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who works it: a department always, a staff member once someone takes or is given it.
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    # 0: the agents of the department, 1: the department's supervisor, 2: the city's supervisors.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    scheduled_for: Mapped[Optional[date]] = mapped_column(Date)
+    duplicate_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
+    first_response_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # first staff move
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # latest move to resolved
+
+    resident: Mapped[Resident] = relationship(back_populates="cases")
+    assignee: Mapped[Optional[StaffUser]] = relationship(foreign_keys=[assignee_id])
+    duplicate_of: Mapped[Optional[Case]] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[CasePhoto]] = relationship(
+        back_populates="case", order_by="CasePhoto.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseEvent(Base):
+    """One entry of a case's history: a status change, or another event (see EVENT_KINDS).
+
+    Events other than status changes keep from_status == to_status == the status at the time.
+    """
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24), default="status", index=True)
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff_users.id"))
+    from_status: Mapped[Optional[str]] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[Optional[str]] = mapped_column(String(200))
+    public_note: Mapped[Optional[str]] = mapped_column(Text)
+    internal_note: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CasePhoto(Base):
+    """A photo attached to a case, stored under the media directory."""
+
+    __tablename__ = "case_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="photos")

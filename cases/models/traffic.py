@@ -1,0 +1,41 @@
+"""Bookkeeping of the channels' traffic: updates already handled, rate-limit counters, per-chat pacing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cases.models.base import Base, UTCDateTime
+
+
+class InboundUpdate(Base):
+    """A platform update already handled, so a redelivered one is ignored."""
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Throttle(Base):
+    """A counter of attempts under one key (a hash, never the raw name or address) within a window."""
+
+    __tablename__ = "throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    window_started: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ChatPace(Base):
+    """When the next message may go to one chat: Telegram's per-chat limit, shared by every process that sends."""
+
+    __tablename__ = "chat_paces"
+
+    chat_key: Mapped[str] = mapped_column(String(160), primary_key=True)  # channel:chat id
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
