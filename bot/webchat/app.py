@@ -155,6 +155,17 @@ class WebChat:
 
         return await self._db(admit)
 
+    async def admit_message(self, request: Request) -> tuple[str, Admission] | Response:
+        """The session and its admission for a message or a location; a refusal instead without a valid session
+        cookie or over the message limits."""
+        session_id = self.session_or_refusal(request)
+        if isinstance(session_id, Response):
+            return session_id
+        admission = await self.admit(request, session_id, "message")
+        if admission.wait:
+            return self.refuse(request, "slow_down", admission.language, 429, retry_after=admission.wait)
+        return session_id, admission
+
     async def _create_resident(self, request: Request, session_id: str) -> str:
         """Create the resident at their first real message; their language."""
         wanted = preferred_language(request.headers.get("accept-language"))
@@ -195,12 +206,10 @@ class WebChat:
         text, payload = body.get("text"), body.get("payload")
         if not ((isinstance(text, str) and payload is None) or (isinstance(payload, str) and text is None)):
             raise HTTPException(400, 'Send {"text": "..."} or {"payload": "..."}.')
-        session_id = self.session_or_refusal(request)
-        if isinstance(session_id, Response):
-            return session_id  # the refusal
-        admission = await self.admit(request, session_id, "message")
-        if admission.wait:
-            return self.refuse(request, "slow_down", admission.language, 429, retry_after=admission.wait)
+        admitted = await self.admit_message(request)
+        if isinstance(admitted, Response):
+            return admitted  # the refusal
+        session_id, admission = admitted
         if admission.in_handoff and await self.relay(
                 session_id, text=text if payload is None else live_chat.button_note(None, payload)):
             return self.answer(request, {"replies": []})  # a person answers, through /api/updates
@@ -229,12 +238,10 @@ class WebChat:
             message = inbound.location_message(latitude, longitude)
         except (ValueError, OverflowError):  # OverflowError: an integer too large for a float
             raise HTTPException(400, "Send latitude (-90 to 90) and longitude (-180 to 180) as numbers.") from None
-        session_id = self.session_or_refusal(request)
-        if isinstance(session_id, Response):
-            return session_id  # the refusal
-        admission = await self.admit(request, session_id, "message")
-        if admission.wait:
-            return self.refuse(request, "slow_down", admission.language, 429, retry_after=admission.wait)
+        admitted = await self.admit_message(request)
+        if isinstance(admitted, Response):
+            return admitted  # the refusal
+        session_id, admission = admitted
         if admission.in_handoff and await self.relay(session_id, latitude=float(latitude),
                                                       longitude=float(longitude)):
             return self.answer(request, {"replies": []})
