@@ -19,7 +19,6 @@ from testkit.telegram import FakeTelegramServer
 from tests.e2e.test_full_loop import (
     REFERENCE,
     WAIT,
-    after_scheduler_push,
     answer,
     button_payloads,
     last_with_buttons,
@@ -108,7 +107,7 @@ async def test_chinese_resident_files_by_buttons_and_gets_chinese_pushes(stack, 
                 assert push.text.startswith(f"您的诉求 {reference}（道路坑洼或破损）有新进展：当前状态为「处理中」。")
                 assert "办理说明：施工队周二到场" in push.text
 
-                await after_scheduler_push(fake, chat)  # the scheduler and the bot do not share per-chat pacing
+                # The bot's answer waits its turn after the scheduler's push: pacing is shared through the database.
                 status = await answer(app,
                     fake, chat, lambda: fake.push_text(chat, f"/status {reference}", language_code=ZH)
                 )
