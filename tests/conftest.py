@@ -13,6 +13,9 @@ from cases.models import Base
 from cases.store.db import Database
 from tests.city import make_settings
 
+# Helper modules shared by several test files: their asserts report like a test's own.
+pytest.register_assert_rewrite("tests.bot.telegram_harness", "tests.bot.webchat_harness", "tests.e2e.loop_harness")
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from bot import inbound
 from cases.residents import find_resident
-from tests.bot.test_telegram import fake, new_chat, online, payloads  # noqa: F401 - fixtures
-from tests.bot.test_webchat import browser, say, session_of, stack_app, texts_of  # noqa: F401 - fixtures
+from tests.bot.telegram_harness import fake, new_chat, online, payloads  # noqa: F401 - fixtures
+from tests.bot.webchat_harness import browser, say, session_of, stack_app, texts_of  # noqa: F401 - fixtures
 
 ZH_GREETING = "您好！我是回音"
 CHOICE = ['/set_language{"language":"en"}', '/set_language{"language":"zh"}']

@@ -20,7 +20,7 @@ from cases.residents import find_resident, get_or_create_resident
 from cases.workflow import Actor
 from tests.browser.conftest import AGENT, PASSWORD, SUPERVISOR, SUPERVISOR_NAME, login
 from tests.city import CITY
-from tests.e2e.test_full_loop import JPEG, REFERENCE
+from tests.e2e.loop_harness import JPEG, REFERENCE
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from bot.telegram.app import build_application, running
 from cases.queries import find_case
 from cases.store.db import Database
 from testkit.telegram import FakeTelegramServer
-from tests.e2e.test_full_loop import (
+from tests.e2e.loop_harness import (
     REFERENCE,
     WAIT,
     answer,

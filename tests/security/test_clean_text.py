@@ -23,7 +23,7 @@ from cases.handoff import handoff
 from cases.models import HandoffMessage, Resident
 from cases.residents import find_resident, get_or_create_resident
 from testkit.stack import free_port
-from tests.bot.test_telegram import fake, new_chat, offline  # noqa: F401  (fixtures: fake Bot API, bot without Rasa)
+from tests.bot.telegram_harness import fake, new_chat, offline  # noqa: F401  (fixtures: fake Bot API, bot without Rasa)
 from tests.city import make_settings
 
 HOSTILE = "\ud800 hi\x00 there\u202e\u200b\x07"

@@ -28,7 +28,7 @@ from cases import lifecycle, queries, residents
 from cases.models import Case, Resident
 from cases.store.db import Database
 from testkit.telegram import FakeTelegramServer
-from tests.bot.test_telegram import WAIT, RecordingRasa, telegram_bot
+from tests.bot.telegram_harness import WAIT, RecordingRasa, telegram_bot
 from tests.security.hostile import (
     VICTIM_ADDRESS,
     VICTIM_SECRET,

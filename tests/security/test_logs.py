@@ -20,7 +20,7 @@ from cases.privacy import pseudonym, resident_tag
 from cases.residents import get_or_create_resident
 from huiyin import bootstrap
 from testkit.stack import free_port
-from tests.bot.test_telegram import fake, new_chat, offline, online  # noqa: F401  (fixtures)
+from tests.bot.telegram_harness import fake, new_chat, offline, online  # noqa: F401  (fixtures)
 from tests.city import make_settings
 
 SECRET_WORDS = "my neighbour Wang Lei at 13800138000 dumps rubbish zqxv"

@@ -34,7 +34,7 @@ from tests.actions.conftest import backend_db, deps, domain  # noqa: F401  (fixt
 from tests.actions.trackers import RESIDENT, run, tracker
 
 # `fake`: the fake Bot API with a token of its own; `online`: our bot on it and the real stack.
-from tests.bot.test_telegram import fake, new_chat, online, payloads  # noqa: F401
+from tests.bot.telegram_harness import fake, new_chat, online, payloads  # noqa: F401
 from tests.city import make_settings
 
 REFERENCE = re.compile(r"HY-\d{4}-\d{5}")

@@ -24,7 +24,7 @@ from cases.handoff import handoff
 from cases.models import CasePhoto, Resident, Throttle
 from jobs.media import remove_orphan_photos, remove_orphans
 from testkit.stack import free_port
-from tests.bot.test_webchat import RecordingRasa, bare_client, browser, say, session_of, want_photo
+from tests.bot.webchat_harness import RecordingRasa, bare_client, browser, say, session_of, want_photo
 from tests.city import make_settings
 
 

@@ -1,0 +1,71 @@
+"""A person answering (handoff) on Telegram: every message is stored for the agent and the bot stays silent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from bot.photos import clean_photo
+from cases.models import Resident
+from cases.store.db import Database
+from tests.bot.telegram_harness import UNAVAILABLE, WAIT, fake, new_chat, offline  # noqa: F401 - fixtures
+from tests.e2e.loop_harness import JPEG
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = WAIT) -> None:
+    """Poll `predicate` until it holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def transcript(db: Database, chat: int) -> list[tuple]:
+    """The resident's messages in their latest handoff."""
+    from cases.models import HandoffRequest
+
+    with db.transaction() as session:
+        request = session.scalar(select(HandoffRequest).join(Resident).where(Resident.external_id == str(chat))
+                                 .order_by(HandoffRequest.id.desc()))
+        return [(m.text, m.latitude, m.photo_path) for m in request.messages if m.direction == "resident"]
+
+
+async def test_during_a_handoff_every_message_is_stored_and_the_bot_stays_silent(offline):
+    from cases.handoff import handoff
+    from cases.models import StaffUser
+
+    fake, chat, db = offline.fake, new_chat(), offline.db
+    await offline.answer(chat, lambda: fake.push_text(chat, "hello"))  # Rasa is down here: an apology
+    with db.transaction() as session:
+        resident = session.scalar(select(Resident).where(Resident.external_id == str(chat)))
+        handoff.request_handoff(session, resident=resident, reason="a person please")
+    sent_before, rasa_before = len(fake.sent_messages(chat)), list(offline.rasa.messages(chat))
+    fake.push_text(chat, "are you there?")
+    fake.push_location(chat, 31.2304, 121.4737)
+    fake.push_photo(chat, JPEG, caption="the hole")
+    fake.push_sticker(chat)
+    fake.push_text(chat, "/start")
+    fake.push_callback(chat, "/check_status", message_id=1)
+    await wait_until(lambda: len(transcript(db, chat)) == 7)
+    await offline.idle()
+    stored = transcript(db, chat)
+    assert [text for text, _, _ in stored] == ["a person please", "are you there?", "[location]", "the hole",
+                                               "[sticker]", "/start", "[pressed a button: /check_status]"]
+    assert stored[2][1] == 31.2304
+    assert (offline.settings.media_dir / stored[3][2]).read_bytes() == clean_photo(JPEG).data
+    assert len(fake.sent_messages(chat)) == sent_before  # not a word from the bot
+    assert offline.rasa.messages(chat) == rasa_before  # and Rasa heard nothing
+    assert fake.calls_to("answerCallbackQuery")  # the button's spinner stopped all the same
+
+    with db.transaction() as session:
+        resident = session.scalar(select(Resident).where(Resident.external_id == str(chat)))
+        staff = StaffUser(username=f"agent{chat}", display_name="Wang Fang", password_hash="x", role="agent",
+                          created_at=datetime.now(timezone.utc))
+        session.add(staff)
+        session.flush()
+        handoff.end(session, handoff=handoff.open_handoff_for(session, resident), staff=staff)
+    [reply] = await offline.answer(chat, lambda: fake.push_text(chat, "hello again"))
+    assert reply.text == UNAVAILABLE and offline.rasa.messages(chat) == [*rasa_before, "hello again"]
