@@ -18,7 +18,7 @@ from typing import NamedTuple
 import httpx
 
 from bench.procs import tree_rss_mb, wait_ready
-from testkit.stack import APP_PYTHON, RASA_BIN, free_port, latest_model
+from testkit.stack import APP_PYTHON, RASA_COMMAND, free_port, latest_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,8 +58,8 @@ def stack_commands(ports: Ports) -> dict[str, list[str]]:
         "rasa": [
             str(APP_PYTHON),
             "-m",
-            "actions.rasa_env",
-            str(RASA_BIN),
+            "huiyin.rasa_env",
+            *RASA_COMMAND,
             "run",
             "-m",
             str(latest_model()),

@@ -18,7 +18,8 @@ import httpx
 
 from huiyin.settings import PROJECT_ROOT, Settings
 
-RASA_BIN = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa"
+# Rasa as the Procfile runs it: its command line with our adjustments (rasa_runtime) installed.
+RASA_COMMAND = (str(PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "python"), "-m", "rasa_runtime")
 APP_PYTHON = PROJECT_ROOT / ".venvs" / "app" / "bin" / "python"
 # What the stack's processes send is never held back for the night, whatever the time it runs.
 QUIET_HOURS_OFF = {"quiet_hours_start": "00:00", "quiet_hours_end": "00:00"}
@@ -119,7 +120,7 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> Stack:
         "TIMEZONE": "Asia/Shanghai",
         **QUIET_HOURS_OFF_ENV,
         "PYTHONPATH": str(PROJECT_ROOT),
-        # Rasa (through actions.rasa_env and endpoints.yml) sends the token the action server checks.
+        # Rasa (through huiyin.rasa_env and endpoints.yml) sends the token the action server checks.
         "ACTION_SERVER_HOST": "127.0.0.1",
         "ACTION_SERVER_PORT": str(action_port),
         "ACTION_SERVER_URL": f"{stack.action_url}/webhook",
@@ -134,9 +135,9 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> Stack:
     )
     stack.processes.append(actions)
     rasa = subprocess.Popen(
-        [str(APP_PYTHON), "-m", "actions.rasa_env",
-         str(RASA_BIN), "run", "-m", str(latest_model()), "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
-         "--credentials", str(PROJECT_ROOT / "credentials.yml"), "-i", "127.0.0.1", "-p", str(rasa_port)],
+        [str(APP_PYTHON), "-m", "huiyin.rasa_env", *RASA_COMMAND, "run", "-m", str(latest_model()),
+         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+         "-i", "127.0.0.1", "-p", str(rasa_port)],
         cwd=PROJECT_ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
     stack.processes.append(rasa)

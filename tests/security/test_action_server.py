@@ -21,7 +21,7 @@ from cases.models import Case, Resident
 from cases.store.db import Database
 from cases.store.secret_store import kept_secret
 from huiyin.settings import PROJECT_ROOT
-from testkit.stack import APP_PYTHON, RASA_BIN, free_port, wait_for
+from testkit.stack import APP_PYTHON, RASA_COMMAND, free_port, wait_for
 
 VERSION = "3.6.21"  # the Rasa version that calls us
 SLOTS = {"request_type": "pothole", "description": "deep pothole outside number 12", "location": "12 Mill Road",
@@ -181,7 +181,7 @@ def test_rasa_sends_the_token_from_endpoints_yml():
               "try:\n    e = read(sys.argv[1], 'action_endpoint')\n"
               "except Exception as exc:\n    print('refused', type(exc).__name__); sys.exit(0)\n"
               "print(e.url); print(e.headers['Authorization'])\n")
-    rasa_python = str(Path(RASA_BIN).parent / "python")
+    rasa_python = RASA_COMMAND[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACTION_SERVER_")}
     configured = subprocess.run(
         [rasa_python, "-W", "ignore", "-c", script, str(PROJECT_ROOT / "endpoints.yml")], capture_output=True,
@@ -196,10 +196,10 @@ def test_rasa_sends_the_token_from_endpoints_yml():
 
 
 def test_rasa_is_started_with_the_token_the_action_server_uses(tmp_path):
-    """`python -m actions.rasa_env` gives the command the settings' URL and the same generated token."""
+    """`python -m huiyin.rasa_env` gives the command the settings' URL and the same generated token."""
     env = clean_env(tmp_path, ACTION_SERVER_PORT="5099")
     shown = subprocess.run(
-        [str(APP_PYTHON), "-m", "actions.rasa_env", sys.executable, "-c",
+        [str(APP_PYTHON), "-m", "huiyin.rasa_env", sys.executable, "-c",
          "import os; print(os.environ['ACTION_SERVER_URL']); print(os.environ['ACTION_SERVER_TOKEN'])"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=True,
     ).stdout.split()

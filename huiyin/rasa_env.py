@@ -1,5 +1,5 @@
-"""`python -m actions.rasa_env COMMAND...`: run COMMAND (Rasa) with the action server's URL and token in its
-environment.
+"""`python -m huiyin.rasa_env COMMAND...`: run COMMAND (Rasa, as `python -m rasa_runtime run ...`) with the
+action server's URL and token in its environment.
 
 endpoints.yml reads `${ACTION_SERVER_URL}` and `${ACTION_SERVER_TOKEN}` from Rasa's environment. They come
 from the settings (environment, `.env`) and, when the token is not configured, from the one generated

@@ -1,0 +1,101 @@
+"""Checks of rasa_runtime that need Rasa itself: run with the Rasa environment's Python by test_rasa_runtime.py.
+
+Exits non-zero with the failed assertion on stderr.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import jsonschema
+from rasa.core.actions.action import RemoteAction
+
+from rasa_runtime import adjust, validation
+
+SPEC = RemoteAction.action_response_format_spec()
+GOOD = {
+    "events": [
+        {"event": "slot", "name": "request_type", "value": "pothole", "timestamp": None},
+        {"event": "active_loop", "name": "case_form"},
+        {"event": "bot", "text": "Thank you", "data": {"buttons": []}, "metadata": {}},
+        {"event": "followup", "name": "utter_ask_location"},
+        {"event": "session_started"},
+        {"event": "action", "name": "action_listen", "policy": None, "confidence": None},
+        {"event": "user", "text": "hello", "parse_data": {}, "input_channel": None},
+    ],
+    "responses": [{"text": "Thank you", "buttons": [{"title": "OK", "payload": "/affirm"}]}],
+}
+ODD_VALUES = [None, 1, -2.5, "x", "", [], {}, [1], {"a": 1}, True, "slot", "nope"]
+
+
+def mutations(seed: int, count: int):
+    """Answers near GOOD: a key dropped, a value replaced by an odd one, an event renamed (deterministic)."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        answer = copy.deepcopy(GOOD)
+        for _ in range(rng.randint(1, 3)):
+            inner = [x for key in ("events", "responses") if isinstance(answer.get(key), list) for x in answer[key]]
+            target = answer if rng.random() < 0.2 or not inner else rng.choice(inner)
+            if not isinstance(target, dict) or not target:
+                continue
+            key = rng.choice(sorted(target))
+            if rng.random() < 0.3:
+                del target[key]
+            else:
+                target[key] = rng.choice(ODD_VALUES)
+        yield answer
+
+
+def full(answer) -> bool:
+    try:
+        jsonschema.validate(answer, SPEC)
+    except jsonschema.ValidationError:
+        return False
+    return True
+
+
+def check_fast_path_accepts_what_the_schema_accepts() -> None:
+    accepts = validation.ActionResponseCheck(SPEC).accepts
+    assert accepts is not None, "the action response schema is no longer of the expected shape"
+    answers = [GOOD, {}, {"events": []}, {"responses": []}, [], "x", None, *mutations(seed=20261130, count=600)]
+    verdicts = [full(a) for a in answers]
+    assert any(verdicts) and not all(verdicts)
+    for answer, verdict in zip(answers, verdicts, strict=True):
+        assert accepts(answer) == verdict, answer
+
+
+def check_other_shapes_fall_back_to_full_validation() -> None:
+    assert validation.ActionResponseCheck({"type": "object"}).accepts is None
+    duplicated = copy.deepcopy(SPEC)
+    alternatives = duplicated["properties"]["events"]["items"]["oneOf"]
+    alternatives.append(copy.deepcopy(alternatives[0]))
+    assert validation.ActionResponseCheck(duplicated).accepts is None
+
+
+def check_the_patched_check_raises_rasas_error() -> None:
+    adjust()
+    adjust()  # twice changes nothing
+    original = getattr(RemoteAction, validation._ORIGINAL)
+    action = RemoteAction("action_x", None)
+    assert action._validate_action_result(copy.deepcopy(GOOD)) is True
+    bad = {"events": [{"event": "slot", "name": 3}]}
+    errors = []
+    for check in (original, RemoteAction._validate_action_result):
+        try:
+            check(action, copy.deepcopy(bad))
+        except jsonschema.ValidationError as e:
+            errors.append((e.message, list(e.path)))
+    assert len(errors) == 2 and errors[0] == errors[1], errors
+    assert "Failed to validate Action server response" in errors[1][0]
+
+
+if __name__ == "__main__":
+    for name, check in sorted(globals().items()):
+        if name.startswith("check_") and callable(check):
+            check()
+            print(f"ok {name}")
