@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Optional
 
 from cases.hours import OfficeHours, QuietHours
@@ -16,12 +17,14 @@ class Deps:
     def __init__(self, settings: Settings, database: Optional[Database] = None) -> None:
         self.settings = settings
         self._database = database
+        self._lock = threading.Lock()  # actions run in worker threads: one database for all of them
 
     def database(self) -> Database:
         """The case database, connected on first use; a failed first connection is retried on the next call."""
-        if self._database is None:
-            self._database = bootstrap.database(self.settings)
-        return self._database
+        with self._lock:
+            if self._database is None:
+                self._database = bootstrap.database(self.settings)
+            return self._database
 
     def quiet_hours(self) -> QuietHours:
         """The night during which non-urgent pushes wait."""
@@ -33,9 +36,10 @@ class Deps:
 
     def close(self) -> None:
         """Close the database's pooled connections (the next use connects again)."""
-        if self._database is not None:
-            self._database.dispose()
-        self._database = None
+        with self._lock:
+            if self._database is not None:
+                self._database.dispose()
+            self._database = None
 
 
 class UsesCaseSystem:

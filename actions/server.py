@@ -6,11 +6,14 @@ system with the server's `Deps`, so no action reaches for a process-wide databas
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hmac
 import inspect
 import json
 import logging
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, utils
@@ -46,6 +49,24 @@ class Executor(ActionExecutor):
         if inspect.isclass(action) and issubclass(action, UsesCaseSystem):
             action = action(self.deps)
         super().register_action(action)
+
+    def register_function(self, name: str, f: Callable) -> None:
+        """Register an action's `run`; a synchronous one runs in a worker thread, not in the server's event loop.
+
+        rasa_sdk calls a synchronous `run` in the event loop, so one action waiting for the database (SQLite's
+        write lock, a slow query) held up every other resident's action: under load the server answered one
+        call at a time. Our actions keep no state between calls (they are built once and hold only `deps`),
+        so running them side by side is safe.
+        """
+        if inspect.iscoroutinefunction(f):
+            super().register_function(name, f)
+            return
+
+        @functools.wraps(f)
+        async def in_thread(*args: Any, **kwargs: Any) -> Any:
+            return await asyncio.to_thread(f, *args, **kwargs)
+
+        super().register_function(name, in_thread)
 
 
 def executor_for(deps: Deps, package: str = "actions") -> Executor:
