@@ -67,9 +67,10 @@ class BotMethods(ServerState):
         if markup and "inline_keyboard" in markup:
             content["reply_markup"] = markup
         message = self._new_message(chat_id, self.bot_user, content)
-        self._sent.append(SentMessage(chat_id, message["message_id"],
-                                      content.get("text", content.get("caption")), markup,
-                                      method, time.monotonic(), params))
+        sent = SentMessage(chat_id, message["message_id"], content.get("text", content.get("caption")), markup,
+                           method, time.monotonic(), params)
+        self._sent.append(sent)
+        self._sent_by_chat.setdefault(chat_id, []).append(sent)
         return message
 
     def _send_message(self, params: dict) -> dict:

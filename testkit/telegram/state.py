@@ -34,6 +34,7 @@ class ServerState:
             self._calls: list[Call] = []
             self._unknown: list[Call] = []
             self._sent: list[SentMessage] = []
+            self._sent_by_chat: dict[int, list[SentMessage]] = {}
             self._violations: list[Violation] = []
             self._updates: list[list] = []  # [update, delivered], kept until offset confirms it
             self._last_update_id = 0
@@ -77,7 +78,7 @@ class ServerState:
     def sent_messages(self, chat_id: int | None = None) -> list[SentMessage]:
         """Messages the bot delivered, optionally only those to one chat."""
         with self._lock:
-            return [m for m in self._sent if chat_id is None or m.chat_id == chat_id]
+            return list(self._sent if chat_id is None else self._sent_by_chat.get(chat_id, ()))
 
     def get_message(self, chat_id: int, message_id: int) -> dict | None:
         """The current state of a message (after edits), as a Message dict."""
