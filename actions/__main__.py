@@ -7,8 +7,8 @@ import sys
 
 from rasa_sdk import utils as sdk_utils
 
-from actions.deps import Deps
-from actions.server import build_app
+from actions.runtime.deps import Deps
+from actions.runtime.server import build_app
 from huiyin import bootstrap
 from huiyin.settings import get_settings
 

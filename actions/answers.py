@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any, Optional
 
-from cases.cleaning import clean_text
 from cases.extract import find_address
+from cases.guards.cleaning import clean_text
 from cases.references import find_reference_in_text, normalise_reference
 
 MIN_DESCRIPTION, MAX_DESCRIPTION = 3, 2000
@@ -33,7 +33,8 @@ def is_typed(text: Optional[str]) -> bool:
 
 
 def clean_description(text: Optional[str]) -> str:
-    """The description as stored: cleaned (cases.cleaning), trimmed and cut at MAX_DESCRIPTION; raises InvalidAnswer."""
+    """The description as stored (cleaned by cases.guards.cleaning, trimmed, cut at MAX_DESCRIPTION); raises
+    InvalidAnswer."""
     text = clean_text(text).strip()
     if len(text) < MIN_DESCRIPTION or not is_typed(text) or not any(c.isalnum() for c in text):
         raise InvalidAnswer("utter_invalid_description")

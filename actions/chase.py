@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.conversation import button, language
-from actions.deps import UsesCaseSystem
-from actions.errors import apologises
 from actions.filing import type_name
+from actions.runtime.deps import UsesCaseSystem
+from actions.runtime.errors import apologises
 from actions.status import Reply, reference_in_message
 from cases import queries
 from cases.clock import utcnow

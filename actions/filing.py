@@ -31,12 +31,12 @@ from actions.conversation import (
     message_intent,
     reset_filing,
 )
-from actions.deps import Deps, UsesCaseSystem
-from actions.errors import apologises, log_failure
+from actions.runtime.deps import Deps, UsesCaseSystem
+from actions.runtime.errors import apologises, log_failure
 from cases import lifecycle, outbox
 from cases.catalog import load_catalog
+from cases.guards.privacy import pseudonym
 from cases.messages import format_date
-from cases.privacy import pseudonym
 from cases.residents import mark_filing, resident_for_sender
 
 log = logging.getLogger(__name__)

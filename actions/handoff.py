@@ -19,8 +19,8 @@ from actions.conversation import (
     message_intent,
     reset_conversation,
 )
-from actions.deps import Deps, UsesCaseSystem
-from actions.errors import apologise
+from actions.runtime.deps import Deps, UsesCaseSystem
+from actions.runtime.errors import apologise
 from cases.clock import utcnow
 from cases.handoff.handoff import request_handoff
 from cases.messages import format_moment

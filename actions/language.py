@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import entity_value
 from actions.conversation import latest_entities
-from actions.deps import UsesCaseSystem
-from actions.errors import apologises
+from actions.runtime.deps import UsesCaseSystem
+from actions.runtime.errors import apologises
 from cases.residents import SUPPORTED_LANGUAGES, resident_for_sender, set_language
 
 

@@ -9,8 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import button, language, latest_intent, message_intent, previous_turn
-from actions.deps import UsesCaseSystem
 from actions.handoff import hand_over, misunderstood_messages
+from actions.runtime.deps import UsesCaseSystem
 from cases.catalog import load_catalog
 
 SUGGESTIONS = 3

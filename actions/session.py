@@ -10,9 +10,9 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import CONVERSATION_SLOTS, FILING_SLOTS
-from actions.deps import Deps, UsesCaseSystem
-from actions.errors import log_failure
 from actions.language import response_in
+from actions.runtime.deps import Deps, UsesCaseSystem
+from actions.runtime.errors import log_failure
 from cases.residents import resident_for_sender, take_unfinished_filing
 
 log = logging.getLogger(__name__)

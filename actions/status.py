@@ -9,9 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import find_reference
 from actions.conversation import button, language, latest_entities, latest_text
-from actions.deps import UsesCaseSystem
-from actions.errors import apologises
 from actions.filing import type_name
+from actions.runtime.deps import UsesCaseSystem
+from actions.runtime.errors import apologises
 from cases import lifecycle, queries, workflow
 from cases.messages import format_date, status_label
 from cases.models import Case

@@ -11,10 +11,10 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.answers import entity_value, is_typed
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
-from actions.deps import UsesCaseSystem
-from actions.errors import apologises
-from cases.cleaning import clean_text
+from actions.runtime.deps import UsesCaseSystem
+from actions.runtime.errors import apologises
 from cases.followup import survey
+from cases.guards.cleaning import clean_text
 from cases.queries import CaseNotFound
 from cases.references import normalise_reference
 from cases.residents import resident_for_sender

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from bot import texts
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
 from cases import outbox
-from cases.privacy import pseudonym
+from cases.guards.privacy import pseudonym
 from cases.residents import find_resident, parse_sender_id
 from cases.store.db import Database
 

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Optional
 
-from cases.cleaning import clean_text
+from cases.guards.cleaning import clean_text
 from cases.residents import SUPPORTED_LANGUAGES
 
 MAX_TEXT_LENGTH = 4096
@@ -27,7 +27,7 @@ _LANGUAGE_PAYLOAD = re.compile(r'^/set_language\{"language":"(?P<language>[a-z]{
 
 def resident_text(text: Optional[str]) -> str:
     """A resident's typed text as plain text for Rasa: trimmed, control characters and lone surrogates
-    dropped (cases.cleaning), no leading `/`.
+    dropped (cases.guards.cleaning), no leading `/`.
 
     Rasa reads text starting with `/` as an intent trigger with injected entities
     (`/inform{"case_id":"1"}`), so residents' slashes are removed before it sees them.

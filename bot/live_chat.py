@@ -11,7 +11,7 @@ from typing import Optional
 from sqlalchemy.orm import Session
 
 from bot import inbound
-from cases.cleaning import clean_text
+from cases.guards.cleaning import clean_text
 from cases.handoff import handoff
 from cases.models import Resident
 from cases.residents import find_resident

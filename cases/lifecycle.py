@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from cases import messages, outbox, workflow
 from cases.catalog import Catalog, load_catalog
-from cases.cleaning import clean_text
 from cases.clock import utcnow
 from cases.events import ASSIGNMENT, STATUS_EVENT, TYPE_CHANGE, record_event
+from cases.guards.cleaning import clean_text
 from cases.hours import QuietHours
 from cases.models import Case, CaseEvent, CasePhoto, Resident, StaffUser
 from cases.queries import CaseNotFound, find_case, find_case_for_resident, followers

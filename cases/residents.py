@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from cases.cleaning import clean_line
 from cases.clock import utcnow
+from cases.guards.cleaning import clean_line
 from cases.messages import TEMPLATES
 from cases.models import Resident
 from cases.store.db import affected_rows

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from cases import throttle
 from cases.clock import utcnow
 from cases.followup import escalation, survey
+from cases.guards import throttle
 from cases.handoff import waits
 from cases.store.db import Database
 from huiyin import bootstrap

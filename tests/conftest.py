@@ -78,13 +78,13 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def no_action_bugs(request, caplog):
-    """Fail any test during which an action run in this process hit a bug (logged at ERROR by actions.errors):
+    """Fail any test during which an action run in this process hit a bug (logged at ERROR by actions.runtime.errors):
     the resident gets the same apology as for an outage, so only the log tells a bug apart."""
     yield
     if request.node.get_closest_marker("action_bug"):
         return
     bugs = [record for when in ("setup", "call") for record in caplog.get_records(when)
-            if record.name == "actions.errors" and record.levelno >= logging.ERROR]
+            if record.name == "actions.runtime.errors" and record.levelno >= logging.ERROR]
     if bugs:
         pytest.fail("an action failed with a bug:\n" + "\n".join(caplog.handler.format(r) for r in bugs),
                     pytrace=False)

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cases.catalog import Catalog
-from cases.cleaning import clean_text
+from cases.guards.cleaning import clean_text
 from cases.models import Case
 from cases.queries import overdue_clause
 from cases.workflow import Status

@@ -24,7 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from cases import messages
 from cases.catalog import Catalog, load_catalog
-from cases.cleaning import clean_text
+from cases.guards.cleaning import clean_text
 from cases.staff import accounts as staff_accounts
 from cases.store.db import Database
 from cases.workflow import Status

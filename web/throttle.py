@@ -1,6 +1,6 @@
 """Slowing down password guessing: login attempts counted per account and address, and per address.
 
-An attempt is counted before its password is checked (cases.throttle: one atomic step in the
+An attempt is counted before its password is checked (cases.guards.throttle: one atomic step in the
 database, shared by every console process), so parallel guesses cannot slip past the limit. The
 account is counted together with the address: an attacker elsewhere cannot lock its owner out.
 """
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from cases import throttle
+from cases.guards import throttle
 from huiyin.settings import Settings
 
 

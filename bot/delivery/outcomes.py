@@ -16,8 +16,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Re
 from bot.delivery.limits import PushLimiter
 from bot.telegram.replies import keyboard_rows
 from cases import outbox
+from cases.guards.privacy import resident_tag
 from cases.models import Resident
-from cases.privacy import resident_tag
 from cases.residents import mark_unreachable
 from huiyin.settings import Settings
 

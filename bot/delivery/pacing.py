@@ -13,8 +13,8 @@ from typing import Optional, TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from cases import pacing
 from cases.clock import utcnow
+from cases.outbox import pacing
 from cases.store.db import Database
 
 log = logging.getLogger(__name__)

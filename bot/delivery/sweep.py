@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from bot.delivery.outcomes import CHANNEL, GONE, PAUSED, RETRY, DeliveryStats, Item, RowSender
 from cases import outbox
+from cases.guards.privacy import resident_tag
 from cases.models import Notification
-from cases.privacy import resident_tag
 from cases.staff.alerts import with_console
 
 log = logging.getLogger("bot.delivery.push")  # one logger for the sender's modules

@@ -17,7 +17,7 @@ from bot.conversation import confirm_delivered, converse
 from bot.rasa_client import RasaClient, Reply
 from bot.telegram.records import CHANNEL
 from bot.telegram.replies import ChatPacer, send_replies
-from cases.privacy import resident_tag
+from cases.guards.privacy import resident_tag
 from cases.residents import sender_id
 from cases.store.db import Database
 from huiyin.settings import Settings

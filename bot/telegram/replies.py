@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 
 from bot.delivery.pacing import ChatPacer
 from bot.rasa_client import Button, Reply
-from cases.privacy import resident_tag
+from cases.guards.privacy import resident_tag
 
 log = logging.getLogger(__name__)
 

@@ -40,8 +40,9 @@ from bot.webchat.responses import (
     too_large,
 )
 from bot.webchat.sessions import COOKIE, Sessions, preferred_language, session_secret, set_cookie
-from cases import outbox, residents, throttle
+from cases import outbox, residents
 from cases.clock import utcnow
+from cases.guards import throttle
 from cases.store.db import Database
 from huiyin.asgi import CatchErrors, SecurityHeaders
 from huiyin.settings import Settings

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from cases import events, lifecycle, outbox
 from cases import messages as resident_messages
 from cases.catalog import Catalog, load_catalog
-from cases.cleaning import clean_text
 from cases.clock import utcnow
+from cases.guards.cleaning import clean_text
 from cases.messages import in_language
 from cases.models import Case, HandoffMessage, HandoffRequest, Resident, StaffUser
 

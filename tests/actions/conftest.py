@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from actions.deps import Deps
+from actions.runtime.deps import Deps
 
 ROOT = Path(__file__).resolve().parents[2]
 

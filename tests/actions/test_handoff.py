@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from actions import handoff as handoff_actions
-from actions.deps import Deps
 from actions.handoff import ActionHandoff
 from actions.menus import ActionSuggestRequestTypes
+from actions.runtime.deps import Deps
 from cases.models import HandoffRequest
 from tests.actions.trackers import responses, run, slots_set, tracker, user_event
 

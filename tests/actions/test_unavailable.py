@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from actions.deps import Deps
 from actions.filing import ActionOpenCase
 from actions.handoff import ActionHandoff
+from actions.runtime.deps import Deps
 from actions.status import ActionCancelRequest, ActionCheckStatus
 from actions.survey import ActionRateCase
 from huiyin import bootstrap
@@ -37,7 +37,7 @@ async def test_apology_and_no_exception(database_down, domain, action, t, caplog
     assert [m["response"] for m in dispatcher.messages] == ["utter_service_unavailable"]
     assert events == []
     # An outage, not a bug: one warning without a trace.
-    logged = [r for r in caplog.records if r.name == "actions.errors"]
+    logged = [r for r in caplog.records if r.name == "actions.runtime.errors"]
     assert [(r.levelname, r.exc_info) for r in logged] == [("WARNING", None)]
 
 
@@ -82,7 +82,7 @@ async def test_a_bug_gets_the_apology_and_is_logged_as_an_error_with_its_trace(d
     events, dispatcher = await run(ActionOpenCase(deps), tracker("/affirm", "affirm", slots=REPORT), domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_service_unavailable"]
     assert slots_set(events) == {"confirmed": None}  # the resident keeps the report, bug or not
-    [logged] = [r for r in caplog.records if r.name == "actions.errors"]
+    [logged] = [r for r in caplog.records if r.name == "actions.runtime.errors"]
     assert logged.levelname == "ERROR" and logged.exc_info[0] is AttributeError
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cases import throttle
+from cases.guards import throttle
 from cases.models import Throttle
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)

@@ -1,7 +1,7 @@
 """Issue 8, finding 8 (part): lone surrogates and control characters are cleaned where residents' text enters.
 
 A lone surrogate ("\\ud800 hi") during a live chat made the database write fail with a 500. Every channel
-now cleans text at its edge (cases.cleaning.clean_text): messages, captions, display names, live-chat text.
+now cleans text at its edge (cases.guards.cleaning.clean_text): messages, captions, display names, live-chat text.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot import texts
 from bot.rasa_client import RasaClient
 from bot.webchat.app import create_app
 from bot.webchat.sessions import COOKIE
-from cases.cleaning import clean_line, clean_text
+from cases.guards.cleaning import clean_line, clean_text
 from cases.handoff import handoff
 from cases.models import HandoffMessage, Resident
 from cases.residents import find_resident, get_or_create_resident

@@ -1,7 +1,7 @@
 """Issue 8, finding 7: no resident identifier or message text in the logs at the default level (INFO).
 
 `Rasa returned no reply for web:<session id>` was enough, with the open action server, to act as that
-resident. Lines that must tell residents apart carry a short hash (cases.privacy.pseudonym).
+resident. Lines that must tell residents apart carry a short hash (cases.guards.privacy.pseudonym).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bot.rasa_client import RasaClient
 from bot.webchat.app import create_app
 from bot.webchat.sessions import COOKIE
 from cases import outbox
-from cases.privacy import pseudonym, resident_tag
+from cases.guards.privacy import pseudonym, resident_tag
 from cases.residents import get_or_create_resident
 from huiyin import bootstrap
 from testkit.stack import free_port

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from actions.deps import Deps
 from actions.filing import ActionOpenCase
+from actions.runtime.deps import Deps
 from bot import texts
 from bot.conversation import confirm_delivered, references_in
 from bot.delivery.push import PushLimiter, deliver_due, push_bot

@@ -23,7 +23,7 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
-from actions.deps import Deps, UsesCaseSystem
+from actions.runtime.deps import Deps, UsesCaseSystem
 
 log = logging.getLogger(__name__)
 
