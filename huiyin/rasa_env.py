@@ -1,9 +1,10 @@
 """`python -m huiyin.rasa_env COMMAND...`: run COMMAND (Rasa, as `python -m rasa_runtime run ...`) with the
-action server's URL and token in its environment.
+action server's URL and token and the tracker store's URL in its environment.
 
-endpoints.yml reads `${ACTION_SERVER_URL}` and `${ACTION_SERVER_TOKEN}` from Rasa's environment. They come
-from the settings (environment, `.env`) and, when the token is not configured, from the one generated
-under VAR_DIR that the action server uses too, so `make run` needs no configuration.
+endpoints.yml reads `${ACTION_SERVER_URL}`, `${ACTION_SERVER_TOKEN}` and `${RASA_TRACKER_STORE_URL}` from
+Rasa's environment. They come from the settings (environment, `.env`) and, when the token is not
+configured, from the one generated under VAR_DIR that the action server uses too, so `make run` needs no
+configuration. On PostgreSQL, Rasa's schema is created first.
 """
 
 from __future__ import annotations
@@ -11,17 +12,28 @@ from __future__ import annotations
 import os
 import sys
 
+from cases.store import conversations
 from huiyin import bootstrap
 from huiyin.settings import Settings, get_settings
 
 
 def rasa_environment(settings: Settings) -> dict[str, str]:
-    """This process's environment plus what endpoints.yml needs to reach the action server."""
-    return {
+    """This process's environment plus what endpoints.yml needs: the action server, and where conversations live."""
+    environment = {
         **os.environ,
         "ACTION_SERVER_URL": settings.action_endpoint_url(),
         "ACTION_SERVER_TOKEN": bootstrap.secret(settings, "action_server_token"),
+        "RASA_TRACKER_STORE_URL": conversations.for_rasa(settings.tracker_store_url()),
     }
+    if conversations.is_postgresql(settings.tracker_store_url()):
+        environment["POSTGRESQL_SCHEMA"] = settings.rasa_tracker_schema  # read by Rasa's SQL tracker store
+    return environment
+
+
+def prepare(settings: Settings) -> None:
+    """What must exist before Rasa starts: its PostgreSQL schema (a SQLite file Rasa creates itself)."""
+    if conversations.is_postgresql(settings.tracker_store_url()):
+        conversations.ensure_schema(settings.tracker_store_url(), settings.rasa_tracker_schema)
 
 
 def main(argv: list[str]) -> int:
@@ -29,8 +41,10 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    os.umask(0o077)  # the token file, if this process is the first to generate it
-    os.execvpe(argv[0], argv, rasa_environment(get_settings()))
+    os.umask(0o077)  # the token file and the conversations' SQLite file are the owner's only
+    settings = get_settings()
+    prepare(settings)
+    os.execvpe(argv[0], argv, rasa_environment(settings))
     return 1  # not reached: execvpe replaces the process or raises
 
 

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     action_server_url: Optional[str] = None
     # Sent by Rasa with every action call and checked by the action server; unset: generated under VAR_DIR.
     action_server_token: Optional[str] = None
+    # Where Rasa keeps conversations, so a restart forgets none (any SQLAlchemy URL). Unset: the PostgreSQL
+    # database of DATABASE_URL (schema RASA_TRACKER_SCHEMA) when that is PostgreSQL, else var/rasa-trackers.db.
+    rasa_tracker_store_url: Optional[str] = None
+    rasa_tracker_schema: str = "rasa"
+    # Conversation events older than this are deleted by the scheduler (cases are kept in our own database).
+    tracker_retention_days: float = 30.0
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -134,6 +140,14 @@ class Settings(BaseSettings):
         host = "127.0.0.1" if self.action_server_host in ("0.0.0.0", "::", "") else self.action_server_host
         host = f"[{host}]" if ":" in host else host  # an IPv6 address
         return f"http://{host}:{self.action_server_port}/webhook"
+
+    def tracker_store_url(self) -> str:
+        """Rasa's tracker store: RASA_TRACKER_STORE_URL, DATABASE_URL when PostgreSQL, else a SQLite file under var/."""
+        if self.rasa_tracker_store_url:
+            return self.rasa_tracker_store_url
+        if self.database_url.startswith("postgresql"):
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'rasa-trackers.db'}"
 
     def media_path(self) -> Path:
         """The media directory, created on first use."""

@@ -13,6 +13,7 @@ from cases.clock import utcnow
 from cases.followup import escalation, survey
 from cases.guards import throttle
 from cases.handoff import waits
+from cases.store import conversations
 from cases.store.db import Database
 from huiyin import bootstrap
 from huiyin.settings import Settings
@@ -78,3 +79,13 @@ async def purge_throttles(*, db: Database, settings: Settings, now: Callable[[],
     if purged:
         log.info("%d old rate-limit counter(s) purged", purged)
     return purged
+
+
+async def prune_conversations(*, settings: Settings, now: Callable[[], datetime] = utcnow) -> int:
+    """Delete Rasa's conversation events older than TRACKER_RETENTION_DAYS; how many."""
+    before = now() - timedelta(days=settings.tracker_retention_days)
+    pruned = await asyncio.to_thread(conversations.prune, settings.tracker_store_url(), settings.rasa_tracker_schema,
+                                     before=before)
+    if pruned:
+        log.info("%d conversation event(s) older than %s days deleted", pruned, settings.tracker_retention_days)
+    return pruned

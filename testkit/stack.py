@@ -66,13 +66,17 @@ def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180.0
 class Stack:
     """Where the running back end is, and the settings a bot process would use with it."""
 
-    rasa_url: str
+    rasa_url: str  # the first (or only) Rasa
     action_url: str
     action_token: str
     database_url: str
     media_dir: Path
     var_dir: Path
     processes: list = field(default_factory=list)
+    rasa_urls: list[str] = field(default_factory=list)  # every Rasa replica, in order
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+    workdir: Path = Path(".")
+    _rasa: dict[int, subprocess.Popen] = field(default_factory=dict, repr=False)
 
     def settings(self, **overrides) -> Settings:
         """Settings for a bot, web chat or job running against this stack."""
@@ -86,6 +90,33 @@ class Stack:
         values.update(overrides)
         return Settings(_env_file=None, **{**QUIET_HOURS_OFF, **values})
 
+    def start_rasa(self, replica: int = 0, *, wait: bool = True) -> subprocess.Popen:
+        """Start Rasa replica `replica` (again) as the Procfile does, on its port; wait until it answers."""
+        url = self.rasa_urls[replica]
+        log = self.workdir / (f"rasa-{replica}.log" if replica else "rasa.log")
+        rasa = subprocess.Popen(
+            [str(APP_PYTHON), "-m", "huiyin.rasa_env", *RASA_COMMAND, "run", "-m", str(latest_model()),
+             "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials",
+             str(PROJECT_ROOT / "credentials.yml"), "-i", "127.0.0.1", "-p", url.rsplit(":", 1)[1]],
+            cwd=PROJECT_ROOT, env=self.env, stdout=log.open("a"), stderr=subprocess.STDOUT,
+        )
+        self.processes.append(rasa)
+        self._rasa[replica] = rasa
+        if wait:
+            self.wait_for_rasa(replica)
+        return rasa
+
+    def wait_for_rasa(self, replica: int = 0) -> None:
+        """Wait until Rasa replica `replica` answers (fails early if it died)."""
+        log = self.workdir / (f"rasa-{replica}.log" if replica else "rasa.log")
+        wait_for(f"{self.rasa_urls[replica]}/", self._rasa[replica], log)
+
+    def kill_rasa(self, replica: int = 0) -> None:
+        """Kill Rasa replica `replica` with SIGKILL (as a crash would) and wait until it is gone."""
+        rasa = self._rasa.pop(replica)
+        rasa.kill()
+        rasa.wait(timeout=30)
+
     def stop(self) -> None:
         """Stop every process started."""
         for proc in self.processes:
@@ -97,22 +128,25 @@ class Stack:
                 proc.kill()
 
 
-def start_stack(workdir: Path, *, database_url: str | None = None) -> Stack:
+def start_stack(workdir: Path, *, database_url: str | None = None, rasa_replicas: int = 1) -> Stack:
     """Start the action server and Rasa (with the newest model) as the Procfile does, and wait until both answer."""
     workdir.mkdir(parents=True, exist_ok=True)
     media_dir = workdir / "media"
     media_dir.mkdir(exist_ok=True)
     database_url = database_url or f"sqlite:///{workdir / 'huiyin.db'}"
-    action_port, rasa_port = free_port(), free_port()
+    action_port = free_port()
+    rasa_urls = [f"http://127.0.0.1:{free_port()}" for _ in range(rasa_replicas)]
     stack = Stack(
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        rasa_url=rasa_urls[0],
+        rasa_urls=rasa_urls,
         action_url=f"http://127.0.0.1:{action_port}",
         action_token=secrets.token_urlsafe(32),
         database_url=database_url,
         media_dir=media_dir,
         var_dir=workdir / "var",
+        workdir=workdir,
     )
-    env = {
+    stack.env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "MEDIA_DIR": str(media_dir),
@@ -126,24 +160,20 @@ def start_stack(workdir: Path, *, database_url: str | None = None) -> Stack:
         "ACTION_SERVER_URL": f"{stack.action_url}/webhook",
         "ACTION_SERVER_TOKEN": stack.action_token,
     }
-    subprocess.run([str(APP_PYTHON), "-m", "huiyin", "init-db"], env=env, cwd=PROJECT_ROOT, check=True,
+    subprocess.run([str(APP_PYTHON), "-m", "huiyin", "init-db"], env=stack.env, cwd=PROJECT_ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
+    action_log = workdir / "actions.log"
     actions = subprocess.Popen(
         [str(APP_PYTHON), "-m", "actions"],
-        cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT, env=stack.env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
     )
     stack.processes.append(actions)
-    rasa = subprocess.Popen(
-        [str(APP_PYTHON), "-m", "huiyin.rasa_env", *RASA_COMMAND, "run", "-m", str(latest_model()),
-         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-         "-i", "127.0.0.1", "-p", str(rasa_port)],
-        cwd=PROJECT_ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
-    )
-    stack.processes.append(rasa)
     try:
         wait_for(f"{stack.action_url}/health", actions, action_log)
-        wait_for(f"{stack.rasa_url}/", rasa, rasa_log)
+        for replica in range(rasa_replicas):  # all at once: each loads the model on its own
+            stack.start_rasa(replica, wait=False)
+        for replica in range(rasa_replicas):
+            stack.wait_for_rasa(replica)
     except BaseException:
         stack.stop()
         raise

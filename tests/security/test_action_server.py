@@ -176,22 +176,26 @@ def _address(hex_address: str) -> str:
 
 
 def test_rasa_sends_the_token_from_endpoints_yml():
-    """endpoints.yml, read by Rasa itself, sends the token on every action call; without one Rasa refuses to start."""
+    """endpoints.yml, read by Rasa itself, sends the token on every action call and keeps conversations where the
+    environment says; without the token Rasa refuses to start."""
     script = ("import sys; from rasa.utils.endpoints import read_endpoint_config as read\n"
-              "try:\n    e = read(sys.argv[1], 'action_endpoint')\n"
+              "try:\n    e = read(sys.argv[1], 'action_endpoint'); t = read(sys.argv[1], 'tracker_store')\n"
               "except Exception as exc:\n    print('refused', type(exc).__name__); sys.exit(0)\n"
-              "print(e.url); print(e.headers['Authorization'])\n")
+              "print(t.type, t.url); print(e.url); print(e.headers['Authorization'])\n")
     rasa_python = RASA_COMMAND[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACTION_SERVER_")}
     configured = subprocess.run(
         [rasa_python, "-W", "ignore", "-c", script, str(PROJECT_ROOT / "endpoints.yml")], capture_output=True,
         text=True, timeout=180,
-        env={**env, "ACTION_SERVER_URL": "http://10.0.0.7:5055/webhook", "ACTION_SERVER_TOKEN": "t0ken-t0ken-t0ken"},
+        env={**env, "ACTION_SERVER_URL": "http://10.0.0.7:5055/webhook", "ACTION_SERVER_TOKEN": "t0ken-t0ken-t0ken",
+             "RASA_TRACKER_STORE_URL": "sqlite:////srv/trackers.db"},
     )
-    assert configured.stdout.split("\n")[-3:-1] == ["http://10.0.0.7:5055/webhook", "Bearer t0ken-t0ken-t0ken"], \
+    assert configured.stdout.split("\n")[-4:-1] == [
+        "SQL sqlite:////srv/trackers.db", "http://10.0.0.7:5055/webhook", "Bearer t0ken-t0ken-t0ken"], \
         configured.stdout + configured.stderr
     unset = subprocess.run([rasa_python, "-W", "ignore", "-c", script, str(PROJECT_ROOT / "endpoints.yml")],
-                           capture_output=True, text=True, timeout=180, env=env)
+                           capture_output=True, text=True, timeout=180,
+                           env={**env, "RASA_TRACKER_STORE_URL": "sqlite:////srv/trackers.db"})
     assert "refused RasaException" in unset.stdout, unset.stdout + unset.stderr
 
 
@@ -200,7 +204,9 @@ def test_rasa_is_started_with_the_token_the_action_server_uses(tmp_path):
     env = clean_env(tmp_path, ACTION_SERVER_PORT="5099")
     shown = subprocess.run(
         [str(APP_PYTHON), "-m", "huiyin.rasa_env", sys.executable, "-c",
-         "import os; print(os.environ['ACTION_SERVER_URL']); print(os.environ['ACTION_SERVER_TOKEN'])"],
+         "import os; print(os.environ['ACTION_SERVER_URL']); print(os.environ['ACTION_SERVER_TOKEN']); "
+         "print(os.environ['RASA_TRACKER_STORE_URL'])"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=True,
     ).stdout.split()
-    assert shown == ["http://127.0.0.1:5099/webhook", kept_secret(tmp_path / "var" / "secrets", "action_server_token")]
+    assert shown == ["http://127.0.0.1:5099/webhook", kept_secret(tmp_path / "var" / "secrets", "action_server_token"),
+                     f"sqlite:///{tmp_path / 'var' / 'rasa-trackers.db'}"]
