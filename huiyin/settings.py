@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     push_interval_seconds: float = 1.0
     push_rate_per_second: float = 29.0
     push_per_chat_interval_seconds: float = 1.05
+    # Telegram allows short bursts to one chat: this many messages at once, then one per interval.
+    push_per_chat_burst: int = 3
     push_max_attempts: int = 8
     # A new case's reference is also queued as a push held back this long: cancelled once the conversation's
     # reply carrying it has reached the resident, sent if it never did (the bot died in between).

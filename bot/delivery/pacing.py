@@ -19,41 +19,39 @@ from cases.store.db import Database
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-IN_FLIGHT_POLL_SECONDS = 0.05
 
 
 class ChatPacer:
-    """Keeps every message to one chat `interval` seconds after the previous one was answered, whoever sent it.
+    """Paces every message to one chat, whoever sends it: `burst` at once, then one per `interval` (a token bucket
+    shared through the database, cases.outbox.pacing).
 
     Always on the real clock: the limit is Telegram's, whatever clock a sweep is given.
     """
 
-    def __init__(self, db: Database, interval: float, *, channel: str = "telegram",
-                 hold_seconds: float = pacing.HOLD_SECONDS):
-        self.db, self.interval, self.channel, self.hold_seconds = db, interval, channel, hold_seconds
+    def __init__(self, db: Database, interval: float, *, burst: int = 1, channel: str = "telegram"):
+        self.db, self.interval, self.burst, self.channel = db, interval, burst, channel
 
     def key(self, chat_id: object) -> str:
         """The chat's pacing key."""
         return pacing.chat_key(self.channel, chat_id)
 
     async def take(self, chat_id: object) -> tuple[float, Optional[datetime]]:
-        """Try once to take the chat's turn: (0, when it was taken) if it is ours now, else (seconds to wait, None).
+        """Try once to take one of the chat's sends: (0, when it was taken) if it may go now, else (seconds to wait,
+        None).
 
         If the database is down the send goes unpaced here ((0, None)); the process's own pacing still holds.
         """
         now = utcnow()
         try:
             wait = await asyncio.to_thread(self._run, partial(pacing.reserve, key=self.key(chat_id), now=now,
-                                                                hold_seconds=self.hold_seconds))
+                                                                interval=self.interval, burst=self.burst))
         except OperationalError:
             log.warning("chat pacing unavailable (database); this send is paced by its process only")
             return 0.0, None
-        if wait > self.interval:  # a send to the chat is on the wire: its answer sets the turn, so look again soon
-            wait = IN_FLIGHT_POLL_SECONDS
         return (wait, None) if wait else (0.0, now)
 
     async def reserve(self, chat_id: object) -> Optional[datetime]:
-        """Wait for the chat's turn and hold it; when it was taken (None: the database is down)."""
+        """Wait until the chat may get a message and take it; when it was taken (None: the database is down)."""
         while True:
             wait, held_from = await self.take(chat_id)
             if not wait:
@@ -62,20 +60,24 @@ class ChatPacer:
 
     def settle_in(self, session: Session, chat_id: object, held_from: Optional[datetime],
                   answered: bool = True) -> None:
-        """Release the turn taken at `held_from` in `session`: the next send one interval after now (if answered)."""
-        if held_from is not None:
-            pacing.settle(session, key=self.key(chat_id), held_from=held_from, answered_at=utcnow(),
-                          interval=self.interval if answered else 0.0, hold_seconds=self.hold_seconds)
+        """The send taken at `held_from` was answered (later sends keep their distance) or never went out (its token
+        goes back), in `session`."""
+        if held_from is None:
+            return
+        if answered:
+            pacing.settle(session, key=self.key(chat_id), sent_at=held_from, answered_at=utcnow())
+        else:
+            pacing.refund(session, key=self.key(chat_id), interval=self.interval)
 
     async def settle(self, chat_id: object, held_from: Optional[datetime], answered: bool = True) -> None:
-        """Release the turn in its own transaction."""
+        """settle_in, in its own transaction."""
         if held_from is None:
             return
         try:
             await asyncio.to_thread(self._run, partial(self.settle_in, chat_id=chat_id, held_from=held_from,
                                                        answered=answered))
         except OperationalError:
-            log.warning("chat pacing not released (database); it runs out by itself")
+            log.warning("chat pacing not settled (database); the chat's next send may come a little early")
 
     @asynccontextmanager
     async def turn(self, chat_id: object) -> AsyncIterator[None]:

@@ -62,7 +62,7 @@ async def deliver_due(
         raise ValueError(f"lease_seconds must exceed {2 * LEASE_MARGIN}")
     sweep = Sweep(db=db, bot=bot, limiter=limiter, settings=settings, now=now,
                    lease_seconds=lease_seconds, batch_size=batch_size,
-                   pacer=pacer or ChatPacer(db, limiter.chat_interval))
+                   pacer=pacer or ChatPacer(db, limiter.chat_interval, burst=settings.push_per_chat_burst))
     started = time.monotonic()
     try:
         await sweep.run(deadline=started + max_seconds)

@@ -87,7 +87,7 @@ def build_application(settings: Settings, *, db: Database, rasa: RasaClient) -> 
         .context_types(ContextTypes(context=HuiyinContext))
         .build()
     )
-    pacer = ChatPacer(db, settings.push_per_chat_interval_seconds)
+    pacer = ChatPacer(db, settings.push_per_chat_interval_seconds, burst=settings.push_per_chat_burst)
     application.bot_data["deps"] = Deps(settings=settings, db=db, rasa=rasa, pacer=pacer)
     add_handlers(application)
     return application

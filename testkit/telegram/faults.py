@@ -5,7 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from testkit.telegram.records import ApiError
+from testkit.telegram.records import PRIVATE_CHAT_BURST, ApiError
 from testkit.telegram.state import ServerState
 
 
@@ -67,8 +67,8 @@ class Faults(ServerState):
             return "more than 30 sends per second overall"
         if not isinstance(chat_id, int):
             return None
-        if chat_id > 0 and chat_id in last_second:
-            return "more than 1 send per second to a private chat"
+        if chat_id > 0 and now < self._chat_full_at.get(chat_id, 0.0) - (PRIVATE_CHAT_BURST - 1):
+            return f"more than {PRIVATE_CHAT_BURST} sends at once, or 1 per second after them, to a private chat"
         if chat_id < 0 and sum(c == chat_id for _, c in self._send_log) >= 20:
             return "more than 20 sends per minute to a group"
         return None

@@ -18,6 +18,9 @@ TYPED_PARAMS = frozenset({  # sent form-encoded as JSON text; every other parame
     "disable_notification", "protect_content", "has_spoiler", "latitude", "longitude",
 })
 POLL_STEP = 0.005
+# Telegram asks for about one message a second per private chat and allows short bursts; the fake allows
+# this many at once, then one a second (a token bucket), and counts anything faster as a violation.
+PRIVATE_CHAT_BURST = 3
 
 
 class ApiError(Exception):

@@ -155,6 +155,8 @@ class FakeTelegramServer(UpdateBuilders, Faults, BotMethods):
                 raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         result = handler(params)
         self._send_log.append((now, chat_id))
+        if isinstance(chat_id, int) and chat_id > 0:  # one more send out of the chat's burst, refilled 1 a second
+            self._chat_full_at[chat_id] = max(self._chat_full_at.get(chat_id, 0.0), now) + 1.0
         return result
 
     # ---- HTTP endpoints ----------------------------------------------------------------------

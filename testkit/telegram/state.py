@@ -48,6 +48,7 @@ class ServerState:
             self._hung = 0
             self._unhang = threading.Event()
             self._send_log: deque[tuple[float, int]] = deque()
+            self._chat_full_at: dict[int, float] = {}  # per private chat: when its burst is whole again
             self._counter = 0
             self._poll_generation += 1  # ends long polls left over from an earlier bot
 

@@ -11,8 +11,6 @@ from cases.store.db import Database
 from testkit.telegram import TOKEN
 from tests.city import make_settings
 
-HOLD_SECONDS = 2.0  # a short hold on each chat's turn, so the test need not wait out the default after the kill
-
 
 async def main(database_url: str, api_url: str) -> None:
     """Send whatever is due, once."""
@@ -22,7 +20,7 @@ async def main(database_url: str, api_url: str) -> None:
     limiter = PushLimiter.from_settings(settings)
     async with push_bot(settings) as bot:
         await deliver_due(db=db, bot=bot, limiter=limiter, settings=settings,
-                          pacer=ChatPacer(db, limiter.chat_interval, hold_seconds=HOLD_SECONDS))
+                          pacer=ChatPacer(db, limiter.chat_interval, burst=settings.push_per_chat_burst))
 
 
 if __name__ == "__main__":

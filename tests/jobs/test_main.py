@@ -54,7 +54,8 @@ def test_without_a_token_pushes_are_off_but_the_scheduler_runs(tmp_path):
     assert output.count("TELEGRAM_BOT_TOKEN is not set: Telegram pushes are off") == 1
     [running] = [line for line in output.splitlines() if "scheduler running: " in line]
     assert set(running.split("scheduler running: ")[1].split(", ")) == {
-        "escalation", "surveys", "survey_expiry", "handoff_waits", "throttle_purge", "orphan_photos"}
+        "escalation", "surveys", "survey_expiry", "handoff_waits", "throttle_purge", "orphan_photos",
+        "conversation_prune"}
     assert "Traceback" not in output and output.rstrip().endswith("stopped")
 
 
