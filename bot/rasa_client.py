@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -53,41 +55,69 @@ def parse_replies(body: object) -> list[Reply]:
     return replies
 
 
-class RasaClient:
-    """Sends residents' messages to Rasa and returns its replies."""
+def replica_for(sender: str, replicas: Sequence[str]) -> str:
+    """The replica that serves `sender`: rendezvous (highest random weight) hashing, a consistent hash.
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0):
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+    Every process computes the same answer from the same list, so a conversation always reaches the same
+    Rasa (Rasa's lock store is per process); adding or removing a replica moves only the conversations
+    that it gains or loses.
+    """
+    if len(replicas) == 1:
+        return replicas[0]
+    return max(replicas, key=lambda url: hashlib.blake2b(f"{url}|{sender}".encode(), digest_size=8).digest())
+
+
+def replica_urls(configured: str) -> list[str]:
+    """RASA_URL as a list: one URL, or several replicas separated by commas."""
+    urls = [url.strip().rstrip("/") for url in configured.split(",") if url.strip()]
+    if not urls:
+        raise ValueError("RASA_URL names no Rasa")
+    return urls
+
+
+class RasaClient:
+    """Sends residents' messages to Rasa (the sender's replica, when there are several) and returns its replies."""
+
+    def __init__(self, base_url: str | Sequence[str], *, timeout: float = 30.0):
+        self.replicas = replica_urls(base_url) if isinstance(base_url, str) else [u.rstrip("/") for u in base_url]
+        self.base_url = self.replicas[0]
+        self._http = httpx.AsyncClient(timeout=timeout)
 
     async def send(self, sender: str, message: str) -> list[Reply]:
-        """Send one message from `sender` and return Rasa's replies; raises RasaUnavailable."""
+        """Send one message from `sender` to its replica and return Rasa's replies; raises RasaUnavailable.
+
+        A replica that is down is not replaced by another: the conversation lives there (its lock), so the
+        resident gets the apology and their next message works once it is back; other residents are untouched.
+        """
+        url = replica_for(sender, self.replicas)
         try:
-            response = await self._http.post(
-                "/webhooks/rest/webhook", json={"sender": sender, "message": message}
-            )
+            response = await self._http.post(f"{url}/webhooks/rest/webhook",
+                                             json={"sender": sender, "message": message})
             response.raise_for_status()
             return parse_replies(response.json())
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def is_ready(self) -> bool:
-        """Whether Rasa answers (its server only listens once the model is loaded)."""
-        try:
-            response = await self._http.get("/", timeout=2.0)
-            return response.status_code == 200
-        except httpx.HTTPError:
-            return False
+        """Whether every replica answers (Rasa's server only listens once the model is loaded)."""
+        for url in self.replicas:
+            try:
+                response = await self._http.get(f"{url}/", timeout=2.0)
+            except httpx.HTTPError:
+                return False
+            if response.status_code != 200:
+                return False
+        return True
 
     async def wait_until_ready(self, timeout: float = 300.0, interval: float = 0.5) -> None:
-        """Wait for Rasa to be ready; raises RasaUnavailable after `timeout` seconds."""
+        """Wait for every replica to be ready; raises RasaUnavailable after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         logged = False
         while not await self.is_ready():
             if time.monotonic() > deadline:
-                raise RasaUnavailable(f"Rasa at {self.base_url} not ready after {timeout:.0f}s")
+                raise RasaUnavailable(f"Rasa at {', '.join(self.replicas)} not ready after {timeout:.0f}s")
             if not logged:
-                log.info("waiting for Rasa at %s", self.base_url)
+                log.info("waiting for Rasa at %s", ", ".join(self.replicas))
                 logged = True
             await asyncio.sleep(interval)
 

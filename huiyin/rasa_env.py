@@ -31,9 +31,13 @@ def rasa_environment(settings: Settings) -> dict[str, str]:
 
 
 def prepare(settings: Settings) -> None:
-    """What must exist before Rasa starts: its PostgreSQL schema (a SQLite file Rasa creates itself)."""
-    if conversations.is_postgresql(settings.tracker_store_url()):
-        conversations.ensure_schema(settings.tracker_store_url(), settings.rasa_tracker_schema)
+    """What must exist before Rasa starts: its PostgreSQL schema, or its SQLite file in WAL mode (several replicas
+    and the scheduler's pruning then write it without waiting on each other's readers)."""
+    url = settings.tracker_store_url()
+    if conversations.is_postgresql(url):
+        conversations.ensure_schema(url, settings.rasa_tracker_schema)
+    else:
+        conversations.ensure_sqlite_wal(url)
 
 
 def main(argv: list[str]) -> int:

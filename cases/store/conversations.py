@@ -41,6 +41,16 @@ def ensure_schema(url: str, schema: str) -> None:
         engine.dispose()
 
 
+def ensure_sqlite_wal(url: str) -> None:
+    """Create the SQLite file (and its folder) if missing and put it in WAL mode, which stays with the file."""
+    engine = make_engine(url)  # sets WAL on connecting
+    try:
+        with engine.connect():
+            pass
+    finally:
+        engine.dispose()
+
+
 def prune(url: str, schema: str, *, before: datetime) -> int:
     """Delete conversation events older than `before` (every sender); how many.
 
