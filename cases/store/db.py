@@ -17,13 +17,14 @@ def affected_rows(result: Result[Any]) -> int:
     return result.rowcount
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets a busy timeout, WAL and foreign keys."""
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine for `url` (`options` go to create_engine); SQLite gets a busy timeout, WAL and foreign keys."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)  # no residents' words in errors
+        # no residents' words in errors
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **options)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -36,7 +37,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
 
 
 class Database:

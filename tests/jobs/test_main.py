@@ -21,10 +21,12 @@ from tests.city import QUIET_HOURS_OFF_ENV
 
 def start_jobs(tmp_path: Path, **env: str) -> tuple[subprocess.Popen, Path]:
     """Start the scheduler process on a temporary database; its log goes to a file."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     log = tmp_path / "jobs.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PUSH_", "DATABASE_"))}
     environment.update(PYTHONPATH=str(PROJECT_ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'huiyin.db'}",
-                       **QUIET_HOURS_OFF_ENV, **env)
+                       VAR_DIR=str(tmp_path / "var"), **QUIET_HOURS_OFF_ENV)
+    environment.update(env)
     # run from tmp_path so a developer's .env cannot switch Telegram on
     proc = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=tmp_path, env=environment,
                             stdout=log.open("w"), stderr=subprocess.STDOUT)
