@@ -1,7 +1,9 @@
 """Load: N residents filing a report at once, through the web chat or Telegram, as fast as the stack answers.
 
-Each resident files a pothole in three turns (a message with the address, Skip photo, Confirm), pressing
-each button as soon as it appears. Prints, per run: turns per second, p50/p95/max per turn (on Telegram
+Each resident files a pothole in three turns (a message with the address, Skip photo, Confirm). On the web
+chat they press each button as soon as it appears (the stack's capacity); on Telegram they read each answer
+for --think seconds first, since Telegram's own limits (30 messages a second per bot, one a second per chat
+after a short burst) would otherwise be what is measured. Prints, per run: turns per second, p50/p95/max per turn (on Telegram
 the time to a turn's first and to its last message), errors (apologies, refusals, failed requests), and
 how many cases were filed: each resident's report must be filed exactly once.
 
@@ -127,12 +129,21 @@ def _has_reference(message) -> bool:
     return bool(REFERENCE.search(message.text or ""))
 
 
-async def telegram_resident(fake: FakeTelegramServer, chat: int, n: int, tag: str, run: Run) -> list[tuple]:
-    """One resident filing on Telegram; (sent at, first index, done index) per turn, for timing afterwards."""
+async def telegram_resident(fake: FakeTelegramServer, chat: int, n: int, tag: str, run: Run,
+                            think: float) -> list[tuple]:
+    """One resident filing on Telegram; (sent at, first index, done index) per turn, for timing afterwards.
+
+    Residents start at random moments within one `think` and read each answer for `think` seconds before
+    pressing the next button: Telegram's limits (30 messages a second per bot, about one a second per chat)
+    would otherwise measure themselves rather than the stack.
+    """
     turns: list[tuple] = []
     seen, keyboard_id = 0, None
+    await asyncio.sleep(random.uniform(0, think))
     for kind, content, done in [("text", FIRST.format(n=n, tag=tag), _has_button("/deny")),
                                 ("button", "/deny", _has_button("/affirm")), ("button", "/affirm", _has_reference)]:
+        if turns:
+            await asyncio.sleep(think)
         sent_at = time.monotonic()
         if kind == "text":
             fake.push_text(chat, content)
@@ -162,10 +173,10 @@ def _time_turns(fake: FakeTelegramServer, chat: int, turns: list[tuple], run: Ru
             run.errors.append(f"chat {chat}: {replies[:160]}")
 
 
-async def telegram_run(fake: FakeTelegramServer, residents: int, tag: str) -> Run:
+async def telegram_run(fake: FakeTelegramServer, residents: int, tag: str, think: float) -> Run:
     run = Run(started=time.monotonic())
     chats = [random.randrange(10**9, 2 * 10**9) for _ in range(residents)]
-    timings = await asyncio.gather(*(telegram_resident(fake, chat, n, tag, run)
+    timings = await asyncio.gather(*(telegram_resident(fake, chat, n, tag, run, think)
                                      for n, chat in enumerate(chats, start=1)))
     run.ended = time.monotonic()
     await asyncio.sleep(1.5)  # trailing messages of the last turns (after the reference) still count as theirs
@@ -251,8 +262,11 @@ async def measure(args: argparse.Namespace, web_url: str, database_url: str,
         for residents in args.telegram_residents:
             tag = f"t{residents}-{random.randrange(10**6)}"
             before = len(fake.violations)
-            run = await telegram_run(fake, residents, tag)
-            report("telegram", residents, run, database_url, tag, violations=len(fake.violations) - before)
+            run = await telegram_run(fake, residents, tag, args.think)
+            violations = fake.violations[before:]
+            report("telegram", residents, run, database_url, tag, violations=len(violations))
+            for reason in sorted({v.reason for v in violations}):
+                print(f"      {sum(v.reason == reason for v in violations)} x {reason}")
 
 
 def main() -> None:
@@ -261,6 +275,8 @@ def main() -> None:
                         help="residents at once on the web chat, one run each")
     parser.add_argument("--telegram-residents", type=int, nargs="+", default=[1, 20],
                         help="residents at once on Telegram, one run each")
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="Telegram: seconds a resident reads an answer before pressing (and spread of starts)")
     parser.add_argument("--path", choices=["web", "telegram", "both"], default="both")
     parser.add_argument("--database-url", help="the database for the benchmark's own stack (default: SQLite)")
     parser.add_argument("--web-url", help="drive this running web chat instead of starting a stack "

@@ -81,8 +81,11 @@ def build_application(settings: Settings, *, db: Database, rasa: RasaClient) -> 
         .token(settings.telegram_bot_token or "")  # Bot refuses an empty token (InvalidToken) as it refuses None
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        # Retries honour Telegram's retry_after instead of handing RetryAfter to the handlers.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Retries honour Telegram's retry_after instead of handing RetryAfter to the handlers. The overall rate is
+        # smooth (a bucket of one refilled PUSH_RATE_PER_SECOND times a second): PTB's default lets 30 through at
+        # once and then 30 a second, up to 60 in one second, over Telegram's 30.
+        .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=1 / settings.push_rate_per_second,
+                                     max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
         .context_types(ContextTypes(context=HuiyinContext))
         .build()
