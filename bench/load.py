@@ -3,11 +3,11 @@
 Each resident files a pothole in three turns (a message with the address, Skip photo, Confirm). On the web
 chat they press each button as soon as it appears (the stack's capacity); on Telegram they read each answer
 for --think seconds first, since Telegram's own limits (30 messages a second per bot, one a second per chat
-after a short burst) would otherwise be what is measured. Prints, per run: turns per second, p50/p95/max per turn (on Telegram
-the time to a turn's first and to its last message), errors (apologies, refusals, failed requests), and
-how many cases were filed: each resident's report must be filed exactly once.
+after a short burst) would otherwise be what is measured. Prints, per run: turns per second, p50/p95/max
+per turn (on Telegram the time to a turn's first and to its last message), errors (apologies, refusals,
+failed requests), and how many cases were filed: each resident's report must be filed exactly once.
 
-    python -m bench.load                          # 20, 60 and 100 residents on the web chat, then 20 on Telegram
+    python -m bench.load                          # 1, 20, 60, 100 residents on the web chat, 1 and 20 on Telegram
     python -m bench.load --residents 500 --path web
     python -m bench.load --web-url http://127.0.0.1:8000 --database-url postgresql://...   # a running stack
 
