@@ -224,7 +224,7 @@ def start_bot(stack: Stack, fake: FakeTelegramServer, workdir: Path) -> tuple[su
     """The bot process (web chat and Telegram) as the Procfile starts it; its web chat URL."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": stack.database_url,
-           "VAR_DIR": str(stack.var_dir), "MEDIA_DIR": str(stack.media_dir), "RASA_URL": stack.rasa_url,
+           "VAR_DIR": str(stack.var_dir), "MEDIA_DIR": str(stack.media_dir), "RASA_URL": ",".join(stack.rasa_urls),
            "WEB_PORT": str(port), "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
            "TELEGRAM_FILE_BASE_URL": fake.base_file_url, "QUIET_HOURS_START": "00:00", "QUIET_HOURS_END": "00:00",
            # one address (this machine) plays every resident
