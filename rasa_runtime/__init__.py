@@ -7,7 +7,8 @@ runs. Each one is in its own module, which says why it is safe.
 
 def adjust() -> None:
     """Install every adjustment; call before Rasa starts serving."""
-    from rasa_runtime import validation, warm
+    from rasa_runtime import http, validation, warm
 
     validation.install()
+    http.install()
     warm.install()

@@ -94,6 +94,53 @@ def check_the_patched_check_raises_rasas_error() -> None:
     assert "Failed to validate Action server response" in errors[1][0]
 
 
+def check_endpoint_sessions_are_kept_per_loop() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    adjust()
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook", headers={"Authorization": "Bearer x"})
+
+    async def borrow_twice():
+        async with endpoint.session() as first:
+            pass
+        async with endpoint.session() as second:
+            assert not first.closed and first.headers["Authorization"] == "Bearer x"
+        return first, second
+
+    loop = asyncio.new_event_loop()
+    first, second = loop.run_until_complete(borrow_twice())
+    assert first is second
+    loop.run_until_complete(first.close())
+    third, _ = loop.run_until_complete(borrow_twice())
+    assert third is not first  # a closed one is replaced
+    other, _ = asyncio.new_event_loop().run_until_complete(borrow_twice())
+    assert other is not third  # one per event loop
+
+
+def check_the_sqlite_tracker_store_pools_wal_connections_and_keeps_conversations() -> None:
+    import asyncio
+    import tempfile
+
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from rasa_runtime.trackers import TrackerStore
+
+    path = Path(tempfile.mkdtemp()) / "trackers.db"
+    store = TrackerStore(host=f"sqlite:///{path}")
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    assert type(store.engine.pool).__name__ == "QueuePool"
+    tracker = DialogueStateTracker.from_events("web:1", [UserUttered("hello"), SlotSet("request_type", "pothole")])
+    asyncio.new_event_loop().run_until_complete(store.save(tracker))
+    again = TrackerStore(host=f"sqlite:///{path}")  # a restarted Rasa
+    kept = asyncio.new_event_loop().run_until_complete(again.retrieve("web:1"))
+    assert kept is not None and [e.as_dict().get("value") for e in kept.events if isinstance(e, SlotSet)] == ["pothole"]
+
+
 if __name__ == "__main__":
     for name, check in sorted(globals().items()):
         if name.startswith("check_") and callable(check):

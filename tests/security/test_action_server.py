@@ -191,7 +191,8 @@ def test_rasa_sends_the_token_from_endpoints_yml():
              "RASA_TRACKER_STORE_URL": "sqlite:////srv/trackers.db"},
     )
     assert configured.stdout.split("\n")[-4:-1] == [
-        "SQL sqlite:////srv/trackers.db", "http://10.0.0.7:5055/webhook", "Bearer t0ken-t0ken-t0ken"], \
+        "rasa_runtime.trackers.TrackerStore sqlite:////srv/trackers.db", "http://10.0.0.7:5055/webhook",
+        "Bearer t0ken-t0ken-t0ken"], \
         configured.stdout + configured.stderr
     unset = subprocess.run([rasa_python, "-W", "ignore", "-c", script, str(PROJECT_ROOT / "endpoints.yml")],
                            capture_output=True, text=True, timeout=180,
