@@ -7,8 +7,9 @@ runs. Each one is in its own module, which says why it is safe.
 
 def adjust() -> None:
     """Install every adjustment; call before Rasa starts serving."""
-    from rasa_runtime import http, validation, warm
+    from rasa_runtime import http, loading, validation, warm
 
+    loading.install()
     validation.install()
     http.install()
     warm.install()
