@@ -3,11 +3,12 @@ SHELL := /bin/bash
 RASA := .venvs/rasa/bin/rasa
 PY := .venvs/app/bin/python
 
-.PHONY: run test setup venvs model validate lint test-rasa test-python test-fast test-model test-nlu nlu-report bench \
+.PHONY: run run-production test setup venvs model validate lint test-rasa test-python test-fast test-model test-nlu nlu-report bench \
 	clean-models help
 
 help:
 	@echo "make run    - set up (once), train if needed, start Rasa, actions, bot + web chat, scheduler"
+	@echo "make run-production - the same on PostgreSQL with two Rasa replicas and web chat workers (README)"
 	@echo "make test   - set up (once), lint, train if needed, run data validation, Rasa conversation tests, NLU held-out check and pytest"
 	@echo "make lint   - ruff and mypy (no model needed)"
 	@echo "make test-fast - the pytest tests that need no trained model (no training); make test-model - the e2e and browser ones"
@@ -26,6 +27,10 @@ run: model
 	@mkdir -p -m 700 var
 	@$(PY) -m huiyin init-db
 	@exec .venvs/app/bin/honcho start -f Procfile
+
+# The production profile on this machine: PostgreSQL, two Rasa replicas, web chat workers (README).
+run-production: model
+	@exec scripts/run-production
 
 validate: venvs
 	$(PY) scripts/validate_data.py

@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from bench.procs import wait_ready
+from cases.store.db import make_engine
 from testkit.stack import APP_PYTHON, PROJECT_ROOT, Stack, free_port, start_stack
 from testkit.telegram import FakeTelegramServer
 
@@ -190,7 +191,7 @@ async def telegram_run(fake: FakeTelegramServer, residents: int, tag: str, think
 
 def filed_once(database_url: str, tag: str, residents: int) -> tuple[int, int]:
     """(residents whose report was filed, cases beyond one per resident) for this run's tag."""
-    engine = create_engine(database_url)
+    engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT description FROM cases WHERE description LIKE :tag"),

@@ -56,8 +56,8 @@ async def telegram_channel(settings: Settings, *, db: Database, rasa: RasaClient
         yield
 
 
-async def serve(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM, then stop the web chat and Telegram cleanly."""
+async def serve(settings: Settings, *, web_chat: bool = True) -> None:
+    """Run until SIGINT or SIGTERM, then stop the web chat (unless `web_chat` is off) and Telegram cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -68,23 +68,27 @@ async def serve(settings: Settings) -> None:
         # Taking updates before Rasa has loaded its model would only produce apologies.
         if not await unless_stopped(stop, rasa.wait_until_ready()):
             return
-        web = WebServer(uvicorn.Config(create_app(settings=settings, db=db, rasa=rasa),
-                                       host=settings.web_host, port=settings.web_port, log_level="warning",
-                                       ws="none",  # the web chat polls; no websockets needed
-                                       **proxy_options(settings.trusted_proxies)))
         async with telegram_channel(settings, db=db, rasa=rasa):
-            web_task = asyncio.ensure_future(web.serve())
-            await unless_stopped(stop, asyncio.shield(web_task))
-            web.should_exit = True  # a stop signal came (or the web chat ended on its own)
-            await web_task
+            if not web_chat:  # the web chat runs in its own workers (python -m bot.webchat)
+                await stop.wait()
+            else:
+                web = WebServer(uvicorn.Config(create_app(settings=settings, db=db, rasa=rasa),
+                                               host=settings.web_host, port=settings.web_port, log_level="warning",
+                                               ws="none",  # the web chat polls; no websockets needed
+                                               **proxy_options(settings.trusted_proxies)))
+                web_task = asyncio.ensure_future(web.serve())
+                await unless_stopped(stop, asyncio.shield(web_task))
+                web.should_exit = True  # a stop signal came (or the web chat ended on its own)
+                await web_task
         log.info("stopped")
     finally:
         await rasa.aclose()
         db.dispose()
 
 
-def main() -> int:
-    """Start the bot process; the exit status says whether it ran."""
+def main(argv: list[str] | None = None) -> int:
+    """Start the bot process (`--telegram-only`: without the web chat); the exit status says whether it ran."""
+    telegram_only = "--telegram-only" in (sys.argv[1:] if argv is None else argv)
     configure_logging()
     settings = get_settings()
     owner_only(settings)  # photos, the database and secrets this process writes: owner-only
@@ -94,7 +98,7 @@ def main() -> int:
         log.error("%s", exc)
         return 2
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, web_chat=not telegram_only))
     except RasaUnavailable as exc:
         log.error("%s", exc)
         return 1

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from cases import lifecycle, queries
 from cases.messages import format_date
 from cases.staff import accounts as staff
+from cases.store.db import ensure_postgres_database
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
 from huiyin import bootstrap
 from huiyin.settings import Settings, get_settings
@@ -137,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     settings = get_settings()
     bootstrap.owner_only(settings)  # `init-db` may create the database: owner-only from the start
+    if args.command == "init-db" and ensure_postgres_database(settings.database_url):
+        print("created the database")
     db = bootstrap.database(settings)
     try:
         if args.command == "init-db":

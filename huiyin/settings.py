@@ -43,6 +43,9 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # Processes of `python -m bot.webchat` (the web chat on its own, for scaling out); `python -m bot` serves it
+    # in its one process.
+    web_workers: int = 2
     # Signs web chat session cookies; set it in production so sessions survive restarts.
     web_secret: Optional[str] = None
     # Web chat abuse limits: messages (text, buttons, locations) per minute and photos per hour,

@@ -66,7 +66,7 @@ def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180.0
 class Stack:
     """Where the running back end is, and the settings a bot process would use with it."""
 
-    rasa_url: str  # the first (or only) Rasa
+    rasa_url: str  # every Rasa replica, comma-separated, as RASA_URL takes them
     action_url: str
     action_token: str
     database_url: str
@@ -137,7 +137,7 @@ def start_stack(workdir: Path, *, database_url: str | None = None, rasa_replicas
     action_port = free_port()
     rasa_urls = [f"http://127.0.0.1:{free_port()}" for _ in range(rasa_replicas)]
     stack = Stack(
-        rasa_url=rasa_urls[0],
+        rasa_url=",".join(rasa_urls),
         rasa_urls=rasa_urls,
         action_url=f"http://127.0.0.1:{action_port}",
         action_token=secrets.token_urlsafe(32),

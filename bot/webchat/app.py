@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Optional, TypeGuard, TypeVar
+from typing import Any, Optional, TypeGuard, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -272,8 +272,8 @@ class WebChat:
         return self.answer(request, {"updates": await self._db(fetch)})
 
 
-def create_app(*, settings: Settings, db: Database, rasa: RasaClient) -> Starlette:
-    """The web chat as an ASGI app (the caller owns and closes `db` and `rasa`)."""
+def create_app(*, settings: Settings, db: Database, rasa: RasaClient, lifespan: Optional[Any] = None) -> Starlette:
+    """The web chat as an ASGI app (the caller owns and closes `db` and `rasa`, e.g. in `lifespan`)."""
     chat = WebChat(settings=settings, db=db, rasa=rasa, sessions=Sessions(session_secret(settings)))
     routes = [
         Route("/", chat.index, methods=["GET"]),
@@ -290,4 +290,5 @@ def create_app(*, settings: Settings, db: Database, rasa: RasaClient) -> Starlet
         middleware=[Middleware(SecurityHeaders, headers=SECURITY_HEADERS, hsts_max_age=settings.hsts_max_age),
                     Middleware(CatchErrors, handler=lambda scope, exc: crashed(Request(scope), exc), logger=log)],
         exception_handlers={HTTPException: http_error, BodyTooLarge: too_large, DatabaseDown: database_down},
+        lifespan=lifespan,
     )

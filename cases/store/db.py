@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -38,6 +39,27 @@ def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
+
+
+def ensure_postgres_database(url: str) -> bool:
+    """Create the PostgreSQL database the URL names if it does not exist (as its owner may); whether it was created.
+
+    Connects to the server's `postgres` database to ask. A URL that is not PostgreSQL is left alone.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or not parsed.database:
+        return False
+    server = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False),
+                         isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": parsed.database}).scalar():
+                return False
+            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+            return True
+    finally:
+        server.dispose()
 
 
 class Database:
