@@ -3,7 +3,7 @@ SHELL := /bin/bash
 RASA := .venvs/rasa/bin/rasa
 PY := .venvs/app/bin/python
 
-.PHONY: run run-production test setup venvs model validate lint test-rasa test-python test-fast test-model test-nlu nlu-report bench \
+.PHONY: run run-production test setup venvs model validate lint test-rasa test-python test-fast test-model test-production test-nlu nlu-report bench \
 	clean-models help
 
 help:
@@ -59,8 +59,13 @@ test-model: model
 
 test-python: test-fast test-model
 
+# The end-to-end tests again, on the production profile's back end: PostgreSQL, two Rasa replicas.
+test-production: model
+	HUIYIN_TEST_STACK=production $(PY) -m pytest -q -m e2e
+
+
 # Lint first: it needs no model and fails in seconds.
-test: lint test-rasa test-nlu test-python
+test: lint test-rasa test-nlu test-python test-production
 
 bench: model
 	$(PY) -m bench.reply_latency

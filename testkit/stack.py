@@ -128,7 +128,8 @@ class Stack:
                 proc.kill()
 
 
-def start_stack(workdir: Path, *, database_url: str | None = None, rasa_replicas: int = 1) -> Stack:
+def start_stack(workdir: Path, *, database_url: str | None = None, rasa_replicas: int = 1,
+                action_workers: int = 1) -> Stack:
     """Start the action server and Rasa (with the newest model) as the Procfile does, and wait until both answer."""
     workdir.mkdir(parents=True, exist_ok=True)
     media_dir = workdir / "media"
@@ -159,6 +160,7 @@ def start_stack(workdir: Path, *, database_url: str | None = None, rasa_replicas
         "ACTION_SERVER_PORT": str(action_port),
         "ACTION_SERVER_URL": f"{stack.action_url}/webhook",
         "ACTION_SERVER_TOKEN": stack.action_token,
+        "ACTION_SERVER_SANIC_WORKERS": str(action_workers),
     }
     subprocess.run([str(APP_PYTHON), "-m", "huiyin", "init-db"], env=stack.env, cwd=PROJECT_ROOT, check=True,
                    stdout=subprocess.DEVNULL)
