@@ -68,6 +68,7 @@ test-production: model
 test: lint test-rasa test-nlu test-python test-production
 
 bench: model
+	$(PY) -m bench.load
 	$(PY) -m bench.reply_latency
 	$(PY) -m bench.cold_start
 	$(PY) -m bench.push_throughput
