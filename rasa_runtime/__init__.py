@@ -7,9 +7,10 @@ runs. Each one is in its own module, which says why it is safe.
 
 def adjust() -> None:
     """Install every adjustment; call before Rasa starts serving."""
-    from rasa_runtime import http, loading, validation, warm
+    from rasa_runtime import http, loading, trackers, validation, warm
 
     loading.install()
+    trackers.install()
     validation.install()
     http.install()
     warm.install()

@@ -1,4 +1,14 @@
-"""Rasa's SQL tracker store, with the SQLite connection a file shared by several writers needs.
+"""Rasa's SQL tracker store, with the SQLite connection a file shared by several writers needs, and no silent
+fallback to memory when the database is away.
+
+Rasa wraps every tracker store in a FailSafeTrackerStore which, when the database fails, answers a read
+with "no conversation" and keeps a write in memory. With conversations kept in a database that is the
+worst answer: a resident halfway through a report when PostgreSQL restarts gets a new, empty
+conversation, which is then saved over theirs (found by tests/e2e/test_database_outage.py). `install()`
+makes it raise instead, and makes a turn that failed (its conversation not read or not saved) answer
+nothing, not the replies collected before the failure: those would describe a state that was never
+saved. Rasa's REST channel then answers an empty list, the channels answer with the apology, and the
+resident's next message, once the database is back, continues their conversation where it was.
 
 endpoints.yml names it (`type: rasa_runtime.trackers.TrackerStore`); on PostgreSQL it is Rasa's own
 SQLTrackerStore unchanged. On SQLite, Rasa (SQLAlchemy 1.4) opens a new connection for every read and
@@ -13,10 +23,14 @@ our own database with full syncs.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+
+log = logging.getLogger(__name__)
+_ORIGINAL = "_huiyin_original_retrieve"
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -40,3 +54,54 @@ class TrackerStore(SQLTrackerStore):
                                        connect_args={"timeout": 30, "check_same_thread": False})
         sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+
+def install() -> None:
+    """Make Rasa's fail-safe wrapper raise the database's errors instead of falling back to memory (once)."""
+    if hasattr(FailSafeTrackerStore, _ORIGINAL):
+        return
+    setattr(FailSafeTrackerStore, _ORIGINAL, FailSafeTrackerStore.retrieve)
+
+    def failed(error: Exception) -> None:
+        log.warning("the conversation store is unavailable (%s): this message gets no answer but the apology",
+                    type(error).__name__)
+
+    async def retrieve(self: FailSafeTrackerStore, sender_id: str) -> Any:
+        try:
+            return await self._tracker_store.retrieve(sender_id)
+        except Exception as error:
+            failed(error)
+            raise
+
+    async def retrieve_full_tracker(self: FailSafeTrackerStore, sender_id: str) -> Any:
+        try:
+            return await self._tracker_store.retrieve_full_tracker(sender_id)
+        except Exception as error:
+            failed(error)
+            raise
+
+    async def save(self: FailSafeTrackerStore, tracker: Any) -> None:
+        try:
+            await self._tracker_store.save(tracker)
+        except Exception as error:
+            failed(error)
+            raise
+
+    FailSafeTrackerStore.retrieve = retrieve
+    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
+    FailSafeTrackerStore.save = save
+
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.processor import MessageProcessor
+
+    handle_message = MessageProcessor.handle_message
+
+    async def handle_message_or_nothing(self: MessageProcessor, message: Any) -> Any:
+        try:
+            return await handle_message(self, message)
+        except Exception:
+            if isinstance(message.output_channel, CollectingOutputChannel):
+                message.output_channel.messages.clear()  # nothing of a turn that was not saved
+            raise
+
+    MessageProcessor.handle_message = handle_message_or_nothing

@@ -141,6 +141,33 @@ def check_the_sqlite_tracker_store_pools_wal_connections_and_keeps_conversations
     assert kept is not None and [e.as_dict().get("value") for e in kept.events if isinstance(e, SlotSet)] == ["pothole"]
 
 
+def check_a_failing_conversation_store_raises_instead_of_forgetting_the_conversation() -> None:
+    import asyncio
+
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    adjust()
+
+    class Down(InMemoryTrackerStore):
+        async def retrieve(self, sender_id):
+            raise ConnectionError("database away")
+
+        async def save(self, tracker):
+            raise ConnectionError("database away")
+
+    store = FailSafeTrackerStore(Down(Domain.empty()))
+    loop = asyncio.new_event_loop()
+    for attempt in (store.retrieve("web:1"), store.save(DialogueStateTracker("web:1", []))):
+        try:
+            loop.run_until_complete(attempt)
+        except ConnectionError:
+            continue
+        raise AssertionError("the failure was swallowed")
+    assert store._fallback_tracker_store is None  # nothing was kept in memory instead
+
+
 if __name__ == "__main__":
     for name, check in sorted(globals().items()):
         if name.startswith("check_") and callable(check):
