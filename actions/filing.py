@@ -171,12 +171,16 @@ def back_to_summary() -> list[dict[str, Any]]:
 
 
 def idempotency_key(tracker: Tracker) -> str:
-    """The same confirming message (a retried webhook, a double tap) files the case only once."""
-    message = tracker.latest_message or {}
-    message_id = message.get("message_id") or hashlib.sha256(
-        f"{latest_text(tracker)}|{len(tracker.events)}".encode()
-    ).hexdigest()[:32]
-    key = f"{tracker.sender_id}:{message_id}"
+    """Confirming from the same point of the conversation files the case only once.
+
+    The point is the conversation session (when it started), how far it had come and what the resident
+    sent; not Rasa's message id, which is new each time: a confirmation sent again because its turn failed
+    to be saved (the apology) arrives on the same conversation, at the same point, with a new id.
+    """
+    started = next((event.get("timestamp") for event in reversed(tracker.events)
+                    if event.get("event") == "session_started"), None)
+    point = hashlib.sha256(f"{started}|{len(tracker.events)}|{latest_text(tracker)}".encode()).hexdigest()[:32]
+    key = f"{tracker.sender_id}:{point}"
     if len(key) > MAX_IDEMPOTENCY_KEY:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return key

@@ -37,13 +37,17 @@ async def test_confirm_files_one_case_with_every_answer(deps, backend_db, domain
     assert not any(slots_set(events).values())  # the filing slots are cleared
 
 
-async def test_same_confirming_message_twice_files_once(deps, backend_db, domain):
-    _, d1 = await run(ActionOpenCase(deps), confirm(domain, message_id="same"), domain)
-    _, d2 = await run(ActionOpenCase(deps), confirm(domain, message_id="same"), domain)
+async def test_confirming_again_from_the_same_point_files_once(deps, backend_db, domain):
+    """The same confirmation again (a double tap), or sent again after its turn failed (a new message id, the same
+    conversation at the same point), files one case; a later confirmation files another."""
+    _, d1 = await run(ActionOpenCase(deps), confirm(domain, message_id="first"), domain)
+    _, d2 = await run(ActionOpenCase(deps), confirm(domain, message_id="sent-again"), domain)
     assert d1.messages[0]["reference"] == d2.messages[0]["reference"]
     with backend_db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
-    await run(ActionOpenCase(deps), confirm(domain, message_id="another"), domain)
+    later = confirm(domain, message_id="later")
+    later.events.append({"event": "action", "name": "action_listen"})  # the conversation has moved on
+    await run(ActionOpenCase(deps), later, domain)
     with backend_db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 2
 
