@@ -62,34 +62,19 @@ def install() -> None:
         return
     setattr(FailSafeTrackerStore, _ORIGINAL, FailSafeTrackerStore.retrieve)
 
-    def failed(error: Exception) -> None:
-        log.warning("the conversation store is unavailable (%s): this message gets no answer but the apology",
-                    type(error).__name__)
+    def raising(name: str) -> Any:
+        async def method(self: FailSafeTrackerStore, *args: Any) -> Any:
+            try:
+                return await getattr(self._tracker_store, name)(*args)
+            except Exception as error:
+                log.warning("the conversation store is unavailable (%s): this message gets no answer but the "
+                            "apology", type(error).__name__)
+                raise
 
-    async def retrieve(self: FailSafeTrackerStore, sender_id: str) -> Any:
-        try:
-            return await self._tracker_store.retrieve(sender_id)
-        except Exception as error:
-            failed(error)
-            raise
+        return method
 
-    async def retrieve_full_tracker(self: FailSafeTrackerStore, sender_id: str) -> Any:
-        try:
-            return await self._tracker_store.retrieve_full_tracker(sender_id)
-        except Exception as error:
-            failed(error)
-            raise
-
-    async def save(self: FailSafeTrackerStore, tracker: Any) -> None:
-        try:
-            await self._tracker_store.save(tracker)
-        except Exception as error:
-            failed(error)
-            raise
-
-    FailSafeTrackerStore.retrieve = retrieve
-    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
-    FailSafeTrackerStore.save = save
+    for name in ("retrieve", "retrieve_full_tracker", "save"):
+        setattr(FailSafeTrackerStore, name, raising(name))
 
     from rasa.core.channels.channel import CollectingOutputChannel
     from rasa.core.processor import MessageProcessor
