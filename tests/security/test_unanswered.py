@@ -55,9 +55,18 @@ def later(seconds: float):
     return lambda: utcnow() + timedelta(seconds=seconds)
 
 
+_POINTS: dict[str, int] = {}  # each confirmation's point in the conversation (filing is idempotent per point)
+
+
 async def file_case(deps, domain, message_id: str = "m-1", sender: str = RESIDENT) -> str:
-    """Press Confirm as the action server sees it; the reference the reply carries (not yet delivered)."""
+    """Press Confirm as the action server sees it; the reference the reply carries (not yet delivered).
+
+    Each `message_id` is a confirmation at its own point of the conversation (the same id: the same
+    confirmation again), so different ids file different cases.
+    """
     confirm = tracker("/affirm", "affirm", slots=SLOTS, message_id=message_id, domain=domain, sender=sender)
+    confirm.events[0:0] = [{"event": "action", "name": "action_listen"}] * _POINTS.setdefault(message_id,
+                                                                                             len(_POINTS))
     _, dispatcher = await run(ActionOpenCase(deps), confirm, domain)
     [reply] = dispatcher.messages
     return reply["reference"]
