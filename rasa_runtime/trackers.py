@@ -23,8 +23,10 @@ our own database with full syncs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
@@ -41,11 +43,39 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Replicas starting together on one PostgreSQL database take turns creating Rasa's tables: otherwise one of
+# them fails on the other's table, and Rasa waits 5 s before trying again.
+CREATE_TABLES_LOCK = 0x48_55_49_59_49_4E_52  # "HUIYINR"
+
+
+@contextlib.contextmanager
+def one_replica_at_a_time(url: Any) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock for the block (nothing on other databases, or if it cannot be reached:
+    then Rasa's own start-up waits for the database as it always did)."""
+    if not str(url).startswith("postgresql"):
+        yield
+        return
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        connection = engine.connect()
+    except sa.exc.OperationalError:
+        engine.dispose()
+        yield
+        return
+    try:
+        connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": CREATE_TABLES_LOCK})
+        yield
+    finally:
+        connection.close()  # ends the session, and with it the lock
+        engine.dispose()
+
+
 class TrackerStore(SQLTrackerStore):
     """SQLTrackerStore; on SQLite with pooled connections in WAL mode (see the module's docstring)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # connects, creates the tables if missing
+    def __init__(self, *args: Any, host: Optional[str] = None, **kwargs: Any) -> None:
+        with one_replica_at_a_time(host):
+            super().__init__(*args, host=host, **kwargs)  # connects, creates the tables if missing
         if self.engine.dialect.name != "sqlite":
             return
         url = self.engine.url

@@ -29,12 +29,13 @@ APOLOGY = texts.text("unavailable")
 
 @pytest.fixture(scope="module")
 def pg_stack(tmp_path_factory):
-    """Rasa, the action server and our tables on a PostgreSQL database of their own (conversations in it too)."""
+    """Two Rasa replicas, the action server and our tables on a new PostgreSQL database of their own (conversations
+    in it too)."""
     name = f"huiyin_outage_{secrets.token_hex(4)}"
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
     ensure_postgres_database(url)
     try:
-        running = start_stack(tmp_path_factory.mktemp("outage"), database_url=url)
+        running = start_stack(tmp_path_factory.mktemp("outage"), database_url=url, rasa_replicas=2)
     except StackError as exc:
         pytest.fail(str(exc))
     yield running
@@ -108,3 +109,9 @@ async def test_reports_filed_while_postgresql_goes_away_are_each_filed_once(pg_s
     assert {count for _, count in per_address} == {1}  # nobody's report twice
     assert said.count(APOLOGY) >= 3  # the outage was noticed, and answered with the apology
     assert not [line for line in said if "Traceback" in line or "Error" in line]
+
+
+def test_replicas_starting_together_on_a_new_database_create_rasas_tables_once(pg_stack):
+    logs = [(pg_stack.workdir / name).read_text() for name in ("rasa.log", "rasa-1.log")]
+    assert all("Rasa server is up and running" in log for log in logs)
+    assert not [log for log in logs if "Could not create tables" in log or "duplicate key value" in log]

@@ -168,6 +168,45 @@ def check_a_failing_conversation_store_raises_instead_of_forgetting_the_conversa
     assert store._fallback_tracker_store is None  # nothing was kept in memory instead
 
 
+def check_replicas_starting_together_on_postgresql_create_the_tables_without_waiting() -> None:
+    import os
+    import secrets
+    import threading
+    import time
+
+    import sqlalchemy as sa
+
+    from rasa_runtime.trackers import TrackerStore
+
+    url = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    schema = f"rasa_start_{secrets.token_hex(4)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    os.environ["POSTGRESQL_SCHEMA"] = schema  # as huiyin.rasa_env sets it
+    barrier, took = threading.Barrier(4), []
+
+    def replica() -> None:
+        barrier.wait()
+        started = time.monotonic()
+        TrackerStore(host=url).engine.dispose()
+        took.append(time.monotonic() - started)
+
+    try:
+        threads = [threading.Thread(target=replica) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        # Rasa waits 5 s after losing the race to create a table; taking turns, nobody loses it.
+        assert len(took) == 4 and max(took) < 4.0, took
+    finally:
+        del os.environ["POSTGRESQL_SCHEMA"]
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 if __name__ == "__main__":
     for name, check in sorted(globals().items()):
         if name.startswith("check_") and callable(check):

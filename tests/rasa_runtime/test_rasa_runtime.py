@@ -15,4 +15,4 @@ def test_rasa_runtime_checks_pass_inside_the_rasa_environment():
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     passed = [line for line in done.stdout.splitlines() if line.startswith("ok ")]
-    assert len(passed) == 6, done.stdout
+    assert len(passed) == 7, done.stdout
