@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
+from cases.store.db import ensure_postgres_database, make_engine
 from huiyin.settings import PROJECT_ROOT, Settings
 
 # Rasa as the Procfile runs it: its command line with our adjustments (rasa_runtime) installed.
@@ -93,7 +95,7 @@ class Stack:
     def start_rasa(self, replica: int = 0, *, wait: bool = True) -> subprocess.Popen:
         """Start Rasa replica `replica` (again) as the Procfile does, on its port; wait until it answers."""
         url = self.rasa_urls[replica]
-        log = self.workdir / (f"rasa-{replica}.log" if replica else "rasa.log")
+        log = self.rasa_log(replica)
         rasa = subprocess.Popen(
             [str(APP_PYTHON), "-m", "huiyin.rasa_env", *RASA_COMMAND, "run", "-m", str(latest_model()),
              "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials",
@@ -108,8 +110,12 @@ class Stack:
 
     def wait_for_rasa(self, replica: int = 0) -> None:
         """Wait until Rasa replica `replica` answers (fails early if it died)."""
-        log = self.workdir / (f"rasa-{replica}.log" if replica else "rasa.log")
+        log = self.rasa_log(replica)
         wait_for(f"{self.rasa_urls[replica]}/", self._rasa[replica], log)
+
+    def rasa_log(self, replica: int = 0) -> Path:
+        """Where Rasa replica `replica` writes its log."""
+        return self.workdir / (f"rasa-{replica}.log" if replica else "rasa.log")
 
     def kill_rasa(self, replica: int = 0) -> None:
         """Kill Rasa replica `replica` with SIGKILL (as a crash would) and wait until it is gone."""
@@ -180,3 +186,20 @@ def start_stack(workdir: Path, *, database_url: str | None = None, rasa_replicas
         stack.stop()
         raise
     return stack
+
+
+def new_postgres_database(server_url: str, prefix: str) -> str:
+    """Create a PostgreSQL database of its own on the server of `server_url`; its URL."""
+    url = server_url.rsplit("/", 1)[0] + f"/{prefix}_{secrets.token_hex(4)}"
+    ensure_postgres_database(url)
+    return url
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop the database made by new_postgres_database, whoever is still connected to it."""
+    server = make_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    finally:
+        server.dispose()

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from bot import texts
 from cases.store.db import ensure_postgres_database, make_engine
-from testkit.stack import APP_PYTHON, PROJECT_ROOT, free_port
+from testkit.stack import APP_PYTHON, PROJECT_ROOT, drop_postgres_database, free_port
 from tests.bot.test_telegram_process import process_env, read_until
 from tests.conftest import POSTGRES_URL
 
@@ -88,8 +88,5 @@ def test_init_db_creates_a_missing_postgresql_database():
             assert connection.execute(text("SELECT current_database()")).scalar() == name
         engine.dispose()
     finally:
-        server = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        server.dispose()
+        drop_postgres_database(url)
     assert ensure_postgres_database(f"sqlite:///{PROJECT_ROOT}/x.db") is False

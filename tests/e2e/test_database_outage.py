@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -17,8 +16,8 @@ from bot import texts
 from bot.rasa_client import RasaClient
 from bot.webchat.app import create_app
 from cases.models import Case
-from cases.store.db import Database, ensure_postgres_database, make_engine
-from testkit.stack import StackError, start_stack
+from cases.store.db import Database, make_engine
+from testkit.stack import StackError, drop_postgres_database, new_postgres_database, start_stack
 from tests.bot.webchat_harness import browser
 from tests.conftest import POSTGRES_URL
 
@@ -31,19 +30,15 @@ APOLOGY = texts.text("unavailable")
 def pg_stack(tmp_path_factory):
     """Two Rasa replicas, the action server and our tables on a new PostgreSQL database of their own (conversations
     in it too)."""
-    name = f"huiyin_outage_{secrets.token_hex(4)}"
-    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    ensure_postgres_database(url)
+    url = new_postgres_database(POSTGRES_URL, "huiyin_outage")
     try:
         running = start_stack(tmp_path_factory.mktemp("outage"), database_url=url, rasa_replicas=2)
     except StackError as exc:
+        drop_postgres_database(url)
         pytest.fail(str(exc))
     yield running
     running.stop()
-    server = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    drop_postgres_database(url)
 
 
 def outage(database: str, noticed: Callable[[], bool], timeout: float = 60.0) -> None:
