@@ -70,17 +70,24 @@ def figures(label: str, values: list[float]) -> str:
 # ---- the web chat -----------------------------------------------------------------------------------------------
 
 
-def _payloads(replies: list[dict]) -> set[str]:
-    return {b.get("payload") for r in replies for b in r.get("buttons") or []}
+def web_turns(n: int, tag: str) -> list[tuple[dict, str | None]]:
+    """Resident n's three turns: what they send, and the button the answer must offer (None: the reference)."""
+    return [({"text": FIRST.format(n=n, tag=tag)}, "/deny"), ({"payload": "/deny"}, "/affirm"),
+            ({"payload": "/affirm"}, None)]
+
+
+def next_step(replies: list[dict], wanted: str | None) -> bool:
+    """Whether the answer is the report's next step: the wanted button, or the filed case's reference."""
+    if wanted is None:
+        return bool(REFERENCE.search(" | ".join(str(r.get("text")) for r in replies)))
+    return wanted in {b.get("payload") for r in replies for b in r.get("buttons") or []}
 
 
 async def web_resident(base_url: str, n: int, tag: str, run: Run) -> None:
     """One resident filing through the web chat: open the page, then three turns."""
     async with httpx.AsyncClient(base_url=base_url, timeout=TURN_TIMEOUT) as client:
         await client.get("/")
-        turns = [({"text": FIRST.format(n=n, tag=tag)}, "/deny"), ({"payload": "/deny"}, "/affirm"),
-                 ({"payload": "/affirm"}, None)]
-        for body, wanted in turns:
+        for body, wanted in web_turns(n, tag):
             started = time.monotonic()
             try:
                 response = await client.post("/api/messages", json=body)
@@ -93,11 +100,9 @@ async def web_resident(base_url: str, n: int, tag: str, run: Run) -> None:
             if response.status_code != 200:
                 run.errors.append(f"resident {n}: HTTP {response.status_code} {said[:120]}")
                 return
-            if wanted is not None and wanted not in _payloads(replies):
-                run.errors.append(f"resident {n}: no {wanted} button after {body}: {said[:160]}")
+            if not next_step(replies, wanted):
+                run.errors.append(f"resident {n}: not the next step after {body}: {said[:160]}")
                 return
-            if wanted is None and not REFERENCE.search(said):
-                run.errors.append(f"resident {n}: no reference after confirming: {said[:160]}")
 
 
 async def web_run(base_url: str, residents: int, tag: str) -> Run:

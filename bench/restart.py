@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.load import FIRST, REFERENCE, TURN_TIMEOUT, filed_once, start_bot
+from bench.load import TURN_TIMEOUT, filed_once, next_step, start_bot, web_turns
 from bot import texts
 from bot.rasa_client import replica_for
 from bot.webchat.sessions import COOKIE
@@ -48,8 +48,7 @@ async def resident(base_url: str, n: int, tag: str, think: float, outcome: Outco
         if replica_for(f"web:{client.cookies[COOKIE].split('.')[0]}", replicas) == replicas[0]:
             outcome.on_killed_replica.add(n)
         await asyncio.sleep(random.uniform(0, think))
-        for body, wanted in [({"text": FIRST.format(n=n, tag=tag)}, "/deny"), ({"payload": "/deny"}, "/affirm"),
-                             ({"payload": "/affirm"}, None)]:
+        for body, wanted in web_turns(n, tag):
             deadline = time.monotonic() + TURN_TIMEOUT
             while True:
                 replies = (await client.post("/api/messages", json=body)).json().get("replies", [])
@@ -58,8 +57,7 @@ async def resident(base_url: str, n: int, tag: str, think: float, outcome: Outco
                     break
                 outcome.interrupted.add(n)
                 await asyncio.sleep(RETRY_SECONDS)  # Rasa is down: the resident tries again a little later
-            payloads = {b.get("payload") for r in replies for b in r.get("buttons") or []}
-            if (wanted is not None and wanted not in payloads) or (wanted is None and not REFERENCE.search(said)):
+            if not next_step(replies, wanted):
                 outcome.lost[n] = said[:160]
                 return
             outcome.turns_done += 1
