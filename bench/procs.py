@@ -8,6 +8,8 @@ from pathlib import Path
 
 import httpx
 
+from testkit.stack import child_pids
+
 
 def wait_ready(url: str, proc: subprocess.Popen, *, started: float | None = None, timeout: float = 180.0) -> float:
     """Wait until `url` answers 200 (exit if the process dies or it takes too long); seconds since `started`."""
@@ -24,16 +26,6 @@ def wait_ready(url: str, proc: subprocess.Popen, *, started: float | None = None
     raise SystemExit(f"{url} not ready after {timeout}s")
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return kids
-
-
 def tree_rss_mb(pid: int) -> float:
     """Resident set size of a process and all its descendants, in MB."""
     total, todo = 0, [pid]
@@ -45,5 +37,5 @@ def tree_rss_mb(pid: int) -> float:
                     total += int(line.split()[1])
         except OSError:
             continue
-        todo += _children(current)
+        todo += child_pids(current)
     return total / 1024

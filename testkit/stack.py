@@ -39,6 +39,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def child_pids(pid: int) -> list[int]:
+    """The process ids of a process's children (of any of its threads); none if it is gone."""
+    kids = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
+
+
 def latest_model() -> Path:
     """The newest trained model under models/ (or $HUIYIN_MODEL)."""
     if os.environ.get("HUIYIN_MODEL"):

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from bot import texts
 from cases.store.db import ensure_postgres_database, make_engine
-from testkit.stack import APP_PYTHON, PROJECT_ROOT, drop_postgres_database, free_port
+from testkit.stack import APP_PYTHON, PROJECT_ROOT, child_pids, drop_postgres_database, free_port
 from tests.bot.test_telegram_process import process_env, read_until
 from tests.conftest import POSTGRES_URL
 
@@ -37,10 +37,6 @@ async def child(*args: str, env: dict, cwd: Path) -> AsyncIterator[asyncio.subpr
             await process.wait()
 
 
-def children(pid: int) -> list[int]:
-    return [int(c) for task in Path(f"/proc/{pid}/task").glob("*") for c in (task / "children").read_text().split()]
-
-
 async def test_the_web_chat_runs_in_workers_that_answer_any_resident_and_stop_on_sigterm(tmp_path):
     env = process_env(tmp_path, WEB_WORKERS="2", RASA_URL=f"http://127.0.0.1:{free_port()}")  # Rasa is down
     subprocess.run([str(APP_PYTHON), "-m", "huiyin", "init-db"], env=env, cwd=tmp_path, check=True,
@@ -58,7 +54,7 @@ async def test_the_web_chat_runs_in_workers_that_answer_any_resident_and_stop_on
                     pass
                 assert asyncio.get_running_loop().time() < deadline
                 await asyncio.sleep(0.1)
-            assert len(children(process.pid)) >= 2  # the workers (and uvicorn's own helper, if any)
+            assert len(child_pids(process.pid)) >= 2  # the workers (and uvicorn's own helper, if any)
             # Residents on fresh connections, wherever the kernel sends them: each keeps their own session.
             for _ in range(4):
                 async with httpx.AsyncClient(base_url=url, timeout=10) as resident:
