@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: Optional[str] = None
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
+    # Every update is stored before Telegram is told we have it; a worker leases a chat to handle its updates
+    # in order, renewing while it lives: a crashed worker's chats pass to another after this long.
+    telegram_lease_seconds: float = 15.0
+    # How often a worker looks for chats whose updates reached another worker that has since stopped.
+    telegram_inbox_poll_seconds: float = 1.0
     # Only tests and self-hosted Bot API servers change these.
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"

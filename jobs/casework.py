@@ -13,7 +13,7 @@ from cases.clock import utcnow
 from cases.followup import escalation, survey
 from cases.guards import throttle
 from cases.handoff import waits
-from cases.store import conversations
+from cases.store import conversations, inbox
 from cases.store.db import Database
 from huiyin import bootstrap
 from huiyin.settings import Settings
@@ -21,6 +21,8 @@ from huiyin.settings import Settings
 log = logging.getLogger(__name__)
 # Rate-limit counters (logins, web chat) older than this limit nothing: every window in use is shorter.
 THROTTLE_ROWS_KEPT = timedelta(days=1)
+# Telegram redelivers an update for at most a day; a week of seen update ids recognises every repeat.
+SEEN_UPDATES_KEPT = timedelta(days=7)
 
 
 async def in_transaction(db: Database, work: Callable[[Session], list]) -> list:
@@ -79,6 +81,15 @@ async def purge_throttles(*, db: Database, settings: Settings, now: Callable[[],
     if purged:
         log.info("%d old rate-limit counter(s) purged", purged)
     return purged
+
+
+async def forget_seen_updates(*, db: Database, now: Callable[[], datetime] = utcnow) -> int:
+    """Forget the ids of Telegram updates handled over a week ago: no redelivery comes that late."""
+    [forgotten] = await in_transaction(db, lambda s: [inbox.forget_seen(s, channel="telegram",
+                                                                        before=now() - SEEN_UPDATES_KEPT)])
+    if forgotten:
+        log.info("%d handled update id(s) older than a week forgotten", forgotten)
+    return forgotten
 
 
 async def prune_conversations(*, settings: Settings, now: Callable[[], datetime] = utcnow) -> int:

@@ -40,6 +40,7 @@ def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> l
         Job("orphan_photos", partial(media.remove_orphan_photos, db=db, settings=settings), 3600),
         Job("throttle_purge", partial(casework.purge_throttles, db=db, settings=settings), 3600),
         Job("conversation_prune", partial(casework.prune_conversations, settings=settings), 3600),
+        Job("seen_updates_purge", partial(casework.forget_seen_updates, db=db), 3600),
     ]
     if bot is not None:
         # One limiter per process, shared: Telegram counts all of the bot's messages together.

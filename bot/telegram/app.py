@@ -17,6 +17,7 @@ from bot.delivery.pacing import ChatPacer
 from bot.rasa_client import RasaClient
 from bot.telegram.context import Deps, HuiyinContext
 from bot.telegram.handlers import add_handlers
+from bot.telegram.inbox import DurableUpdateQueue, attach
 from cases.store.db import Database
 from huiyin.settings import Settings
 
@@ -87,6 +88,7 @@ def build_application(settings: Settings, *, db: Database, rasa: RasaClient) -> 
         .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=1 / settings.push_rate_per_second,
                                      max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
+        .update_queue(DurableUpdateQueue())  # stored before acknowledged, handled by the inbox's dispatcher
         .context_types(ContextTypes(context=HuiyinContext))
         .build()
     )
@@ -96,35 +98,50 @@ def build_application(settings: Settings, *, db: Database, rasa: RasaClient) -> 
     return application
 
 
-@asynccontextmanager
-async def running(application: Application, settings: Settings) -> AsyncIterator[Application]:
-    """Take updates for the duration of the block: by webhook if TELEGRAM_WEBHOOK_URL is set, else by polling."""
-    mode = telegram_mode(settings)
+async def _take_updates(application: Application, mode: str, settings: Settings) -> None:
+    """Start PTB's updater in the mode the settings ask for."""
     updater = application.updater
     assert updater is not None, "ApplicationBuilder gives every application an updater unless told not to"
+    if mode == "webhook":
+        url = settings.telegram_webhook_url
+        assert url is not None  # the webhook mode is chosen by it
+        await updater.start_webhook(
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            url_path=urlsplit(url).path.strip("/"),  # a proxy forwards the public path as is
+            webhook_url=url,
+            secret_token=settings.telegram_webhook_secret,
+            allowed_updates=list(ALLOWED_UPDATES),
+        )
+        log.info("Telegram: webhook %s, listening on %s:%s", url, settings.telegram_webhook_listen,
+                 settings.telegram_webhook_port)
+    else:
+        # Pending updates are kept: residents wrote them while we were down.
+        await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+        log.info("Telegram: long polling as @%s", application.bot.username)
+
+
+@asynccontextmanager
+async def running(application: Application, settings: Settings) -> AsyncIterator[Application]:
+    """Take updates for the duration of the block: by webhook if TELEGRAM_WEBHOOK_URL is set, else by polling.
+
+    Every update is stored before Telegram is told we have it, then handled by the dispatcher (bot.telegram.inbox).
+    """
+    mode = telegram_mode(settings)
+    queue = application.update_queue
+    assert isinstance(queue, DurableUpdateQueue), "build_application gives it one"
     async with application:
+        dispatcher = attach(application, queue, lease_seconds=settings.telegram_lease_seconds,
+                            poll_seconds=settings.telegram_inbox_poll_seconds)
+        application.bot_data["dispatcher"] = dispatcher
         await application.start()
         try:
-            if mode == "webhook":
-                url = settings.telegram_webhook_url
-                assert url is not None  # the webhook mode is chosen by it
-                await updater.start_webhook(
-                    listen=settings.telegram_webhook_listen,
-                    port=settings.telegram_webhook_port,
-                    url_path=urlsplit(url).path.strip("/"),  # a proxy forwards the public path as is
-                    webhook_url=url,
-                    secret_token=settings.telegram_webhook_secret,
-                    allowed_updates=list(ALLOWED_UPDATES),
-                )
-                log.info("Telegram: webhook %s, listening on %s:%s", url, settings.telegram_webhook_listen,
-                         settings.telegram_webhook_port)
-            else:
-                # Pending updates are kept: residents wrote them while we were down.
-                await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
-                log.info("Telegram: long polling as @%s", application.bot.username)
-            yield application
+            async with dispatcher:
+                try:
+                    await _take_updates(application, mode, settings)
+                    yield application
+                finally:
+                    if application.updater and application.updater.running:
+                        await application.updater.stop()  # nothing more is stored from here on
         finally:
-            if updater.running:
-                await updater.stop()
             await application.stop()
-

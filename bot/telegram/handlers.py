@@ -46,7 +46,7 @@ COMMANDS = ("start", "help", "status", "cancel", "language")
 
 @guarded
 async def admit(update: Update, context: HuiyinContext) -> None:
-    """Let through only new updates from private chats, and know the resident's language."""
+    """Let through only updates from private chats, and know the resident's language (repeats never get here)."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or not (update.message or update.callback_query):
         raise ApplicationHandlerStop
@@ -54,14 +54,7 @@ async def admit(update: Update, context: HuiyinContext) -> None:
         log.info("ignoring update %s from a %s chat: private chats only", update.update_id, chat.type)
         raise ApplicationHandlerStop
     context.language = normalise_language(user.language_code)  # until the database says otherwise
-    # update_id counts per bot, so the bot's id keeps two bots sharing a database apart.
-    key = f"{context.bot.id}:{update.update_id}"
-    admitted = await asyncio.to_thread(
-        admit_update, context.deps.db, key, chat.id, user.full_name, user.language_code
-    )
-    if admitted is None:
-        log.info("update %s already handled; ignoring the repeat", update.update_id)
-        raise ApplicationHandlerStop
+    admitted = await asyncio.to_thread(admit_update, context.deps.db, chat.id, user.full_name, user.language_code)
     context.language, context.in_handoff = admitted.language, admitted.in_handoff
 
 

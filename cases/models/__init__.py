@@ -10,7 +10,7 @@ from cases.models.followup import CaseChase, Survey
 from cases.models.handoff import HandoffMessage, HandoffRequest
 from cases.models.outbox import Notification
 from cases.models.staff import CannedReply, ReportRun, StaffAlert, StaffSession, StaffUser
-from cases.models.traffic import ChatPace, InboundUpdate, Throttle
+from cases.models.traffic import ChatLease, ChatPace, InboundUpdate, PendingUpdate, Throttle
 
 __all__ = [
     "Base",
@@ -19,11 +19,13 @@ __all__ = [
     "CaseChase",
     "CaseEvent",
     "CasePhoto",
+    "ChatLease",
     "ChatPace",
     "HandoffMessage",
     "HandoffRequest",
     "InboundUpdate",
     "Notification",
+    "PendingUpdate",
     "ReportRun",
     "Resident",
     "StaffAlert",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cases.models.base import Base, UTCDateTime
@@ -20,6 +20,32 @@ class InboundUpdate(Base):
     channel: Mapped[str] = mapped_column(String(32))
     update_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PendingUpdate(Base):
+    """A platform update stored before it was acknowledged, waiting to be handled (deleted once it has been)."""
+
+    __tablename__ = "pending_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_id: Mapped[str] = mapped_column(String(128))
+    sequence: Mapped[int] = mapped_column(BigInteger)  # the platform's own order (Telegram's update_id)
+    chat_key: Mapped[str] = mapped_column(String(160), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # the update as the platform sent it (JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChatLease(Base):
+    """Which worker handles one chat's pending updates now, and until when unless it renews (a crashed one lapses)."""
+
+    __tablename__ = "chat_leases"
+
+    chat_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Throttle(Base):

@@ -81,7 +81,7 @@ class Harness:
         """Wait until the bot has no update queued or in hand."""
         calm = 0
         while calm < 3:  # three looks in a row, so an update between queue and processor is seen
-            busy = self.app.update_processor.current_concurrent_updates or not self.app.update_queue.empty()
+            busy = self.app.update_processor.current_concurrent_updates or self.app.bot_data["dispatcher"].busy
             calm = 0 if busy else calm + 1
             await asyncio.sleep(0.01)
 
@@ -124,6 +124,14 @@ async def online(fake, stack):
     db, rasa = Database(stack.database_url), RecordingRasa(stack.rasa_url)
     async with telegram_bot(fake, settings, db, rasa) as bot:
         yield bot
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = WAIT) -> None:
+    """Poll `predicate` until it holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
 
 
 def payloads(message: SentMessage) -> list[str]:

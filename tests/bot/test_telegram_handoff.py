@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -11,16 +9,8 @@ from sqlalchemy import select
 from bot.photos import clean_photo
 from cases.models import Resident
 from cases.store.db import Database
-from tests.bot.telegram_harness import UNAVAILABLE, WAIT, fake, new_chat, offline  # noqa: F401 - fixtures
+from tests.bot.telegram_harness import UNAVAILABLE, WAIT, fake, new_chat, offline, wait_until  # noqa: F401 - fixtures
 from tests.e2e.loop_harness import JPEG
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = WAIT) -> None:
-    """Poll `predicate` until it holds."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 def transcript(db: Database, chat: int) -> list[tuple]:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts
-from cases.models import InboundUpdate, Resident
+from cases.models import Base, InboundUpdate, Resident
 from cases.store.db import Database
 from testkit.stack import free_port
 from tests.bot.telegram_harness import (
@@ -22,6 +22,7 @@ from tests.bot.telegram_harness import (
     offline,  # noqa: F401 - fixtures
     telegram_bot,
     telegram_settings,
+    wait_until,
 )
 
 
@@ -121,15 +122,33 @@ async def test_rasa_down_gets_an_apology(offline):
     assert offline.rasa.messages(chat) == ["there is a pothole"]
 
 
-async def test_database_down_gets_an_apology_and_rasa_hears_nothing(fake, tmp_path, caplog):
+async def test_database_down_gets_one_apology_and_rasa_hears_nothing(fake, tmp_path, caplog):
     db = Database("postgresql://nobody@127.0.0.1:1/x")
     rasa = RecordingRasa(f"http://127.0.0.1:{free_port()}")
     chat = new_chat()
-    async with telegram_bot(fake, telegram_settings(fake, {"database_url": db.url}, tmp_path), db, rasa) as bot:
-        [reply] = await bot.answer(chat, lambda: fake.push_text(chat, "hello", language_code="zh"))
-    assert reply.text == texts.text("unavailable", "zh")
+    async with telegram_bot(fake, telegram_settings(fake, {"database_url": db.url}, tmp_path), db, rasa):
+        fake.push_text(chat, "hello", language_code="zh")
+        await fake.wait_for_messages(chat, timeout=WAIT)
+        # Polling fetches the update again and again (it was never confirmed): still one apology.
+        await wait_until(lambda: len(fake.calls_to("getUpdates")) >= 4, timeout=WAIT)
+    assert [m.text for m in fake.sent_messages(chat)] == [texts.text("delayed", "zh")]
     assert rasa.sent == []
-    assert "Traceback" in caplog.text and "OperationalError" in caplog.text
+    assert "database unavailable (OperationalError)" in caplog.text
+
+
+async def test_a_message_sent_while_the_database_is_down_is_answered_once_it_is_back(fake, tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'bot.db'}")  # no tables yet: every statement fails
+    rasa = RecordingRasa(f"http://127.0.0.1:{free_port()}", timeout=2)
+    chat = new_chat()
+    async with telegram_bot(fake, telegram_settings(fake, {"database_url": db.url}, tmp_path), db, rasa) as bot:
+        fake.push_sticker(chat)
+        [delayed] = await fake.wait_for_messages(chat, timeout=WAIT)
+        assert delayed.text == texts.text("delayed")
+        Base.metadata.create_all(db.engine)
+        [_, answer] = await fake.wait_for_messages(chat, 2, timeout=WAIT)
+        await bot.idle()
+    assert answer.text == texts.unsupported("sticker")
+    assert len(fake.sent_messages(chat)) == 2
 
 
 async def test_group_chats_are_ignored(offline):

@@ -74,7 +74,8 @@ def process_env(tmp_path, **values: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEB_"))}
     env.update(PYTHONPATH=str(PROJECT_ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
                MEDIA_DIR=str(tmp_path / "media"), WEB_HOST="127.0.0.1", WEB_PORT=str(free_port()),
-               **QUIET_HOURS_OFF_ENV, **values)
+               **QUIET_HOURS_OFF_ENV)
+    env.update(values)
     return env
 
 

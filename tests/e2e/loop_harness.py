@@ -71,7 +71,7 @@ async def bot_idle(app) -> None:
     deadline, calm = asyncio.get_running_loop().time() + WAIT, 0
     while calm < 3:  # three looks in a row, so an update between queue and processor is seen
         assert asyncio.get_running_loop().time() < deadline, "the bot never finished its turn"
-        busy = app.update_processor.current_concurrent_updates or not app.update_queue.empty()
+        busy = app.update_processor.current_concurrent_updates or app.bot_data["dispatcher"].busy
         calm = 0 if busy else calm + 1
         await asyncio.sleep(0.01)
 

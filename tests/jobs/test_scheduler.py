@@ -11,6 +11,7 @@ from bot.delivery.push import PushLimiter, deliver_due
 from cases import lifecycle
 from cases.clock import utcnow
 from cases.models import Notification
+from cases.store import inbox
 from jobs.scheduler import build_scheduler, scheduled_jobs, stop_scheduler
 from tests.bot.test_push import bot, fake, push_settings, queue_pushes  # noqa: F401 (fixtures)
 from tests.cases.builders import open_case, resident
@@ -31,6 +32,7 @@ DATABASE_JOBS = {
     "orphan_photos": 3600,
     "throttle_purge": 3600,
     "conversation_prune": 3600,
+    "seen_updates_purge": 3600,
 }
 TELEGRAM_JOBS = {"telegram_push": 0.2, "reports": 300}
 
@@ -52,7 +54,11 @@ def test_without_a_bot_only_the_database_jobs_run(sqlite_db, push_settings):
 async def test_database_jobs_do_their_sweep(sqlite_db, push_settings):
     """Each database job runs its sweep on the real database and the wall clock."""
     jobs = {job.id: job for job in scheduled_jobs(settings=push_settings, db=sqlite_db, bot=None)}
-    assert [await job.run() for job in jobs.values()] == [[], [], [], [], [], 0, 0]
+    assert [await job.run() for job in jobs.values()] == [[], [], [], [], [], 0, 0, 0]
+    with sqlite_db.transaction() as s:
+        inbox.remember(s, "telegram", "1:1", utcnow() - timedelta(days=8))
+        inbox.remember(s, "telegram", "1:2", utcnow() - timedelta(days=6))
+    assert await jobs["seen_updates_purge"].run() == 1
     with sqlite_db.transaction() as s:
         late = open_case(s, resident(s, "1"), now=utcnow() - timedelta(days=8))  # a pothole is due in 7
         done = open_case(s, resident(s, "2"), now=utcnow() - timedelta(days=1))
