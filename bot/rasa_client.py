@@ -75,13 +75,20 @@ def replica_urls(configured: str) -> list[str]:
     return urls
 
 
+KEEP_ALIVE_SECONDS = 30.0
+
+
 class RasaClient:
     """Sends residents' messages to Rasa (the sender's replica, when there are several) and returns its replies."""
 
     def __init__(self, base_url: str | Sequence[str], *, timeout: float = 30.0):
         self.replicas = replica_urls(base_url) if isinstance(base_url, str) else [u.rstrip("/") for u in base_url]
         self.base_url = self.replicas[0]
-        self._http = httpx.AsyncClient(timeout=timeout)
+        # Connections idle longer than this are not reused: Rasa keeps them open longer (SERVER_KEEP_ALIVE_SECONDS),
+        # so it never closes one as a message is written to it.
+        self._http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(
+            max_connections=100, max_keepalive_connections=20,  # httpx's defaults; Limits() alone has no limit,
+            keepalive_expiry=KEEP_ALIVE_SECONDS))  # and 100 connections kept open slowed Rasa run after run
 
     async def send(self, sender: str, message: str) -> list[Reply]:
         """Send one message from `sender` to its replica and return Rasa's replies; raises RasaUnavailable.

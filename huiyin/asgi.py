@@ -14,6 +14,11 @@ log = logging.getLogger(__name__)
 # Given the request's scope and the exception, an ASGI app that answers (a Starlette Response will do).
 ErrorHandler = Callable[[Scope, Exception], Awaitable[ASGIApp]]
 
+# How long our HTTP servers (Rasa, the action server) keep an idle connection open. Longer than any of our
+# clients reuses one (30 s: bot.rasa_client, rasa_runtime.http), so a server never closes a connection just
+# as a client writes a request to it; Sanic's default of 5 s did, under load.
+SERVER_KEEP_ALIVE_SECONDS = 75
+
 PLAIN_500 = b"Something went wrong on our side; what you just did may not have been saved. Please try again."
 
 

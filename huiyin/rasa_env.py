@@ -1,5 +1,5 @@
 """`python -m huiyin.rasa_env COMMAND...`: run COMMAND (Rasa, as `python -m rasa_runtime run ...`) with the
-action server's URL and token and the tracker store's URL in its environment.
+action server's URL and token, the tracker store's URL and its server's keep-alive in its environment.
 
 endpoints.yml reads `${ACTION_SERVER_URL}`, `${ACTION_SERVER_TOKEN}` and `${RASA_TRACKER_STORE_URL}` from
 Rasa's environment. They come from the settings (environment, `.env`) and, when the token is not
@@ -14,6 +14,7 @@ import sys
 
 from cases.store import conversations
 from huiyin import bootstrap
+from huiyin.asgi import SERVER_KEEP_ALIVE_SECONDS
 from huiyin.settings import Settings, get_settings
 
 
@@ -24,6 +25,8 @@ def rasa_environment(settings: Settings) -> dict[str, str]:
         "ACTION_SERVER_URL": settings.action_endpoint_url(),
         "ACTION_SERVER_TOKEN": bootstrap.secret(settings, "action_server_token"),
         "RASA_TRACKER_STORE_URL": conversations.for_rasa(settings.tracker_store_url()),
+        # Rasa's Sanic server reads SANIC_* settings from its environment.
+        "SANIC_KEEP_ALIVE_TIMEOUT": str(SERVER_KEEP_ALIVE_SECONDS),
     }
     if conversations.is_postgresql(settings.tracker_store_url()):
         environment["POSTGRESQL_SCHEMA"] = settings.rasa_tracker_schema  # read by Rasa's SQL tracker store

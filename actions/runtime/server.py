@@ -24,6 +24,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 
 from actions.runtime.deps import Deps, UsesCaseSystem
+from huiyin.asgi import SERVER_KEEP_ALIVE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def build_app(token: str, deps: Deps) -> Sanic:
         raise ValueError("the action server needs a token")
     executor = executor_for(deps)
     app = Sanic("rasa_sdk", configure_logging=False)
+    app.config.KEEP_ALIVE_TIMEOUT = SERVER_KEEP_ALIVE_SECONDS  # Rasa reuses connections idle up to 30 s
 
     @app.get("/health")
     async def _health(request: Request) -> response.HTTPResponse:

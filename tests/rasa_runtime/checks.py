@@ -14,8 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import jsonschema
 from rasa.core.actions.action import RemoteAction
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 
-from rasa_runtime import adjust, validation
+from rasa_runtime import adjust, http, validation
 
 SPEC = RemoteAction.action_response_format_spec()
 GOOD = {
@@ -112,6 +113,9 @@ def check_endpoint_sessions_are_kept_per_loop() -> None:
     loop = asyncio.new_event_loop()
     first, second = loop.run_until_complete(borrow_twice())
     assert first is second
+    # Idle connections are dropped before the action server would close them (75 s there).
+    assert first.connector._keepalive_timeout == http.KEEP_ALIVE_SECONDS < 75
+    assert first.timeout.total == DEFAULT_REQUEST_TIMEOUT and first.auth is None
     loop.run_until_complete(first.close())
     third, _ = loop.run_until_complete(borrow_twice())
     assert third is not first  # a closed one is replaced
