@@ -9,8 +9,8 @@ TEXTS = {
         "unavailable": "Sorry, a technical problem kept me from answering your last message. "
         "Please send it again in a few minutes.",
         # The message could not be stored (database down): Telegram keeps it and we answer it once we can.
-        "delayed": "Sorry, a technical problem is holding up my answers. Your message is not lost: "
-        "I will answer it as soon as the problem is fixed.",
+        "delayed": "Sorry, a technical problem is delaying my answers. I will answer your message as soon as "
+        "it is fixed.",
         "empty": "I didn't catch that. Please describe the problem in a few words, "
         "share a location, or send a photo.",
         "unsupported": "Sorry, I can't read {what}. Please type your message, "
@@ -29,7 +29,7 @@ TEXTS = {
     },
     "zh": {
         "unavailable": "抱歉，由于技术问题，我没能回复您刚才的消息。请几分钟后重新发送。",
-        "delayed": "抱歉，由于技术问题，回复会有所延迟。您的消息不会丢失，问题解决后我会尽快回复。",
+        "delayed": "抱歉，由于技术问题，回复会有所延迟。问题解决后我会尽快回复您的消息。",
         "empty": "没有看懂您的消息。请用几句话描述问题、发送位置或照片。",
         "unsupported": "抱歉，我无法识别{what}。请输入文字、发送位置或照片。",
         "button_expired": "该按钮已失效，请直接输入您的回答。",
