@@ -1,7 +1,8 @@
 """Load: N residents filing a report at once, through the web chat or Telegram, as fast as the stack answers.
 
 Each resident files a pothole in three turns (a message with the address, Skip photo, Confirm). On the web
-chat they press each button as soon as it appears (the stack's capacity); on Telegram they read each answer
+chat they press each button as soon as it appears (the stack's capacity), or after --web-think seconds of
+reading (what residents feel); on Telegram they read each answer
 for --think seconds first, since Telegram's own limits (30 messages a second per bot, one a second per chat
 after a short burst) would otherwise be what is measured. Prints, per run: turns per second, p50/p95/max
 per turn (on Telegram the time to a turn's first and to its last message), errors (apologies, refusals,
@@ -9,6 +10,7 @@ failed requests), and how many cases were filed: each resident's report must be 
 
     python -m bench.load                          # 1, 20, 60, 100 residents on the web chat, 1 and 20 on Telegram
     python -m bench.load --residents 500 --path web
+    python -m bench.load --residents 20 100 --path web --web-think 3   # residents who read each answer
     python -m bench.load --web-url http://127.0.0.1:8000 --database-url postgresql://...   # a running stack
 
 Without --web-url the benchmark starts its own stack as `make run` does (action server, Rasa, bot process
@@ -83,11 +85,15 @@ def next_step(replies: list[dict], wanted: str | None) -> bool:
     return wanted in {b.get("payload") for r in replies for b in r.get("buttons") or []}
 
 
-async def web_resident(base_url: str, n: int, tag: str, run: Run) -> None:
-    """One resident filing through the web chat: open the page, then three turns."""
+async def web_resident(base_url: str, n: int, tag: str, run: Run, think: float) -> None:
+    """One resident filing through the web chat: open the page, then three turns, reading each answer for
+    `think` seconds (0: pressing the next button as soon as it appears)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=TURN_TIMEOUT) as client:
         await client.get("/")
-        for body, wanted in web_turns(n, tag):
+        await asyncio.sleep(random.uniform(0, think))
+        for turn, (body, wanted) in enumerate(web_turns(n, tag)):
+            if turn and think:
+                await asyncio.sleep(think)
             started = time.monotonic()
             try:
                 response = await client.post("/api/messages", json=body)
@@ -105,9 +111,9 @@ async def web_resident(base_url: str, n: int, tag: str, run: Run) -> None:
                 return
 
 
-async def web_run(base_url: str, residents: int, tag: str) -> Run:
+async def web_run(base_url: str, residents: int, tag: str, think: float = 0.0) -> Run:
     run = Run(started=time.monotonic())
-    await asyncio.gather(*(web_resident(base_url, n, tag, run) for n in range(1, residents + 1)))
+    await asyncio.gather(*(web_resident(base_url, n, tag, run, think) for n in range(1, residents + 1)))
     run.ended = time.monotonic()
     return run
 
@@ -263,7 +269,8 @@ async def measure(args: argparse.Namespace, web_url: str, database_url: str,
     for residents in args.residents:
         if args.path in ("web", "both"):
             tag = f"w{residents}-{random.randrange(10**6)}"
-            report("web", residents, await web_run(web_url, residents, tag), database_url, tag)
+            path = f"web{f' (think {args.web_think:g} s)' if args.web_think else ''}"
+            report(path, residents, await web_run(web_url, residents, tag, args.web_think), database_url, tag)
     if fake is not None and args.path in ("telegram", "both"):
         for residents in args.telegram_residents:
             tag = f"t{residents}-{random.randrange(10**6)}"
@@ -283,6 +290,9 @@ def main() -> None:
                         help="residents at once on Telegram, one run each")
     parser.add_argument("--think", type=float, default=2.0,
                         help="Telegram: seconds a resident reads an answer before pressing (and spread of starts)")
+    parser.add_argument("--web-think", type=float, default=0.0,
+                        help="web chat: seconds a resident reads an answer before pressing (and spread of starts); "
+                             "0 (default): as fast as the stack answers, the stack's capacity")
     parser.add_argument("--path", choices=["web", "telegram", "both"], default="both")
     parser.add_argument("--database-url", help="the database for the benchmark's own stack (default: SQLite)")
     parser.add_argument("--web-url", help="drive this running web chat instead of starting a stack "
