@@ -92,7 +92,7 @@ def print_figures(title: str, figures: Figures) -> None:
 
 def heldout_files() -> list[tuple[str, Path]]:
     """(language, file) for every held-out set."""
-    return [(path.stem.split("_", 1)[1], path) for path in sorted((ROOT / "tests" / "nlu").glob("heldout_*.yml"))]
+    return [(path.stem.split("_", 1)[1], path) for path in sorted((ROOT / "tests" / "nlu").glob("heldout_??.yml"))]
 
 
 def main() -> int:

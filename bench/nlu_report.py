@@ -4,7 +4,7 @@ held-out files, per language, with intent and entity reports and confusion matri
     .venvs/app/bin/python -m bench.nlu_report [--folds 3] [--skip-cv]
 
 Held-out: the trained bilingual model (models/) on tests/nlu/heldout_<language>.yml, which is kept
-out of training. Cross-validation: Rasa's `--cross-validation` over all of nlu/ with config.yml, so
+out of training, and on the register sets (bench.nlu_registers: per language and per register). Cross-validation: Rasa's `--cross-validation` over all of nlu/ with config.yml, so
 each fold trains the bilingual model as shipped; its predictions are then split by language (a
 message with Chinese characters is Chinese). Everything lands in results/nlu-report/
 (intent_report.json, *_report.json for entities, intent_confusion_matrix.png, intent_histogram.png);
@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 
+from bench import nlu_registers
 from bench.nlu_heldout import RASA, ROOT, evaluate, heldout_files, measure, print_figures
 
 OUT = ROOT / "results" / "nlu-report"
@@ -76,6 +77,11 @@ def main() -> int:
         entity_reports = sorted(p.name for p in out.glob("*Extractor_report.json"))
         print(f"  files: {out.relative_to(ROOT)}/ (intent_report.json, intent_confusion_matrix.png"
               f"{', ' + ', '.join(entity_reports) if entity_reports else ''})")
+    missed = []
+    for language, path in nlu_registers.register_sets():
+        missed += nlu_registers.report(language, nlu_registers.read(nlu_registers.load(path), language))
+    for problem in missed:
+        print(f"  MISSES THE TARGET: {problem}")
     if not args.skip_cv:
         predictions = cross_validate(args.folds)
         for language in ("en", "zh"):

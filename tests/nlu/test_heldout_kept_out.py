@@ -22,11 +22,24 @@ def examples(path) -> set[str]:
     return found
 
 
+def listed(path) -> set[str]:
+    """Every message of a set written as `messages: [{text: ...}]` (register sets, places), as `examples` folds them."""
+    return {re.sub(r"\s+", " ", m["text"].strip().lower())
+            for m in yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]}
+
+
 def test_no_held_out_message_is_in_the_training_data():
     training = set().union(*(examples(path) for path in (PROJECT_ROOT / "nlu").rglob("*.yml")))
-    heldout_files = sorted((PROJECT_ROOT / "tests" / "nlu").glob("heldout_*.yml"))
-    assert {path.stem for path in heldout_files} >= {"heldout_en", "heldout_zh"}
+    folder = PROJECT_ROOT / "tests" / "nlu"
+    heldout_files = sorted(folder.glob("heldout_??.yml"))
+    assert {path.stem for path in heldout_files} == {"heldout_en", "heldout_zh"}
     for path in heldout_files:
         held = examples(path)
         assert len(held) > 200, path.name
+        assert held.isdisjoint(training), (path.name, sorted(held & training)[:10])
+    register_sets = sorted(folder.glob("heldout_registers_*.yml"))
+    assert {path.stem for path in register_sets} == {"heldout_registers_en", "heldout_registers_zh"}
+    for path in [*register_sets, folder / "places.yml"]:
+        held = listed(path)
+        assert len(held) >= 80, path.name
         assert held.isdisjoint(training), (path.name, sorted(held & training)[:10])
