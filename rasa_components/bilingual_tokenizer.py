@@ -3,7 +3,8 @@
 Rasa's JiebaTokenizer accepts only `language: zh` and keeps spaces and punctuation as tokens; the
 WhitespaceTokenizer cannot split Chinese, which has no spaces. This one splits on white space and
 punctuation as WhitespaceTokenizer does, then cuts every run of Chinese characters into words with
-jieba (its dictionary ships inside the package: nothing is downloaded). English tokens stay exactly
+jieba (its dictionary ships inside the package: nothing is downloaded), after writing the run in simplified
+characters (OpenCC, dictionaries inside its wheel), so traditional characters read as the model learnt them. English tokens stay exactly
 what WhitespaceTokenizer makes, so one model serves both languages without changing English features.
 """
 
@@ -24,6 +25,24 @@ HAN_RUN = regex.compile(r"\p{Han}+")
 WORDLIKE = regex.compile(r"\w")  # a piece with no letter or digit is punctuation (，。！) and no token
 
 
+_SIMPLIFIED: list[Any] = []  # OpenCC's converter, built on first use
+
+
+def simplified(run: str) -> str:
+    """A run of Chinese in simplified characters (OpenCC's t2s: words, then characters), if that keeps its length.
+
+    Residents from Hong Kong and Taiwan write traditional characters (路燈壞了); the model learnt simplified
+    ones (路灯坏了). Conversion nearly always maps character to character; where it would not, the run is
+    kept as written, so every token's offsets still point into the resident's own text.
+    """
+    if not _SIMPLIFIED:
+        import opencc
+
+        _SIMPLIFIED.append(opencc.OpenCC("t2s"))
+    converted = _SIMPLIFIED[0].convert(run)
+    return converted if len(converted) == len(run) else run
+
+
 def _jieba():
     import jieba
 
@@ -42,8 +61,8 @@ class BilingualTokenizer(WhitespaceTokenizer):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        """jieba cuts Chinese into words."""
-        return ["jieba"]
+        """jieba cuts Chinese into words; OpenCC turns traditional characters into simplified ones."""
+        return ["jieba", "opencc"]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -63,6 +82,6 @@ class BilingualTokenizer(WhitespaceTokenizer):
                   if WORDLIKE.search(token.text)]
         jieba = _jieba()
         for run in runs:
-            tokens += [Token(word, run.start() + start) for word, start, _ in jieba.tokenize(run.group())
+            tokens += [Token(word, run.start() + start) for word, start, _ in jieba.tokenize(simplified(run.group()))
                        if WORDLIKE.search(word)]
         return sorted(tokens, key=lambda token: token.start)

@@ -64,3 +64,12 @@ def test_english_is_tokenized_exactly_as_before_and_chinese_in_words():
     ]
     for text, tokens in samples.items():  # offsets point at the token's own characters
         assert all(text[start:end] == word for word, start, end in tokens)
+
+
+def test_traditional_characters_are_read_as_simplified_with_offsets_into_the_original():
+    traditional, simplified = "東興街口的路燈壞了，垃圾沒人收", "东兴街口的路灯坏了，垃圾没人收"
+    samples = run(traditional, simplified)["samples"]
+    assert samples[traditional] == samples[simplified]  # the same words at the same places
+    assert "路灯" in [t[0] for t in samples[traditional]]
+    for word, start, end in samples[traditional]:
+        assert len(traditional[start:end]) == len(word)
