@@ -4,7 +4,8 @@ held-out files, per language, with intent and entity reports and confusion matri
     .venvs/app/bin/python -m bench.nlu_report [--folds 3] [--skip-cv]
 
 Held-out: the trained bilingual model (models/) on tests/nlu/heldout_<language>.yml, which is kept
-out of training, and on the register sets (bench.nlu_registers: per language and per register). Cross-validation: Rasa's `--cross-validation` over all of nlu/ with config.yml, so
+out of training, and on the register sets (bench.nlu_registers: per language and per register).
+Cross-validation: Rasa's `--cross-validation` over all of nlu/ with config.yml, so
 each fold trains the bilingual model as shipped; its predictions are then split by language (a
 message with Chinese characters is Chinese). Everything lands in results/nlu-report/
 (intent_report.json, *_report.json for entities, intent_confusion_matrix.png, intent_histogram.png);

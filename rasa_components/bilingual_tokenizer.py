@@ -4,8 +4,9 @@ Rasa's JiebaTokenizer accepts only `language: zh` and keeps spaces and punctuati
 WhitespaceTokenizer cannot split Chinese, which has no spaces. This one splits on white space and
 punctuation as WhitespaceTokenizer does, then cuts every run of Chinese characters into words with
 jieba (its dictionary ships inside the package: nothing is downloaded), after writing the run in simplified
-characters (OpenCC, dictionaries inside its wheel), so traditional characters read as the model learnt them. English tokens stay exactly
-what WhitespaceTokenizer makes, so one model serves both languages without changing English features.
+characters (OpenCC, dictionaries inside its wheel), so traditional characters read as the model learnt
+them. English tokens stay exactly what WhitespaceTokenizer makes, so one model serves both languages
+without changing English features.
 """
 
 from __future__ import annotations
