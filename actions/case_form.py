@@ -21,6 +21,7 @@ from actions.answers import (
 )
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
 from cases.catalog import load_catalog
+from cases.extract import vague_place
 
 # These interrupt the form (rules in nlu/en/rules.yml answer them); everything else the
 # resident sends while the form is active is taken as an answer to the current question.
@@ -130,9 +131,12 @@ class ValidateCaseForm(FormValidationAction):
         if latest_intent(tracker) in NOT_AN_ANSWER:
             return _invalid(dispatcher, "utter_invalid_address", "location")
         try:
-            return {"location": clean_address(value), "latitude": None, "longitude": None}
+            address = clean_address(value)
         except InvalidAnswer as refused:
             return _invalid(dispatcher, refused.response, "location")
+        if vague_place(address):  # "小区门口", "near my house": a crew could not find it
+            return _invalid(dispatcher, "utter_location_vague", "location")
+        return {"location": address, "latitude": None, "longitude": None}
 
     # --- photo: a shared photo (at any step), or skip ---
 
@@ -157,6 +161,10 @@ class ValidateCaseForm(FormValidationAction):
             return {"photo": value}  # a photo shared just before the report started
         if latest_intent(tracker) == "deny" or latest_text(tracker).strip().lower() in SKIP_WORDS:
             return {"photo": None, "photo_skipped": True}
+        address = address_in(latest_text(tracker)) if is_typed(latest_text(tracker)) else None
+        if address:  # the place, typed where the photo was asked: it is the location; the photo is asked again
+            dispatcher.utter_message(response="utter_location_noted", location=address)
+            return {"photo": None, "location": address, "latitude": None, "longitude": None}
         return _invalid(dispatcher, "utter_photo_expected", "photo")
 
     # --- confirmation: the summary's answer ---

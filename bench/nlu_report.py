@@ -20,7 +20,7 @@ import re
 import subprocess
 import sys
 
-from bench import nlu_registers
+from bench import nlu_registers, places
 from bench.nlu_heldout import RASA, ROOT, evaluate, heldout_files, measure, print_figures
 
 OUT = ROOT / "results" / "nlu-report"
@@ -83,6 +83,7 @@ def main() -> int:
         missed += nlu_registers.report(language, nlu_registers.read(nlu_registers.load(path), language))
     for problem in missed:
         print(f"  MISSES THE TARGET: {problem}")
+    places.report()
     if not args.skip_cv:
         predictions = cross_validate(args.folds)
         for language in ("en", "zh"):

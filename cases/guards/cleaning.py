@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Optional
+from typing import Any, Optional
 
 # Cc: control characters, Cf: format characters (zero-width, direction overrides), Cs: lone surrogates
 # (they cannot be encoded as UTF-8, so a database write of one fails), Co/Cn: private use, unassigned.
@@ -23,6 +23,25 @@ def clean_text(text: Optional[str], *, keep_newlines: bool = True) -> str:
         text = str(text)
     kept = KEPT_CONTROLS if keep_newlines else frozenset()
     return "".join(ch for ch in text if ch in kept or unicodedata.category(ch) not in DROPPED_CATEGORIES)
+
+
+_SIMPLIFIED: list[Any] = []  # OpenCC's traditional-to-simplified converter, built on first use
+
+
+def simplified(text: str) -> str:
+    """`text` in simplified Chinese characters, character for character (same length, so offsets still hold).
+
+    Residents from Hong Kong and Taiwan write traditional characters (信義路二段45號); places and referral
+    keywords are matched in simplified ones. A text whose conversion would change its length is kept as written.
+    """
+    if not text or text.isascii():
+        return text
+    if not _SIMPLIFIED:
+        import opencc
+
+        _SIMPLIFIED.append(opencc.OpenCC("t2s"))
+    converted = _SIMPLIFIED[0].convert(text)
+    return converted if len(converted) == len(text) else text
 
 
 def clean_line(text: Optional[str]) -> str:

@@ -24,9 +24,9 @@ async def test_typed_address_fills_location_then_asks_for_the_photo(domain):
 
 async def test_low_confidence_answer_is_still_the_address(domain):
     events, _ = await validate(
-        domain, "the rec behind the old cinema", "nlu_fallback", requested_slot="location", **FILLED
+        domain, "the rec behind the Odeon", "nlu_fallback", requested_slot="location", **FILLED
     )
-    assert slots_set(events)["location"] == "the rec behind the old cinema"
+    assert slots_set(events)["location"] == "the rec behind the Odeon"
 
 
 async def test_shared_location_sets_coordinates(domain):
@@ -91,8 +91,32 @@ async def test_a_short_chinese_place_name_is_an_address(domain):
 
 
 async def test_address_of_300_characters_is_accepted(domain):
-    events, _ = await validate(domain, "b" * 300, "inform", requested_slot="location", **FILLED)
-    assert slots_set(events)["location"] == "b" * 300
+    address = "12 " + "b" * 297
+    events, _ = await validate(domain, address, "inform", requested_slot="location", **FILLED)
+    assert slots_set(events)["location"] == address
+
+
+async def test_a_place_no_crew_could_find_is_asked_again_saying_what_is_missing(domain):
+    for text in ("小区门口", "河边那条路", "near my house", "by the bus stop", "round the corner from me"):
+        events, dispatcher = await validate(domain, text, "inform", requested_slot="location", **FILLED)
+        assert slots_set(events)["location"] is None, text
+        assert responses(dispatcher) == ["utter_location_vague"], text
+    for text in ("幸福小区3号楼门口", "信義路二段45號", "opposite the Co-op on Kingsway",
+                 "corner of Pine St and 3rd Ave"):
+        events, dispatcher = await validate(domain, text, "inform", requested_slot="location", **FILLED)
+        assert slots_set(events)["location"] == text and responses(dispatcher) == [], text
+
+
+async def test_an_address_typed_where_the_photo_was_asked_is_the_location_and_the_photo_is_asked_again(domain):
+    for text, place in (("sorry it's actually outside 14 Grange Road", "14 Grange Road"),
+                        ("在幸福小区3号楼门口", "幸福小区3号楼门口")):
+        events, dispatcher = await validate(domain, text, "inform", requested_slot="photo", location="Old Street",
+                                            **FILLED)
+        slots = slots_set(events)
+        assert (slots["location"], slots["latitude"], slots["photo"]) == (place, None, None), text
+        assert slots.get("requested_slot", "photo") == "photo"  # still the question: asked again
+        [noted] = dispatcher.messages
+        assert (noted["response"], noted["location"]) == ("utter_location_noted", place)
 
 
 async def test_a_place_in_the_description_answers_where(domain):
