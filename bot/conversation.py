@@ -11,14 +11,29 @@ from bot import texts
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
 from cases import outbox
 from cases.guards.privacy import pseudonym
+from cases.referrals import urgent_referral_for
 from cases.residents import find_resident, parse_sender_id
 from cases.store.db import Database
 
 log = logging.getLogger(__name__)
 
 
+def is_typed(message: str) -> bool:
+    """Typed by the resident, not a button's `/intent` payload."""
+    return not message.startswith("/")
+
+
 async def converse(rasa: RasaClient, *, sender: str, message: str, language: str = "en") -> list[Reply]:
-    """Rasa's replies to `message`; an apology if Rasa is down or answers nothing."""
+    """Rasa's replies to `message`; an apology if Rasa is down or answers nothing.
+
+    A message with an urgent referral's phrase (a smell of gas: cases/referrals.yml) is answered with that
+    referral at once, before anything else and whatever the conversation was doing; it is not read as a
+    request, so nothing is filed.
+    """
+    urgent = urgent_referral_for(message) if is_typed(message) else None
+    if urgent is not None:
+        log.info("urgent referral %s for resident %s", urgent.code, pseudonym(sender))
+        return [Reply(text=urgent.answer_in(language))]
     try:
         replies = await rasa.send(sender, message)
     except RasaUnavailable as exc:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts
+from cases import referrals
 from cases.models import Base, InboundUpdate, Resident
 from cases.store.db import Database
 from testkit.stack import free_port
@@ -158,3 +159,11 @@ async def test_group_chats_are_ignored(offline):
     assert fake.sent_messages(group) == []
     with offline.db.transaction() as session:
         assert session.scalar(select(Resident).where(Resident.external_id == str(group))) is None
+
+
+async def test_a_smell_of_gas_is_answered_at_once_in_the_residents_language(offline):
+    chat = new_chat()
+    [reply] = await offline.answer(chat, lambda: offline.fake.push_text(chat, "樓道裡一股燃氣味", language_code="zh"))
+    gas = referrals.urgent_referral_for("燃气泄漏")
+    assert gas is not None and reply.text == gas.answer_in("zh")
+    assert offline.rasa.messages(chat) == []  # not read as a request: nothing can be filed

@@ -9,7 +9,7 @@ import pytest
 
 from bot import texts
 from bot.photos import clean_photo
-from cases import lifecycle, queries, residents
+from cases import lifecycle, queries, referrals, residents
 from tests.bot.webchat_harness import (
     PNG,
     browser,
@@ -108,3 +108,12 @@ async def test_forged_button_payload_is_an_expired_button(offline_app, payload):
     assert texts_of(response) == [texts.text("button_expired")]
     assert offline_app.state.rasa.sent == []
     assert web_residents(offline_app.state.db) == 0  # not a real message: nobody is created
+
+
+async def test_a_smell_of_gas_is_answered_at_once_and_nothing_reaches_rasa(offline_app):
+    gas = referrals.urgent_referral_for("gas leak")
+    assert gas is not None
+    async with browser(offline_app) as client:
+        response = await client.post("/api/messages", json={"text": "I can smell gas outside 12 Mill Lane"})
+    assert texts_of(response) == [gas.answer_in("en")]
+    assert offline_app.state.rasa.sent == []
