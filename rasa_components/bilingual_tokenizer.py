@@ -19,11 +19,28 @@ import regex
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 # CJK ideographs (and the extension blocks residents' phones can type); a run of them is cut by jieba.
 HAN_RUN = regex.compile(r"\p{Han}+")
 WORDLIKE = regex.compile(r"\w")  # a piece with no letter or digit is punctuation (，。！) and no token
+# Greetings, politeness and sign-offs: in a long letter they outnumber the complaint and say nothing about
+# its type, so a long message's words inside them are left out (a short "thanks" or "您好" keeps them: it
+# is what the message says).
+FORMULAS = regex.compile(
+    r"\b(?:dear\s+(?:sir\s*(?:or|/)\s*madam|sir|madam|council|team|all)|to whom it may concern|hi there|"
+    r"good (?:morning|afternoon|evening)|i am writing (?:to|about|regarding|again)|i'm writing (?:to|about|again)|"
+    r"(?:i )?hope (?:you are|you're|this finds you) well|(?:many )?thanks(?: (?:in advance|so much|very much))?|"
+    r"thank you(?: (?:in advance|so much|very much|for your (?:help|time|attention)))?|"
+    r"(?:kind|best|warm) regards|regards|yours (?:sincerely|faithfully|truly)|i would be (?:very )?grateful if|"
+    r"i look forward to (?:hearing from you|your reply))\b"
+    r"|尊敬的(?:各位)?(?:领导|市长|书记|工作人员|同志|有关部门|相关部门)们?|(?:领导|各位|你们)?您?好[！!，,]|您好|你好|"
+    r"此致敬礼|此致|敬礼|(?:非常|十分|万分)?(?:感谢|谢谢)(?:您|你们|领导|各位)?|辛苦了|麻烦(?:您|你们)?了|"
+    r"盼复|(?:望|请|期待)(?:早日|尽快)?(?:回复|答复)",
+    regex.IGNORECASE,
+)
+LONG_MESSAGE_TOKENS = 30
 
 
 _SIMPLIFIED: list[Any] = []  # OpenCC's converter, built on first use
@@ -42,6 +59,11 @@ def simplified(run: str) -> str:
         _SIMPLIFIED.append(opencc.OpenCC("t2s"))
     converted = _SIMPLIFIED[0].convert(run)
     return converted if len(converted) == len(run) else run
+
+
+def simplified_text(text: str) -> str:
+    """Every run of Chinese in `text` in simplified characters (same length)."""
+    return HAN_RUN.sub(lambda run: simplified(run.group()), text)
 
 
 def _jieba():
@@ -71,7 +93,17 @@ class BilingualTokenizer(WhitespaceTokenizer):
         return WhitespaceTokenizer.get_default_config()
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
-        """English words as WhitespaceTokenizer finds them, and each run of Chinese cut into words by jieba."""
+        """English words as WhitespaceTokenizer finds them, and each run of Chinese cut into words by jieba;
+        in a long message, without the words of its greetings and politeness formulas."""
+        tokens = self._words(message, attribute)
+        if attribute != TEXT or len(tokens) < LONG_MESSAGE_TOKENS:
+            return tokens
+        text = message.get(attribute) or ""
+        formulas = [match.span() for match in FORMULAS.finditer(simplified_text(text))]
+        kept = [token for token in tokens if not any(start <= token.start < end for start, end in formulas)]
+        return kept or tokens
+
+    def _words(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute)
         runs = list(HAN_RUN.finditer(text or ""))
         if not runs:

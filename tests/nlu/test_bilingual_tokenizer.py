@@ -1,4 +1,5 @@
-"""The bilingual tokenizer, run in the Rasa environment: English exactly as WhitespaceTokenizer, Chinese in words."""
+"""The bilingual tokenizer, run in the Rasa environment: English exactly as WhitespaceTokenizer, Chinese in words,
+long letters without their greetings and sign-offs."""
 
 from __future__ import annotations
 
@@ -73,3 +74,22 @@ def test_traditional_characters_are_read_as_simplified_with_offsets_into_the_ori
     assert "路灯" in [t[0] for t in samples[traditional]]
     for word, start, end in samples[traditional]:
         assert len(traditional[start:end]) == len(word)
+
+
+LETTER_EN = ("Dear Sir or Madam, I am writing again about the state of the footpath along Orchard Row, which "
+             "has been broken and uneven for months and my mother fell there last week. I would be grateful if "
+             "someone could look at it. Kind regards, Sam")
+LETTER_ZH = ("尊敬的领导：您好！我是东湖小区的居民，小区北门外那段人行道的地砖已经碎了好几个月，老人晚上走路很容易摔倒，"
+             "之前也反映过但一直没有人来修，恳请有关部门尽快处理。谢谢！此致敬礼")
+
+
+def test_a_long_letter_is_read_without_its_greetings_and_sign_off_a_short_thanks_is_kept():
+    samples = run(LETTER_EN, LETTER_ZH, "thanks so much", "您好")["samples"]
+    english = [t[0].lower() for t in samples[LETTER_EN]]
+    assert "dear" not in english and "regards" not in english and "grateful" not in english
+    assert {"footpath", "broken", "uneven"} <= set(english)
+    chinese = [t[0] for t in samples[LETTER_ZH]]
+    assert "尊敬" not in chinese and "敬礼" not in chinese and "谢谢" not in chinese
+    assert {"人行道", "地砖"} <= set(chinese)
+    assert [t[0] for t in samples["thanks so much"]] == ["thanks", "so", "much"]
+    assert [t[0] for t in samples["您好"]] == ["您好"]
