@@ -8,7 +8,9 @@ their intents); printed per language and per register:
 
 - request-type accuracy: report messages given their own report_* intent (a fallback counts as wrong);
 - referrals: matters that are not the city's given `out_of_scope` (anything else, a fallback included,
-  would lead to a request or a question about one); `filed` counts those read as a request type;
+  would lead to a request or a question about one); `right place` counts those that also get their own
+  topic's referral (cases/referrals.yml; `not_city` gets the general answer); `filed` counts those read
+  as a request type;
 - long messages on their own (60+ English words, 80+ Chinese characters).
 
     .venvs/app/bin/python -m bench.nlu_registers [--check]
@@ -28,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from bench.nlu_heldout import ROOT, evaluate
+from cases.referrals import referral_for
 
 TARGET = 0.95
 OUT_OF_SCOPE = "out_of_scope"
@@ -51,6 +54,14 @@ class Message:
     @property
     def right(self) -> bool:
         return self.predicted == self.intent
+
+    @property
+    def topic_right(self) -> bool:
+        """A referral read as not the city's that also gets its own topic's answer (not_city: the general one)."""
+        if not self.label.startswith("refer:") or not self.right:
+            return False
+        topic = referral_for(self.text)
+        return (topic.code if topic else "not_city") == self.label.split(":", 1)[1]
 
     @property
     def filed(self) -> bool:
@@ -101,7 +112,8 @@ def summarise(title: str, messages: list[Message]) -> str:
     if reports:
         line += f"  request type {accuracy(reports):.3f} ({len(reports)})"
     if referrals:
-        line += f"  referred {accuracy(referrals):.3f} ({len(referrals)}), filed {sum(m.filed for m in referrals)}"
+        line += (f"  referred {accuracy(referrals):.3f} ({len(referrals)}), right place "
+                 f"{sum(m.topic_right for m in referrals)}, filed {sum(m.filed for m in referrals)}")
     return line
 
 

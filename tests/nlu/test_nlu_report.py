@@ -41,3 +41,17 @@ def test_targets_of_the_held_out_check():
     assert figures.request_type_accuracy == pytest.approx(0.9) and figures.fallback_rate == pytest.approx(0.1)
     assert figures.problems == ["fallback rate 0.100 >= 0.05"]  # 0.90 meets the Chinese bar; English needs 0.95
     assert "request-type accuracy 0.900 < 0.95" in measure("en", report, predictions).problems
+
+
+def test_register_set_arithmetic():
+    from bench.nlu_registers import Message, accuracy, as_rasa_nlu
+
+    power = Message("no power in the whole block since 6am", "refer:power_outage", "plain", False, "out_of_scope")
+    filed = Message("no power in the whole block", "refer:power_outage", "plain", False, "report_streetlight")
+    broadband = Message("my broadband keeps dropping", "refer:not_city", "texting", False, "out_of_scope")
+    bench = Message("bench broken in Elm Park", "other", "council_title", False, "report_other")
+    assert (power.intent, power.right, power.topic_right, power.filed) == ("out_of_scope", True, True, False)
+    assert (filed.right, filed.topic_right, filed.filed) == (False, False, True)
+    assert broadband.topic_right and bench.intent == "report_other" and bench.right
+    assert accuracy([power, filed, broadband, bench]) == 0.75
+    assert "- bench broken in Elm Park" in as_rasa_nlu([bench])
