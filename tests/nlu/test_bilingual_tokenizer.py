@@ -79,8 +79,8 @@ def test_traditional_characters_are_read_as_simplified_with_offsets_into_the_ori
 LETTER_EN = ("Dear Sir or Madam, I am writing again about the state of the footpath along Orchard Row, which "
              "has been broken and uneven for months and my mother fell there last week. I would be grateful if "
              "someone could look at it. Kind regards, Sam")
-LETTER_ZH = ("尊敬的领导：您好！我是东湖小区的居民，小区北门外那段人行道的地砖已经碎了好几个月，老人晚上走路很容易摔倒，"
-             "之前也反映过但一直没有人来修，恳请有关部门尽快处理。谢谢！此致敬礼")
+LETTER_ZH = ("尊敬的领导：您好！我是东湖小区的居民，小区北门外那段人行道的地砖已经碎了好几个月，"
+             "老人晚上走路很容易摔倒，之前也反映过但一直没有人来修，恳请有关部门尽快处理。谢谢！此致敬礼")
 
 
 def test_a_long_letter_is_read_without_its_greetings_and_sign_off_a_short_thanks_is_kept():
