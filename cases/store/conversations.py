@@ -32,10 +32,16 @@ def is_postgresql(url: str) -> bool:
 
 
 def ensure_schema(url: str, schema: str) -> None:
-    """Create Rasa's PostgreSQL schema if it is missing (Rasa refuses to start without it)."""
+    """Create Rasa's PostgreSQL schema if it is missing (Rasa refuses to start without it).
+
+    Replicas start together: two `CREATE SCHEMA IF NOT EXISTS` at once can both find it missing and one then
+    fails on the catalog's unique index, so they take turns under a transaction-scoped advisory lock.
+    """
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                               {"key": f"huiyin:create-schema:{schema}"})
             connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     finally:
         engine.dispose()

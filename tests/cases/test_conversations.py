@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -54,4 +56,24 @@ def test_prune_on_postgresql_deletes_only_old_events_in_rasas_schema():
     finally:
         with engine.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_replicas_creating_the_schema_at_the_same_moment_all_succeed():
+    schema = f"rasa_race_{secrets.token_hex(4)}"
+    start = threading.Barrier(6)
+
+    def create() -> None:
+        start.wait()
+        conversations.ensure_schema(POSTGRES_URL, schema)
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            for future in [pool.submit(create) for _ in range(6)]:
+                future.result()  # without turns, one of them fails on pg_namespace's unique index
+    finally:
+        engine = make_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
