@@ -23,6 +23,13 @@ def is_typed(message: str) -> bool:
     return not message.startswith("/")
 
 
+def urgent_answer(message: str | None, language: str) -> str | None:
+    """What to tell the resident at once, before anything else, if a typed message has an urgent referral's phrase
+    (a smell of gas: cases/referrals.yml); during a live chat too, while the person reads it."""
+    topic = urgent_referral_for(message) if message and is_typed(message) else None
+    return topic.answer_in(language) if topic else None
+
+
 async def converse(rasa: RasaClient, *, sender: str, message: str, language: str = "en") -> list[Reply]:
     """Rasa's replies to `message`; an apology if Rasa is down or answers nothing.
 
@@ -30,10 +37,10 @@ async def converse(rasa: RasaClient, *, sender: str, message: str, language: str
     referral at once, before anything else and whatever the conversation was doing; it is not read as a
     request, so nothing is filed.
     """
-    urgent = urgent_referral_for(message) if is_typed(message) else None
+    urgent = urgent_answer(message, language)
     if urgent is not None:
-        log.info("urgent referral %s for resident %s", urgent.code, pseudonym(sender))
-        return [Reply(text=urgent.answer_in(language))]
+        log.info("urgent referral for resident %s", pseudonym(sender))
+        return [Reply(text=urgent)]
     try:
         replies = await rasa.send(sender, message)
     except RasaUnavailable as exc:

@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot import inbound, live_chat, photos, texts
+from bot.conversation import urgent_answer
 from bot.telegram.context import (
     Deps,
     Handler,
@@ -101,6 +102,9 @@ async def relay_during_handoff(update: Update, context: HuiyinContext) -> None:
         fields["text"] = f"[{message_kind(message)}]"
     relayed = await asyncio.to_thread(relay_message, context.deps.db, chat_id_of(update), **fields)
     if relayed:
+        urgent = urgent_answer(fields.get("text"), context.language)
+        if urgent:  # a smell of gas: what to do now, at once, while the person reads it
+            await say(update, context, urgent)
         raise ApplicationHandlerStop
     # The person ended the chat a moment ago: the assistant answers after all.
 

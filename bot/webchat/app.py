@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot import inbound, live_chat, texts
-from bot.conversation import confirm_delivered, converse
+from bot.conversation import confirm_delivered, converse, urgent_answer
 from bot.rasa_client import RasaClient, Reply
 from bot.webchat import uploads
 from bot.webchat.responses import (
@@ -213,7 +213,9 @@ class WebChat:
         session_id, admission = admitted
         if admission.in_handoff and await self.relay(
                 session_id, text=text if payload is None else live_chat.button_note(None, payload)):
-            return self.answer(request, {"replies": []})  # a person answers, through /api/updates
+            # A person answers, through /api/updates; a smell of gas gets what to do now at once.
+            urgent = urgent_answer(text, admission.language)
+            return self.answer(request, {"replies": [channel_reply(urgent)] if urgent else []})
         language, replies = admission.language, []
         if payload is not None:
             message = inbound.button_payload(payload, self.settings.reference_prefix)

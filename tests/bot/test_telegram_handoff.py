@@ -59,3 +59,18 @@ async def test_during_a_handoff_every_message_is_stored_and_the_bot_stays_silent
         handoff.end(session, handoff=handoff.open_handoff_for(session, resident), staff=staff)
     [reply] = await offline.answer(chat, lambda: fake.push_text(chat, "hello again"))
     assert reply.text == UNAVAILABLE and offline.rasa.messages(chat) == [*rasa_before, "hello again"]
+
+
+async def test_a_smell_of_gas_during_a_handoff_is_relayed_and_answered_at_once(offline):
+    from cases.handoff import handoff
+    from cases.referrals import urgent_referral_for
+
+    fake, chat, db = offline.fake, new_chat(), offline.db
+    await offline.answer(chat, lambda: fake.push_text(chat, "hello"))  # Rasa is down here: an apology
+    with db.transaction() as session:
+        resident = session.scalar(select(Resident).where(Resident.external_id == str(chat)))
+        handoff.request_handoff(session, resident=resident, reason="a person please")
+    [reply] = await offline.answer(chat, lambda: fake.push_text(chat, "楼道里有一股很重的煤气味"))
+    gas = urgent_referral_for("燃气泄漏")
+    assert gas is not None and reply.text == gas.answer_in("en")  # the resident's language: Telegram's en
+    assert transcript(db, chat)[-1][0] == "楼道里有一股很重的煤气味"

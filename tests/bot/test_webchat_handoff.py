@@ -71,3 +71,22 @@ async def test_during_a_handoff_messages_go_to_the_transcript_and_the_bot_is_sil
             handoff.end(session, handoff=handoff.open_handoff_for(session, resident), staff=agent(session))
         assert texts_of(await say(client, "thanks")) == [texts.text("unavailable")]  # the assistant again
         assert rasa.sent == [*sent_before, "thanks"]
+
+
+async def test_a_smell_of_gas_during_a_handoff_is_relayed_and_answered_at_once(offline_app):
+    from cases.handoff import handoff
+    from cases.referrals import urgent_referral_for
+
+    db = offline_app.state.db
+    async with browser(offline_app) as client:
+        await say(client, "hi")
+        with db.transaction() as session:
+            resident = residents.find_resident(session, channel="web", external_id=session_of(client))
+            handoff.request_handoff(session, resident=resident, reason="I need a person")
+        answer = await say(client, "there's a strong smell of gas in the stairwell now")
+        gas = urgent_referral_for("gas leak")
+        assert gas is not None and texts_of(answer) == [gas.answer_in("en")]
+        with db.transaction() as session:
+            resident = residents.find_resident(session, channel="web", external_id=session_of(client))
+            said = [m.text for m in handoff.open_handoff_for(session, resident).messages]
+        assert said[-1] == "there's a strong smell of gas in the stairwell now"  # the person sees it too
