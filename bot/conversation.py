@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from bot import texts
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
 from cases import outbox
+from cases.guards.cleaning import clean_text
 from cases.guards.privacy import pseudonym
 from cases.referrals import urgent_referral_for
 from cases.residents import find_resident, parse_sender_id
@@ -26,7 +27,7 @@ def is_typed(message: str) -> bool:
 def urgent_answer(message: str | None, language: str) -> str | None:
     """What to tell the resident at once, before anything else, if a typed message has an urgent referral's phrase
     (a smell of gas: cases/referrals.yml); during a live chat too, while the person reads it."""
-    topic = urgent_referral_for(message) if message and is_typed(message) else None
+    topic = urgent_referral_for(clean_text(message)) if message and is_typed(message) else None
     return topic.answer_in(language) if topic else None
 
 

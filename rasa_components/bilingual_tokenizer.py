@@ -57,7 +57,10 @@ def simplified(run: str) -> str:
         import opencc
 
         _SIMPLIFIED.append(opencc.OpenCC("t2s"))
-    converted = _SIMPLIFIED[0].convert(run)
+    try:
+        converted = _SIMPLIFIED[0].convert(run)
+    except UnicodeError:  # a lone surrogate cannot be encoded for OpenCC: read the run as written
+        return run
     return converted if len(converted) == len(run) else run
 
 

@@ -32,7 +32,8 @@ def simplified(text: str) -> str:
     """`text` in simplified Chinese characters, character for character (same length, so offsets still hold).
 
     Residents from Hong Kong and Taiwan write traditional characters (信義路二段45號); places and referral
-    keywords are matched in simplified ones. A text whose conversion would change its length is kept as written.
+    keywords are matched in simplified ones. A text whose conversion would change its length, or that OpenCC
+    cannot take (a lone surrogate cannot be encoded for it), is kept as written.
     """
     if not text or text.isascii():
         return text
@@ -40,7 +41,10 @@ def simplified(text: str) -> str:
         import opencc
 
         _SIMPLIFIED.append(opencc.OpenCC("t2s"))
-    converted = _SIMPLIFIED[0].convert(text)
+    try:
+        converted = _SIMPLIFIED[0].convert(text)
+    except UnicodeError:
+        return text
     return converted if len(converted) == len(text) else text
 
 

@@ -65,3 +65,8 @@ def test_a_topic_needs_its_code_and_english_answer():
     [topic] = parse_referrals(
         "topics:\n  - code: x\n    keywords: {en: [bus pass]}\n    answer: {en: Ask the bus company.}\n")
     assert topic.answer_in("zh") == "Ask the bus company." and referral_for("my bus pass", [topic]) is topic
+
+
+def test_text_opencc_cannot_take_is_matched_as_written():
+    assert urgent_referral_for("\ud800 煤气味 \udfff") is not None  # lone surrogates: no conversion, no crash
+    assert referral_for("\ud800停電") is not None
