@@ -23,15 +23,22 @@ def transcript(db: Database, chat: int) -> list[tuple]:
         return [(m.text, m.latitude, m.photo_path) for m in request.messages if m.direction == "resident"]
 
 
+async def hand_over(bot, chat: int) -> None:
+    """The chat's resident, who said hello (Rasa is down here: an apology), now waits for a person."""
+    from cases.handoff import handoff
+
+    await bot.answer(chat, lambda: bot.fake.push_text(chat, "hello"))
+    with bot.db.transaction() as session:
+        resident = session.scalar(select(Resident).where(Resident.external_id == str(chat)))
+        handoff.request_handoff(session, resident=resident, reason="a person please")
+
+
 async def test_during_a_handoff_every_message_is_stored_and_the_bot_stays_silent(offline):
     from cases.handoff import handoff
     from cases.models import StaffUser
 
     fake, chat, db = offline.fake, new_chat(), offline.db
-    await offline.answer(chat, lambda: fake.push_text(chat, "hello"))  # Rasa is down here: an apology
-    with db.transaction() as session:
-        resident = session.scalar(select(Resident).where(Resident.external_id == str(chat)))
-        handoff.request_handoff(session, resident=resident, reason="a person please")
+    await hand_over(offline, chat)
     sent_before, rasa_before = len(fake.sent_messages(chat)), list(offline.rasa.messages(chat))
     fake.push_text(chat, "are you there?")
     fake.push_location(chat, 31.2304, 121.4737)
@@ -62,14 +69,10 @@ async def test_during_a_handoff_every_message_is_stored_and_the_bot_stays_silent
 
 
 async def test_a_smell_of_gas_during_a_handoff_is_relayed_and_answered_at_once(offline):
-    from cases.handoff import handoff
     from cases.referrals import urgent_referral_for
 
     fake, chat, db = offline.fake, new_chat(), offline.db
-    await offline.answer(chat, lambda: fake.push_text(chat, "hello"))  # Rasa is down here: an apology
-    with db.transaction() as session:
-        resident = session.scalar(select(Resident).where(Resident.external_id == str(chat)))
-        handoff.request_handoff(session, resident=resident, reason="a person please")
+    await hand_over(offline, chat)
     [reply] = await offline.answer(chat, lambda: fake.push_text(chat, "楼道里有一股很重的煤气味"))
     gas = urgent_referral_for("燃气泄漏")
     assert gas is not None and reply.text == gas.answer_in("en")  # the resident's language: Telegram's en

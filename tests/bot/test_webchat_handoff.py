@@ -26,15 +26,22 @@ def agent(session):
     return staff
 
 
+async def hand_over(db, client) -> None:
+    """The browser's resident, who said hi, now waits for a person."""
+    from cases.handoff import handoff
+
+    await say(client, "hi")
+    with db.transaction() as session:
+        resident = residents.find_resident(session, channel="web", external_id=session_of(client))
+        handoff.request_handoff(session, resident=resident, reason="I need a person")
+
+
 async def test_during_a_handoff_messages_go_to_the_transcript_and_the_bot_is_silent(offline_app):
     from cases.handoff import handoff
 
     db, rasa = offline_app.state.db, offline_app.state.rasa
     async with browser(offline_app) as client:
-        await say(client, "hi")
-        with db.transaction() as session:
-            resident = residents.find_resident(session, channel="web", external_id=session_of(client))
-            handoff.request_handoff(session, resident=resident, reason="I need a person")
+        await hand_over(db, client)
         sent_before = list(rasa.sent)
         answers = [
             await say(client, "is anyone there?"),
@@ -79,10 +86,7 @@ async def test_a_smell_of_gas_during_a_handoff_is_relayed_and_answered_at_once(o
 
     db = offline_app.state.db
     async with browser(offline_app) as client:
-        await say(client, "hi")
-        with db.transaction() as session:
-            resident = residents.find_resident(session, channel="web", external_id=session_of(client))
-            handoff.request_handoff(session, resident=resident, reason="I need a person")
+        await hand_over(db, client)
         answer = await say(client, "there's a strong smell of gas in the stairwell now")
         gas = urgent_referral_for("gas leak")
         assert gas is not None and texts_of(answer) == [gas.answer_in("en")]
