@@ -114,6 +114,8 @@ class Dispatcher:
 
     async def _drain(self, chat: str) -> None:
         """Handle the chat's pending updates while this worker holds its lease, then give the lease up."""
+        if not await self._db(inbox.lease, chat_key=chat, **self._lease(utcnow())):
+            return  # another worker has the chat: it handles what is stored, or its lease lapses and a look finds it
         pending = await self._db(inbox.take_next, chat_key=chat, **self._lease(utcnow()))
         while pending is not None:
             try:

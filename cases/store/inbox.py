@@ -57,8 +57,8 @@ def store(session: Session, *, channel: str, key: str, sequence: int, chat_key: 
     return True
 
 
-def _lease(session: Session, chat_key: str, holder: str, now: datetime, ttl: float) -> bool:
-    """Take the chat's lease if it is free, lapsed or already ours."""
+def lease(session: Session, *, chat_key: str, holder: str, now: datetime, ttl: float) -> bool:
+    """Take the chat's lease if it is free, lapsed or already ours; whether this holder has it now."""
     until = now + timedelta(seconds=ttl)
     try:
         with session.begin_nested():
@@ -90,7 +90,7 @@ def _oldest(session: Session, chat_key: str) -> Optional[Pending]:
 
 def take_next(session: Session, *, chat_key: str, holder: str, now: datetime, ttl: float) -> Optional[Pending]:
     """Lease the chat and take its oldest pending update; None if it has none or another worker holds it."""
-    if not _lease(session, chat_key, holder, now, ttl):
+    if not lease(session, chat_key=chat_key, holder=holder, now=now, ttl=ttl):
         return None
     return _oldest(session, chat_key)
 
