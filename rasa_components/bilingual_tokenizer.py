@@ -19,6 +19,7 @@ import regex
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -41,6 +42,12 @@ FORMULAS = regex.compile(
     regex.IGNORECASE,
 )
 LONG_MESSAGE_TOKENS = 30
+# A long message is also read sentence by sentence (rasa_components/clauses.py): its sentences travel
+# through the pipeline after it, as messages marked with CLAUSE_OF, so DIET reads each one as it reads a
+# short message. A message of more sentences is read in at most MAX_CLAUSES runs of consecutive ones.
+CLAUSE_OF = "huiyin_clause_of"
+SENTENCE_END = regex.compile(r"(?<=[.!?;])\s+|(?<=[。！？；…])\s*|\s*\n\s*")
+MAX_CLAUSES = 12
 
 
 _SIMPLIFIED: list[Any] = []  # OpenCC's converter, built on first use
@@ -69,6 +76,16 @@ def simplified_text(text: str) -> str:
     return HAN_RUN.sub(lambda run: simplified(run.group()), text)
 
 
+def sentences(text: str) -> List[str]:
+    """The sentences of a long message (none if it is one sentence), at most MAX_CLAUSES of them: a longer
+    message is cut into MAX_CLAUSES runs of consecutive sentences."""
+    found = [piece.strip() for piece in SENTENCE_END.split(text) if piece and WORDLIKE.search(piece)]
+    if len(found) < 2:
+        return []
+    size = -(-len(found) // MAX_CLAUSES)  # ceiling: sentences per run
+    return [" ".join(found[start:start + size]) for start in range(0, len(found), size)]
+
+
 def _jieba():
     import jieba
 
@@ -94,6 +111,17 @@ class BilingualTokenizer(WhitespaceTokenizer):
     def get_default_config() -> Dict[Text, Any]:
         """WhitespaceTokenizer's options."""
         return WhitespaceTokenizer.get_default_config()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Tokenize the messages; each long one is followed by its sentences, marked as its clauses."""
+        messages = super().process(messages)
+        read: List[Message] = []
+        for message in messages:
+            read.append(message)
+            if not message.get(CLAUSE_OF) and len(message.get(TOKENS_NAMES[TEXT]) or []) >= LONG_MESSAGE_TOKENS:
+                read += super().process([Message(data={TEXT: text, CLAUSE_OF: True})
+                                         for text in sentences(message.get(TEXT) or "")])
+        return read
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         """English words as WhitespaceTokenizer finds them, and each run of Chinese cut into words by jieba;

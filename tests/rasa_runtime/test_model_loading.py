@@ -15,6 +15,10 @@ MESSAGES = [
     "there is a big pothole outside 12 Park Lane", "the street light on Mill Road is out", "hello",
     "what is the status of my requests", "I want to talk to a person", "rubbish has not been collected for a week",
     "路上有个大坑", "路灯坏了", "我想查一下我的投诉进度", "楼下太吵了，每天晚上都有人施工", "谢谢", "cancel my request",
+    # long: read sentence by sentence too (rasa_components/clauses.py)
+    "Hello, I have lived on Harwood Close for twenty years. The lamps are fine. Since the storm the drain outside "
+    "number 12 overflows every time it rains and floods the pavement. Could someone clear it? Many thanks, Ann",
+    "尊敬的领导：您好！我是和平小区的居民，在这里住了十多年。但是最近小区门口的下水道堵了，一下雨污水就漫到路上，味道很大。恳请有关部门尽快疏通。",
 ]
 
 
