@@ -1,4 +1,4 @@
-"""Long messages are read sentence by sentence as well as whole.
+"""Long messages are read sentence by sentence as well as whole, and DIET trains on batches of similar length.
 
 Each check runs in the Rasa environment (a script per test, its findings printed as JSON), on Rasa's own
 Message and model-data classes: no model is needed.
@@ -139,3 +139,50 @@ def test_the_combiner_reads_a_long_message_by_its_strongest_sentence_and_drops_t
     assert [entry[:2] for entry in out["chat"]] == [["chat", "greet"]]
     assert out["short"] == [["pothole", "report_pothole", 0.93, ["report_pothole", "report_tree"]]]
     assert [entry[:2] for entry in out["two"]] == [["first", "report_tree"], ["second", "report_animal"]]
+
+
+BATCHES = r"""
+import json
+import numpy as np
+from rasa.utils.tensorflow.constants import SEQUENCE_LENGTH, LABEL, IDS, SEQUENCE
+from rasa.utils.tensorflow.model_data import FeatureArray, RasaModelData
+from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+from rasa_components.diet import LengthBucketedBatches
+
+np.random.seed(7)
+count = 1000
+lengths = np.where(np.random.rand(count) < 0.07, np.random.randint(60, 170, count), np.random.randint(2, 20, count))
+data = RasaModelData(label_key=LABEL, label_sub_key=IDS, data={
+    "text": {SEQUENCE_LENGTH: [FeatureArray(lengths.copy(), number_of_dimensions=1)],
+             "position": [FeatureArray(np.arange(count), number_of_dimensions=1)]},
+    LABEL: {IDS: [FeatureArray(np.random.randint(0, 10, (count, 1)), number_of_dimensions=2)]},
+})
+def epochs_of(kind):
+  generator = kind(data, batch_size=[64, 128], epochs=2, batch_strategy="balanced", shuffle=True)
+  epochs = []
+  for epoch in range(2):
+    seen, padded = [], 0
+    for index in range(len(generator)):
+        start = index * generator._current_batch_size
+        batch = {key: {sub: [f[start:start + generator._current_batch_size] for f in feats]
+                       for sub, feats in part.items()} for key, part in generator._data.items()}
+        seen += [int(p) for p in batch["text"]["position"][0]]
+        batch_lengths = np.asarray(batch["text"][SEQUENCE_LENGTH][0])
+        padded += int(batch_lengths.max()) * len(batch_lengths)
+    epochs.append({"seen": set(seen) == set(range(count)), "padded": padded, "batch": generator._current_batch_size})
+    generator.on_epoch_end()
+  return epochs
+print(json.dumps({"bucketed": epochs_of(LengthBucketedBatches), "random": epochs_of(RasaBatchDataGenerator),
+                  "tokens": int(lengths.sum())}))
+"""
+
+
+def test_training_batches_hold_messages_of_similar_length_and_every_message_once_per_epoch():
+    found = run(BATCHES)
+    for bucketed, drawn in zip(found["bucketed"], found["random"], strict=True):
+        assert bucketed["seen"] and drawn["seen"]
+        # every message is seen (balancing repeats rare intents, as Rasa does); drawn at random nearly every
+        # batch is padded to a long letter, bucketed a third of that or less
+        assert drawn["padded"] > 5 * found["tokens"]
+        assert bucketed["padded"] < drawn["padded"] / 3
+    assert [epoch["batch"] for epoch in found["bucketed"]] == [64, 128]
