@@ -86,6 +86,30 @@ def sentences(text: str) -> List[str]:
     return [" ".join(found[start:start + size]) for start in range(0, len(found), size)]
 
 
+class Word(Token):
+    """A Token that works out its fingerprint once.
+
+    Rasa's training fingerprints the whole training data after every component, every token of every
+    example each time (about 8 s of a training here, most of it for the long letters' tokens). A token's
+    fingerprint changes only when it is `set`, so it is kept until then.
+    """
+
+    _fingerprint: Optional[str] = None
+
+    def set(self, prop: Text, info: Any) -> None:
+        self._fingerprint = None
+        super().set(prop, info)
+
+    def fingerprint(self) -> Text:
+        if self._fingerprint is None:
+            self._fingerprint = super().fingerprint()
+        return self._fingerprint
+
+
+def _word(token: Token) -> Word:
+    return Word(token.text, token.start, token.end, token.data, token.lemma)
+
+
 def _jieba():
     import jieba
 
@@ -138,14 +162,14 @@ class BilingualTokenizer(WhitespaceTokenizer):
         text = message.get(attribute)
         runs = list(HAN_RUN.finditer(text or ""))
         if not runs:
-            return super().tokenize(message, attribute)
+            return [_word(token) for token in super().tokenize(message, attribute)]
         # WhitespaceTokenizer must not see Chinese: its emoji pattern spans the CJK blocks and would drop
         # every Chinese word. It tokenizes the rest with the Chinese blanked out (same length, same offsets).
         masked = HAN_RUN.sub(lambda run: " " * len(run.group()), text)
-        tokens = [token for token in super().tokenize(Message(data={attribute: masked}), attribute)
+        tokens = [_word(token) for token in super().tokenize(Message(data={attribute: masked}), attribute)
                   if WORDLIKE.search(token.text)]
         jieba = _jieba()
         for run in runs:
-            tokens += [Token(word, run.start() + start) for word, start, _ in jieba.tokenize(simplified(run.group()))
+            tokens += [Word(word, run.start() + start) for word, start, _ in jieba.tokenize(simplified(run.group()))
                        if WORDLIKE.search(word)]
         return sorted(tokens, key=lambda token: token.start)

@@ -93,3 +93,27 @@ def test_a_long_letter_is_read_without_its_greetings_and_sign_off_a_short_thanks
     assert {"人行道", "地砖"} <= set(chinese)
     assert [t[0] for t in samples["thanks so much"]] == ["thanks", "so", "much"]
     assert [t[0] for t in samples["您好"]] == ["您好"]
+
+
+FINGERPRINTS = r"""
+import json
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.training_data.message import Message
+from rasa_components.bilingual_tokenizer import BilingualTokenizer
+tokenizer = BilingualTokenizer(BilingualTokenizer.get_default_config())
+words = tokenizer.tokenize(Message(data={"text": "the drain 路灯坏了 is blocked"}), "text")
+same = [w.fingerprint() == Token(w.text, w.start, w.end, w.data, w.lemma).fingerprint() for w in words]
+first = words[0].fingerprint()
+words[0].set("pos", "DET")
+print(json.dumps({"same": same, "kept": words[1].fingerprint() == words[1].fingerprint(),
+                  "changed": words[0].fingerprint() != first,
+                  "now": words[0].fingerprint() == Token("the", 0, 3, {"pos": "DET"}).fingerprint()}))
+"""
+
+
+def test_a_tokens_fingerprint_is_rasas_and_follows_a_change():
+    done = subprocess.run([str(RASA_PYTHON), "-c", FINGERPRINTS], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["same"] == [True] * 7 and found["kept"] and found["changed"] and found["now"]
