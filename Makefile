@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 RASA := .venvs/rasa/bin/rasa
 PY := .venvs/app/bin/python
+# Rasa's telemetry would send usage events and error reports (stack traces) to Rasa's servers: never.
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run run-production test setup venvs model validate lint test-rasa test-python test-fast test-model test-production test-nlu nlu-report bench \
 	clean-models help

@@ -1,5 +1,5 @@
 """`python -m huiyin.rasa_env COMMAND...`: run COMMAND (Rasa, as `python -m rasa_runtime run ...`) with the
-action server's URL and token, the tracker store's URL and its server's keep-alive in its environment.
+action server's URL and token, the tracker store's URL, its server's keep-alive and telemetry off in its environment.
 
 endpoints.yml reads `${ACTION_SERVER_URL}`, `${ACTION_SERVER_TOKEN}` and `${RASA_TRACKER_STORE_URL}` from
 Rasa's environment. They come from the settings (environment, `.env`) and, when the token is not
@@ -27,6 +27,9 @@ def rasa_environment(settings: Settings) -> dict[str, str]:
         "RASA_TRACKER_STORE_URL": conversations.for_rasa(settings.tracker_store_url()),
         # Rasa's Sanic server reads SANIC_* settings from its environment.
         "SANIC_KEEP_ALIVE_TIMEOUT": str(SERVER_KEEP_ALIVE_SECONDS),
+        # Rasa's telemetry sends usage events and, on an error, its stack trace (which can quote a resident's
+        # message) to Rasa's servers: a city's assistant sends nothing anywhere it was not told to.
+        "RASA_TELEMETRY_ENABLED": "false",
     }
     if conversations.is_postgresql(settings.tracker_store_url()):
         environment["POSTGRESQL_SCHEMA"] = settings.rasa_tracker_schema  # read by Rasa's SQL tracker store

@@ -206,8 +206,8 @@ def test_rasa_is_started_with_the_token_the_action_server_uses(tmp_path):
     shown = subprocess.run(
         [str(APP_PYTHON), "-m", "huiyin.rasa_env", sys.executable, "-c",
          "import os; print(os.environ['ACTION_SERVER_URL']); print(os.environ['ACTION_SERVER_TOKEN']); "
-         "print(os.environ['RASA_TRACKER_STORE_URL'])"],
+         "print(os.environ['RASA_TRACKER_STORE_URL']); print(os.environ['RASA_TELEMETRY_ENABLED'])"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=True,
     ).stdout.split()
     assert shown == ["http://127.0.0.1:5099/webhook", kept_secret(tmp_path / "var" / "secrets", "action_server_token"),
-                     f"sqlite:///{tmp_path / 'var' / 'rasa-trackers.db'}"]
+                     f"sqlite:///{tmp_path / 'var' / 'rasa-trackers.db'}", "false"]  # Rasa's telemetry off
