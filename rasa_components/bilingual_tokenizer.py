@@ -23,6 +23,8 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from cases.guards.cleaning import simplified
+
 # CJK ideographs (and the extension blocks residents' phones can type); a run of them is cut by jieba.
 HAN_RUN = regex.compile(r"\p{Han}+")
 WORDLIKE = regex.compile(r"\w")  # a piece with no letter or digit is punctuation (，。！) and no token
@@ -50,29 +52,9 @@ SENTENCE_END = regex.compile(r"(?<=[.!?;])\s+|(?<=[。！？；…])\s*|\s*\n\s*
 MAX_CLAUSES = 12
 
 
-_SIMPLIFIED: list[Any] = []  # OpenCC's converter, built on first use
-
-
-def simplified(run: str) -> str:
-    """A run of Chinese in simplified characters (OpenCC's t2s: words, then characters), if that keeps its length.
-
-    Residents from Hong Kong and Taiwan write traditional characters (路燈壞了); the model learnt simplified
-    ones (路灯坏了). Conversion nearly always maps character to character; where it would not, the run is
-    kept as written, so every token's offsets still point into the resident's own text.
-    """
-    if not _SIMPLIFIED:
-        import opencc
-
-        _SIMPLIFIED.append(opencc.OpenCC("t2s"))
-    try:
-        converted = _SIMPLIFIED[0].convert(run)
-    except UnicodeError:  # a lone surrogate cannot be encoded for OpenCC: read the run as written
-        return run
-    return converted if len(converted) == len(run) else run
-
-
 def simplified_text(text: str) -> str:
-    """Every run of Chinese in `text` in simplified characters (same length)."""
+    """Every run of Chinese in `text` in simplified characters (same length; cases.guards.cleaning.simplified: a
+    run whose conversion would change its length is kept as written, so offsets point into the resident's text)."""
     return HAN_RUN.sub(lambda run: simplified(run.group()), text)
 
 
