@@ -16,7 +16,7 @@ cancel) or a person, or when neither it nor any sentence reads as a topic with `
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -62,16 +62,16 @@ class ClauseCombiner(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         """The messages without their sentences, each long one read with its sentences' help."""
-        read: List[Message] = []
-        sentences: Dict[int, List[Message]] = {}
+        groups: List[Tuple[Message, List[Message]]] = []  # each message with the sentences that follow it
         for message in messages:
-            if message.get(CLAUSE_OF) and read:
-                sentences.setdefault(len(read) - 1, []).append(message)
-            elif not message.get(CLAUSE_OF):
-                read.append(message)
-        for index, clauses in sentences.items():
-            self._fold(read[index], clauses)
-        return read
+            if not message.get(CLAUSE_OF):
+                groups.append((message, []))
+            elif groups:
+                groups[-1][1].append(message)
+        for message, clauses in groups:
+            if clauses:
+                self._fold(message, clauses)
+        return [message for message, _ in groups]
 
     def _fold(self, message: Message, clauses: List[Message]) -> None:
         whole = _ranking(message)
