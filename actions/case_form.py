@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
@@ -20,8 +21,19 @@ from actions.answers import (
     safe_photo_path,
 )
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
+from actions.questions import (
+    ANSWERS_SLOT,
+    CHOICE_ENTITY,
+    CHOICE_INTENT,
+    PROBLEM_RESPONSES,
+    QUESTION_SLOT,
+    answers_so_far,
+    pending_questions,
+)
 from cases.catalog import load_catalog
 from cases.extract import vague_place
+from cases.questions import LISTS
+from cases.questions import InvalidAnswer as InvalidQuestionAnswer
 
 # These interrupt the form (rules in nlu/en/rules.yml answer them); everything else the
 # resident sends while the form is active is taken as an answer to the current question.
@@ -56,7 +68,8 @@ def _invalid(dispatcher: CollectingDispatcher, response: str, slot: str, **other
 
 
 class ValidateCaseForm(FormValidationAction):
-    """Fill and check `case_form`: request type, description, location, photo (or skip), confirmation."""
+    """Fill and check `case_form`: request type, description, location, the type's questions, photo (or skip),
+    confirmation."""
 
     def name(self) -> str:
         return "validate_case_form"
@@ -64,10 +77,17 @@ class ValidateCaseForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        """The form's questions; the photo is not asked again once skipped."""
-        if tracker.get_slot("photo_skipped"):
-            return [slot for slot in domain_slots if slot != "photo"]
-        return domain_slots
+        """The form's questions; the type's own only while some are unanswered, the photo not again once skipped."""
+        left_out = {"photo"} if tracker.get_slot("photo_skipped") else set()
+        if not pending_questions(tracker):
+            left_out.add(QUESTION_SLOT)
+        return [slot for slot in domain_slots if slot not in left_out]
+
+    async def next_requested_slot(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Optional[dict[str, Any]]:
+        """The first unanswered question, always named here: the list changes while filing (the type's own
+        questions), so Rasa's default (the domain's list) would not know it."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        return SlotSet(REQUESTED_SLOT, next((slot for slot in required if tracker.slots.get(slot) is None), None))
 
     # --- request type: set when filing starts; asked only after "change the type" ---
 
@@ -137,6 +157,39 @@ class ValidateCaseForm(FormValidationAction):
         if vague_place(address):  # "小区门口", "near my house": a crew could not find it
             return _invalid(dispatcher, "utter_location_vague", "location")
         return {"location": address, "latitude": None, "longitude": None}
+
+    # --- the request type's questions (catalog), one at a time: a choice button, typed text, or skip ---
+
+    async def extract_question_answer(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """The answer to the question asked now (validated against the question below)."""
+        answer = _answer(tracker, QUESTION_SLOT)
+        return {} if answer is None else {QUESTION_SLOT: answer}
+
+    def validate_question_answer(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Checked against the question's datatype and choices, kept in `answers`; skipped if optional."""
+        pending = pending_questions(tracker)
+        if tracker.get_slot(REQUESTED_SLOT) != QUESTION_SLOT or not pending:
+            return {QUESTION_SLOT: None}
+        question, intent, text = pending[0], latest_intent(tracker), latest_text(tracker)
+        choice = entity_value(latest_entities(tracker), CHOICE_ENTITY) if intent == CHOICE_INTENT else None
+        skipping = choice is None and (intent == "deny" or text.strip().lower() in SKIP_WORDS)
+        try:
+            if choice is not None:
+                answer = question.check(choice)
+            elif skipping and question.datatype not in LISTS:
+                answer = None  # "no" to "which number plate?" skips; to a yes/no question it is the answer
+            elif intent in NOT_AN_ANSWER and question.datatype not in LISTS:
+                return {QUESTION_SLOT: None}  # "thanks" is not a number plate: the question is asked again
+            else:
+                answer = question.parse(text)
+        except InvalidQuestionAnswer as refused:
+            if not skipping:
+                return _invalid(dispatcher, PROBLEM_RESPONSES.get(refused.problem, "utter_question_pick_choice"),
+                                QUESTION_SLOT)
+            answer = None
+        if answer is None and question.required:
+            return _invalid(dispatcher, "utter_question_required", QUESTION_SLOT)
+        return {ANSWERS_SLOT: {**answers_so_far(tracker), question.code: answer}, QUESTION_SLOT: None}
 
     # --- photo: a shared photo (at any step), or skip ---
 

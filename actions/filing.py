@@ -22,6 +22,7 @@ from actions.answers import (
     safe_photo_path,
 )
 from actions.conversation import (
+    button,
     earlier_user_messages,
     language,
     latest_entities,
@@ -31,6 +32,7 @@ from actions.conversation import (
     message_intent,
     reset_filing,
 )
+from actions.questions import answers_to_file, request_type_of, summary_lines
 from actions.runtime.deps import Deps, UsesCaseSystem
 from actions.runtime.errors import apologises, log_failure
 from cases import lifecycle, outbox
@@ -50,6 +52,7 @@ FIELD_SLOTS = {
     "description": ("description",),
     "location": ("location", "latitude", "longitude"),
     "photo": ("photo", "photo_skipped"),
+    "answers": ("answers", "question_answer"),  # the request type's own questions, asked again
 }
 FIELD_ALIASES = {
     "type": "request_type", "category": "request_type", "address": "location", "place": "location",
@@ -60,9 +63,10 @@ FIELD_ALIASES = {
 FIELD_WORDS_IN_TEXT = {
     "地址": "location", "位置": "location", "地点": "location", "照片": "photo", "图片": "photo", "相片": "photo",
     "描述": "description", "内容": "description", "说明": "description", "类型": "request_type",
-    "类别": "request_type", "分类": "request_type",
+    "类别": "request_type", "分类": "request_type", "补充": "answers",
 }
 MAX_IDEMPOTENCY_KEY = 200
+CHANGE_ANSWERS = {"zh": "修改补充信息"}
 
 
 @dataclass
@@ -156,11 +160,17 @@ class ActionAskConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         response = "utter_summary_with_photo" if tracker.get_slot("photo") else "utter_summary_without_photo"
+        kind, lang = request_type_of(tracker), language(tracker)
+        # The response's buttons, and one to answer the type's own questions again when it has some.
+        buttons = [button(CHANGE_ANSWERS.get(lang, "Change details"), "change_answer", field="answers")
+                   ] if kind and kind.questions else []
         dispatcher.utter_message(
             response=response,
-            type_name=type_name(tracker.get_slot("request_type"), language(tracker)),
+            type_name=type_name(tracker.get_slot("request_type"), lang),
             description=tracker.get_slot("description") or "",
             location=tracker.get_slot("location") or "",
+            details=summary_lines(tracker),
+            buttons=buttons,
         )
         return []
 
@@ -207,6 +217,7 @@ class ActionOpenCase(UsesCaseSystem, Action):
                 longitude=slot("longitude"),
                 address=None if slot("latitude") is not None else slot("location"),
                 photos=[slot("photo")] if slot("photo") else [],
+                answers=answers_to_file(tracker),
                 idempotency_key=idempotency_key(tracker),
                 reference_prefix=settings.reference_prefix,
             )

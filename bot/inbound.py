@@ -16,7 +16,7 @@ SYNTHETIC_INTENTS = frozenset({"share_location", "share_photo"})
 # Rasa's built-in intents that would reset or rewind a conversation.
 RASA_INTERNAL_INTENTS = frozenset({"restart", "back", "session_start", "nlu_fallback"})
 _BUTTON_PAYLOAD = re.compile(
-    r'^/(?P<intent>[a-z_]{1,40})(\{"(?P<key>request_type|field|reference)":"(?P<value>[A-Za-z0-9_-]{1,40})"\})?$'
+    r'^/(?P<intent>[a-z_]{1,40})(\{"(?P<key>request_type|field|reference|choice)":"(?P<value>[A-Za-z0-9_-]{1,40})"\})?$'
 )
 # The satisfaction question's buttons (cases/followup/survey.py): exactly a case reference and a rating 1-5.
 RATING_INTENT = "rate_case"

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import yaml
+
+from cases.questions import Question, parse_questions
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yml")
 
@@ -26,6 +28,9 @@ class RequestType:
     # Residents' words for the name and the department in other languages than English ("zh": ...).
     names: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     department_names: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    keywords: str = ""  # comma-separated synonyms, for Open311 clients
+    # Asked after the place, in order (cases/questions.py); Open311 serves them as the service definition.
+    questions: tuple[Question, ...] = field(default=(), hash=False, compare=False)
 
     def name_in(self, language: Optional[str]) -> str:
         """The name residents read in `language` (English, `name`, when the catalog lacks that language)."""
@@ -75,6 +80,22 @@ class Catalog:
             return code or ""
         return self.get(code).name_in(language)
 
+    def answers_in_words(self, code: str, answers: Mapping[str, Any], language: Optional[str] = "en"
+                         ) -> list[tuple[str, str]]:
+        """(question, answer) for a case of type `code`: its type's questions in order (unanswered ones as
+        ""), then answers kept from a type the case had before (found by their question's code)."""
+        own = self.get(code).questions if code in self else ()
+        rows = [(q.text_in(language), q.show(answers[q.code], language) if q.code in answers else "")
+                for q in own]
+        asked = {q.code for q in own}
+        others = {q.code: q for t in self.types for q in t.questions if q.code not in asked}
+        for answer_code, value in answers.items():
+            if answer_code not in asked:
+                question = others.get(answer_code)
+                shown = question.show(value, language) if question else str(value)
+                rows.append((question.text_in(language) if question else answer_code, shown))
+        return rows
+
     def from_intent(self, intent: str | None) -> RequestType | None:
         """The request type a `report_<code>` intent names, or None."""
         if intent and intent.startswith("report_") and intent[len("report_"):] in self:
@@ -96,6 +117,8 @@ def parse_catalog(text: str) -> Catalog:
             target_days=int(entry["target_days"]),
             names=_translations(entry.get("names")),
             department_names=_translations(departments.get(entry["department"])),
+            keywords=str(entry.get("keywords") or ""),
+            questions=parse_questions(entry.get("questions"), where=str(entry["code"])),
         )
         if request_type.target_days <= 0:
             raise ValueError(f"{request_type.code}: target_days must be positive")

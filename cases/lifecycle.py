@@ -3,7 +3,7 @@ cancelled."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Optional
 
@@ -18,6 +18,7 @@ from cases.guards.cleaning import clean_text
 from cases.hours import QuietHours
 from cases.models import Case, CaseEvent, CasePhoto, Resident, StaffUser
 from cases.queries import CaseNotFound, find_case, find_case_for_resident, followers
+from cases.questions import check_answers
 from cases.references import make_reference
 from cases.workflow import Actor, Status
 
@@ -47,12 +48,18 @@ def open_case(
     longitude: Optional[float] = None,
     address: Optional[str] = None,
     photos: Iterable[str] = (),
+    answers: Optional[Mapping[str, object]] = None,
+    answers_required: bool = True,
     idempotency_key: Optional[str] = None,
     reference_prefix: str,
     catalog: Optional[Catalog] = None,
     now: Optional[datetime] = None,
 ) -> Case:
-    """Create a case with its first event; the same idempotency key returns the case already made."""
+    """Create a case with its first event; the same idempotency key returns the case already made.
+
+    `answers` answer the type's questions (InvalidAnswers names those missing or wrong; the required ones may
+    be missing when not `answers_required`).
+    """
     if idempotency_key:
         existing = session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
         if existing is not None:
@@ -64,6 +71,9 @@ def open_case(
     if not description:
         raise ValueError("a case needs a description")
     _check_location(latitude, longitude, address)
+    checked_answers = check_answers(
+        kind.questions, {code: clean_text(v) if isinstance(v, str) else v for code, v in (answers or {}).items()},
+        require=answers_required)
     now = now or utcnow()
     case = Case(
         resident=resident,
@@ -74,6 +84,7 @@ def open_case(
         longitude=longitude,
         address=(address or "").strip() or None,
         status=workflow.INITIAL_STATUS.value,
+        answers=checked_answers,
         idempotency_key=idempotency_key,
         created_at=now,
         due_at=kind.due_at(now),

@@ -82,7 +82,8 @@ async def case_page(request: Request) -> Response:
             staff_members=accounts.list_staff(session, active_only=True), request_types=console.catalog.types,
             suggestions=canned.suggestions(session, case.request_type, None, case.resident.language),
             today=now.astimezone(console.zone).date().isoformat(), osm=_osm_link(case),
-            lasting=find_duration(case.description))
+            lasting=find_duration(case.description),
+            answers=console.catalog.answers_in_words(case.request_type, case.answers or {}))
 
     return await console.run(page)
 

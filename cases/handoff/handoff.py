@@ -198,6 +198,8 @@ def open_case_from_handoff(
     photos = [m.photo_path for m in handoff.messages if m.direction == RESIDENT and m.photo_path]
     case = lifecycle.open_case(session, resident=handoff.resident, request_type=request_type, description=description,
                              address=address, latitude=latitude, longitude=longitude, photos=photos,
+                             # Staff file what the conversation told them; the type's questions are for forms.
+                             answers_required=False,
                              reference_prefix=reference_prefix, catalog=catalog, now=now)
     assert case.reference is not None  # open_case gives every case its reference
     attach_case(session, handoff=handoff, case=case)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.models.base import Base, UTCDateTime
@@ -51,6 +51,8 @@ class Case(Base):
     longitude: Mapped[Optional[float]] = mapped_column(Float)
     address: Mapped[Optional[str]] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(32), index=True)
+    # The request type's extra questions answered, {code: value} (cases/questions.py); {} when none.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

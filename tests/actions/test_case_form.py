@@ -18,7 +18,9 @@ async def validate(domain, text, intent, *entities, **slots):
 
 async def test_typed_address_fills_location_then_asks_for_the_photo(domain):
     events, dispatcher = await validate(domain, "27 Rosemary  Close", "inform", requested_slot="location", **FILLED)
-    assert slots_set(events) == {"location": "27 Rosemary Close", "latitude": None, "longitude": None}
+    # A pothole has no questions of its own: the photo is next.
+    assert slots_set(events) == {"location": "27 Rosemary Close", "latitude": None, "longitude": None,
+                                 "requested_slot": "photo"}
     assert dispatcher.messages == []
 
 
@@ -39,7 +41,8 @@ async def test_shared_location_sets_coordinates(domain):
         requested_slot="location",
         **FILLED,
     )
-    assert slots_set(events) == {"location": "51.50000, -0.12000", "latitude": 51.5, "longitude": -0.12}
+    assert slots_set(events) == {"location": "51.50000, -0.12000", "latitude": 51.5, "longitude": -0.12,
+                                 "requested_slot": "photo"}
 
 
 async def test_location_shared_while_asked_for_the_photo_is_kept(domain):
@@ -147,7 +150,8 @@ async def test_photo_then_skip(domain):
         requested_slot="photo",
         **filled,
     )
-    assert slots_set(events) == {"photo": "telegram/2026/abc.jpg", "photo_skipped": False}
+    assert slots_set(events) == {"photo": "telegram/2026/abc.jpg", "photo_skipped": False,
+                                 "requested_slot": "confirmed"}
 
     events, _ = await validate(domain, "/deny", "deny", requested_slot="photo", **filled)
     assert slots_set(events)["photo_skipped"] is True

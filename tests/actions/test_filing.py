@@ -18,6 +18,8 @@ FILING = {
     "longitude",
     "photo",
     "photo_skipped",
+    "answers",
+    "question_answer",
     "confirmed",
     "requested_slot",
 }

@@ -36,6 +36,8 @@ def test_long_text_is_cut_to_telegram_limit():
         ("/report_pothole", True),
         ('/cancel_request{"reference":"HY-2026-00042"}', True),
         ('/change_answer{"field":"location"}', True),
+        ('/inform{"choice":"night"}', True),
+        ('/inform{"choice":"a b"}', False),
         ("/restart", False),
         ("/session_start", False),
         ('/share_photo{"photo":"x.jpg"}', False),

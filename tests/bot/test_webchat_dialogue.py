@@ -117,3 +117,35 @@ async def test_a_smell_of_gas_is_answered_at_once_and_nothing_reaches_rasa(offli
         response = await client.post("/api/messages", json={"text": "I can smell gas outside 12 Mill Lane"})
     assert texts_of(response) == [gas.answer_in("en")]
     assert offline_app.state.rasa.sent == []
+
+
+async def test_a_types_own_questions_are_asked_answered_and_kept_on_the_case(stack_app):
+    """Through the real model and action server: the noise question by its button, the water question typed in
+    Chinese after a refused skip; both answers are filed and shown in the summary."""
+    db = stack_app.state.db
+    async with browser(stack_app) as resident:
+        asked = await say(resident, "loud music from the flat above the Crown pub at 14 Mill Lane every night")
+        [question] = [r for r in asked.json()["replies"] if r["text"] == "When does the noise happen?"]
+        payload = next(b["payload"] for b in question["buttons"] if b["title"] == "At night")
+        assert texts_of(await resident.post("/api/messages", json={"payload": payload}))[-1].startswith("Send a photo")
+        summary = " ".join(texts_of(await resident.post("/api/messages", json={"payload": "/deny"})))
+        assert "When does the noise happen? At night" in summary
+        done = " ".join(texts_of(await resident.post("/api/messages", json={"payload": "/affirm"})))
+        with db.transaction() as session:
+            case = queries.find_case(session, reference=REFERENCE.search(done).group(0))
+            assert (case.request_type, case.answers) == ("noise", {"when": "night"})
+
+    chinese = {"accept-language": "zh-CN"}
+    async with browser(stack_app) as resident:
+        assert texts_of(await resident.post("/api/messages", json={"text": "家里从早上开始就停水了"}, headers=chinese))
+        replies = texts_of(await resident.post("/api/messages", json={"text": "幸福路12号5栋"}, headers=chinese))
+        assert replies[-1] == "是只有您家，还是整条街都这样？", replies
+        refused = texts_of(await resident.post("/api/messages", json={"text": "跳过"}, headers=chinese))
+        assert refused == ["这个问题需要回答，才能把诉求转给合适的人。", "是只有您家，还是整条街都这样？"]
+        assert texts_of(await resident.post("/api/messages", json={"text": "整条街"}, headers=chinese))
+        summary = " ".join(texts_of(await resident.post("/api/messages", json={"payload": "/deny"}, headers=chinese)))
+        assert "是只有您家，还是整条街都这样？ 整条街" in summary
+        done = " ".join(texts_of(await resident.post("/api/messages", json={"payload": "/affirm"}, headers=chinese)))
+        with db.transaction() as session:
+            case = queries.find_case(session, reference=REFERENCE.search(done).group(0))
+            assert (case.request_type, case.answers) == ("water_supply", {"extent": "street"})

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from cases import lifecycle, queries
 from cases.clock import utcnow
-from cases.models import Case, CasePhoto, Notification
+from cases.models import Case, CasePhoto, Notification, StaffUser
 from cases.workflow import Actor, Status, next_statuses
 from tests.city import CITY
 from tests.web.conftest import add_staff, login, new_case
@@ -134,6 +134,26 @@ async def test_case_page_shows_everything_staff_need(app, db, console_settings):
     expected = [s.value for s in next_statuses(Status.ACKNOWLEDGED, Actor.STAFF) if s is not Status.DUPLICATE]
     assert offered == expected
     assert (await client.get("/cases/HY-1999-99999")).status_code == 404
+
+
+async def test_case_page_shows_the_answers_to_the_types_questions(app, db):
+    ann = add_staff(db, "ann", "agent")
+    reference = new_case(db, request_type="illegal_parking", answers={"blocking": "yes"})
+    client = await login(app, "ann")
+    answers = (await client.get(f"/cases/{reference}")).text.split('id="case-answers"', 1)[1].split("</dl>", 1)[0]
+    assert re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", answers) == [
+        ("What is the vehicle&#39;s number plate?", "(not answered)"),
+        ("Is it blocking a driveway or an entrance?", "Yes"),
+    ]
+    # Re-typed since: the answers given for the earlier type are still shown.
+    with db.transaction() as session:
+        lifecycle.change_request_type(session, case=queries.find_case(session, reference=reference),
+                                      request_type="pothole", staff=session.get(StaffUser, ann), **CITY)
+    answers = (await client.get(f"/cases/{reference}")).text.split('id="case-answers"', 1)[1].split("</dl>", 1)[0]
+    assert re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", answers) == [
+        ("Is it blocking a driveway or an entrance?", "Yes")]
+    pothole = new_case(db, external_id="101")
+    assert 'id="case-answers"' not in (await client.get(f"/cases/{pothole}")).text
 
 
 async def test_status_change_pushes_the_public_note_only(app, db):
