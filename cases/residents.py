@@ -16,7 +16,11 @@ from cases.messages import TEMPLATES
 from cases.models import Resident
 from cases.store.db import affected_rows
 
-CHANNELS = ("telegram", "web")
+# Where residents talk to us, and can be written to; and Open311 clients' reporters, who read their
+# requests' status through the API and get no messages from us.
+MESSAGING_CHANNELS = ("telegram", "web")
+OPEN311 = "open311"
+CHANNELS = (*MESSAGING_CHANNELS, OPEN311)
 MAX_DISPLAY_NAME = 200  # the column's length
 # The languages we have texts in: a language is added by adding its texts (README "Languages").
 SUPPORTED_LANGUAGES = tuple(TEMPLATES)
@@ -34,7 +38,7 @@ def sender_id(channel: str, external_id: str) -> str:
 def parse_sender_id(value: str) -> tuple[str, str]:
     """Split a Rasa sender id into (channel, external id); raises ValueError."""
     channel, sep, external_id = (value or "").partition(":")
-    if not sep or channel not in CHANNELS or not external_id:
+    if not sep or channel not in MESSAGING_CHANNELS or not external_id:
         raise ValueError(f"not a resident conversation id: {value!r}")
     return channel, external_id
 

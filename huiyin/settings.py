@@ -87,6 +87,17 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = 20
     login_window_minutes: float = 15.0
 
+    # Open311 GeoReport v2 (python -m web.open311, its own process and port, meant to be public behind a
+    # TLS proxy; paths under /open311/v2/). The jurisdiction_id clients may send
+    # (empty: any, as one jurisdiction is served); service requests one API key may post per minute; the
+    # contact and changeset shown in service discovery.
+    open311_host: str = "127.0.0.1"
+    open311_port: int = 8311
+    open311_jurisdiction_id: str = ""
+    open311_posts_per_minute: int = 6000
+    open311_contact: str = "Huiyin, the city's request service"
+    open311_changeset: str = "2026-11-30"
+
     # Addresses (or networks, or *) of reverse proxies whose X-Forwarded-For/-Proto the console and the
     # web chat believe, comma-separated; empty: none, the connecting address is the client.
     trusted_proxies: str = ""

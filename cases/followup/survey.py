@@ -24,6 +24,7 @@ from cases.hours import QuietHours
 from cases.messages import in_language
 from cases.models import Case, CaseEvent, Resident, Survey
 from cases.queries import CaseNotFound
+from cases.residents import MESSAGING_CHANNELS
 from cases.staff import alerts
 from cases.store.db import affected_rows
 from cases.workflow import Actor, Status
@@ -118,6 +119,8 @@ def send_due_surveys(
         .join(CaseEvent, CaseEvent.id == latest.c.event_id)
         .outerjoin(Survey, Survey.resolved_event_id == CaseEvent.id)
         .where(Case.status == Status.RESOLVED.value, Survey.id.is_(None),
+               # Reporters through Open311 are asked by their own system, not by us.
+               Case.resident.has(Resident.channel.in_(MESSAGING_CHANNELS)),
                CaseEvent.created_at <= now - timedelta(hours=delay_hours))
         .order_by(CaseEvent.id)).all()
     sent = []

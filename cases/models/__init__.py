@@ -4,6 +4,7 @@ Importing the package imports every module, so `Base.metadata` holds every table
 migrations) and SQLAlchemy can resolve the relationships between modules by class name.
 """
 
+from cases.models.api import ApiKey
 from cases.models.base import Base, UTCDateTime
 from cases.models.case import Case, CaseEvent, CasePhoto, Resident
 from cases.models.followup import CaseChase, Survey
@@ -13,6 +14,7 @@ from cases.models.staff import CannedReply, ReportRun, StaffAlert, StaffSession,
 from cases.models.traffic import ChatLease, ChatPace, InboundUpdate, PendingUpdate, Throttle
 
 __all__ = [
+    "ApiKey",
     "Base",
     "CannedReply",
     "Case",

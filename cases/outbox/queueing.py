@@ -17,6 +17,7 @@ from cases.clock import utcnow
 from cases.hours import QuietHours
 from cases.models import Case, CaseEvent, Notification, Resident, StaffUser
 from cases.outbox.status import RECEIPT, TELEGRAM, OutboxStatus
+from cases.residents import MESSAGING_CHANNELS
 from cases.store.db import affected_rows
 
 
@@ -34,13 +35,16 @@ def queue(
     kind: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> Optional[Notification]:
-    """Queue one message to a resident; None if this event was queued for them already.
+    """Queue one message to a resident; None if this event was queued for them already, or if they have no
+    channel we write to (an Open311 client's reporter reads the status through the API).
 
     `buttons` are rows of {"title", "payload"}. A message that is not urgent waits out `quiet_hours`
     (required for it); none goes before `not_before`, if given.
     """
     if not urgent and quiet_hours is None:
         raise TypeError("a message that is not urgent needs the city's quiet_hours")
+    if resident.channel not in MESSAGING_CHANNELS:
+        return None
     if event is not None and event.id is not None:
         existing = session.scalar(
             select(Notification).where(

@@ -266,3 +266,15 @@ async def test_the_question_reaches_telegram_with_its_five_buttons(
         [("4 ★★★★ Good", f'/rate_case{{"reference":"{ref}","rating":"4"}}')],
         [("5 ★★★★★ Excellent", f'/rate_case{{"reference":"{ref}","rating":"5"}}')],
     ]
+
+
+def test_reporters_through_open311_are_not_asked(db):
+    """Their own system asks them; we have no channel to them."""
+    with db.transaction() as s:
+        ref = open_case(s, resident(s, "1:anonymous", channel="open311")).reference
+        lifecycle.change_status(s, case=case(s, ref), to_status="resolved", actor="staff", public_note="done",
+                                now=RESOLVED_AT, **CITY)
+        assert notifications(s) == []
+    with db.transaction() as s:
+        at = RESOLVED_AT + timedelta(hours=DELAY + 1)
+        assert survey.send_due_surveys(s, delay_hours=DELAY, timezone=TZ, quiet_hours=NO_QUIET_HOURS, now=at) == []
