@@ -50,6 +50,7 @@ def open_case(
     photos: Iterable[str] = (),
     answers: Optional[Mapping[str, object]] = None,
     answers_required: bool = True,
+    internal_note: Optional[str] = None,
     idempotency_key: Optional[str] = None,
     reference_prefix: str,
     catalog: Optional[Catalog] = None,
@@ -58,7 +59,7 @@ def open_case(
     """Create a case with its first event; the same idempotency key returns the case already made.
 
     `answers` answer the type's questions (InvalidAnswers names those missing or wrong; the required ones may
-    be missing when not `answers_required`).
+    be missing when not `answers_required`). `internal_note` goes on its first event, for staff only.
     """
     if idempotency_key:
         existing = session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
@@ -97,6 +98,7 @@ def open_case(
             to_status=workflow.INITIAL_STATUS.value,
             actor=Actor.RESIDENT.value,
             actor_name=resident.display_name,
+            internal_note=(internal_note or "").strip() or None,
             created_at=now,
         )
     ]
@@ -183,6 +185,7 @@ def change_status(
         created_at=now,
     )
     case.events.append(event)
+    case.latest_public_note = event.public_note or case.latest_public_note
     _move(case, to_status, actor, scheduled_for=scheduled_for, duplicate_of=duplicate_of, now=now)
     session.flush()
     if actor is not Actor.RESIDENT:

@@ -12,11 +12,9 @@ from sqlalchemy.orm import Session
 
 from cases import lifecycle
 from cases.catalog import Catalog, load_catalog
-from cases.events import NOTE, record_event
 from cases.models import ApiKey, Case
 from cases.questions import InvalidAnswers
 from cases.residents import OPEN311, get_or_create_resident
-from cases.workflow import Actor
 
 MAX_DESCRIPTION = 4000  # GeoReport v2's limit
 MAX_MEDIA_URL = 1000
@@ -80,12 +78,11 @@ def file_request(session: Session, *, key: ApiKey, submission: Submission, refer
             description=submission.description.strip() or kind.name,
             latitude=submission.latitude, longitude=submission.longitude,
             address=None if has_pin and not submission.address else submission.address,
-            answers=submission.attributes, reference_prefix=reference_prefix, catalog=catalog, now=now)
+            answers=submission.attributes, reference_prefix=reference_prefix, catalog=catalog, now=now,
+            internal_note=f"Filed through Open311 by {key.name}."
+            + (f" Photo link: {submission.media_url}" if submission.media_url else ""))
     except InvalidAnswers as refused:
         raise RequestRefused(f"attribute {refused}") from None
     except ValueError as refused:  # coordinates out of range, one of lat/long only
         raise RequestRefused(str(refused)) from None
-    record_event(session, case=case, kind=NOTE, actor=Actor.SYSTEM, now=now,
-                 internal_note=f"Filed through Open311 by {key.name}."
-                 + (f" Photo link: {submission.media_url}" if submission.media_url else ""))
     return case
