@@ -43,6 +43,7 @@ def record_event(
         created_at=now,
     )
     case.events.append(event)
+    case.latest_public_note = event.public_note or case.latest_public_note
     case.updated_at = now
     session.flush()
     return event

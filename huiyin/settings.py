@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     # contact and changeset shown in service discovery.
     open311_host: str = "127.0.0.1"
     open311_port: int = 8311
+    open311_workers: int = 1
     open311_jurisdiction_id: str = ""
     open311_posts_per_minute: int = 6000
     open311_contact: str = "Huiyin, the city's request service"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.models.base import Base, UTCDateTime
@@ -40,6 +40,8 @@ class Case(Base):
     """One request a resident filed."""
 
     __tablename__ = "cases"
+    # Public reads of one type, newest first (Open311 GET requests?service_code=...).
+    __table_args__ = (Index("ix_cases_request_type_created_at", "request_type", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[Optional[str]] = mapped_column(String(32), unique=True)
@@ -51,10 +53,14 @@ class Case(Base):
     longitude: Mapped[Optional[float]] = mapped_column(Float)
     address: Mapped[Optional[str]] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(32), index=True)
+    # The latest public note of its history (what the resident and the public read of its progress), kept
+    # here by the two places that write events so that public reads need no search of the history.
+    latest_public_note: Mapped[Optional[str]] = mapped_column(Text)
     # The request type's extra questions answered, {code: value} (cases/questions.py); {} when none.
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed: public reads (Open311) list cases by when they were filed, newest first.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Who works it: a department always, a staff member once someone takes or is given it.

@@ -61,8 +61,9 @@ def test_first_release_database_is_upgraded_with_its_data(db):
         )
         connection.execute(
             text(
-                "INSERT INTO case_events (case_id, to_status, actor, created_at)"
-                " VALUES (1, 'submitted', 'resident', :now)"
+                "INSERT INTO case_events (case_id, to_status, actor, public_note, created_at)"
+                " VALUES (1, 'submitted', 'resident', NULL, :now), (1, 'submitted', 'staff', 'Seen, thanks.', :now),"
+                " (1, 'submitted', 'staff', NULL, :now)"
             ),
             {"now": now},
         )
@@ -75,6 +76,7 @@ def test_first_release_database_is_upgraded_with_its_data(db):
     with db.transaction() as session:
         case = queries.find_case(session, reference="HY-2026-00001")
         assert case.escalation_level == 0 and case.events[0].kind == "status"
+        assert case.latest_public_note == "Seen, thanks." and case.answers == {}  # filled in by the migrations
         lifecycle.change_status(
             session,
             case=case,
@@ -86,7 +88,7 @@ def test_first_release_database_is_upgraded_with_its_data(db):
     with db.transaction() as session:
         case = session.get(Case, 1)
         assert case.status == "in_progress" and case.first_response_at is not None
-        assert [e.kind for e in case.events] == ["status", "status"]
+        assert [e.kind for e in case.events] == ["status"] * 4
         assert case.resident.external_id == "42"
 
 

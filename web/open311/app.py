@@ -31,7 +31,7 @@ from huiyin.asgi import CatchErrors, SecurityHeaders
 from huiyin.bootstrap import database
 from huiyin.settings import Settings, get_settings
 from web.open311 import params
-from web.open311.formats import FORMATS, JSON, errors, respond
+from web.open311.formats import FORMATS, JSON, errors, present, respond
 
 log = logging.getLogger(__name__)
 PREFIX = "/open311/v2"
@@ -81,26 +81,25 @@ def _check_jurisdiction(api: Open311, given: Optional[str]) -> None:
 
 def service(kind: RequestType) -> dict[str, Any]:
     """One request type as a GeoReport service."""
-    return {"service_code": kind.code, "service_name": kind.name, "description": kind.description,
-            "metadata": bool(kind.questions), "type": "realtime", "keywords": kind.keywords or None,
-            "group": kind.department}
+    return present(service_code=kind.code, service_name=kind.name, description=kind.description,
+                   metadata=bool(kind.questions), type="realtime", keywords=kind.keywords or None,
+                   group=kind.department)
 
 
 def attribute(question: Question) -> dict[str, Any]:
     """One question of a request type as a service definition's attribute."""
-    return {"variable": True, "code": question.code, "datatype": question.datatype,
-            "required": question.required, "datatype_description": None, "order": question.order,
-            "description": question.text_in("en"),
-            "values": [{"key": c.key, "name": c.name_in("en")} for c in question.choices] or None}
+    return present(variable=True, code=question.code, datatype=question.datatype, required=question.required,
+                   order=question.order, description=question.text_in("en"),
+                   values=[{"key": c.key, "name": c.name_in("en")} for c in question.choices] or None)
 
 
 def request_row(api: Open311, row: public.PublicRequest) -> dict[str, Any]:
     """One public request in GeoReport's fields (no description or media until published; no personal data)."""
-    return {"service_request_id": row.reference, "status": row.status, "status_notes": row.status_notes,
-            "service_name": row.service_name, "service_code": row.service_code,
-            "agency_responsible": row.agency, "requested_datetime": api.when(row.requested_at),
-            "updated_datetime": api.when(row.updated_at), "expected_datetime": api.when(row.expected_at),
-            "address": row.address, "lat": row.latitude, "long": row.longitude}
+    return present(service_request_id=row.reference, status=row.status, status_notes=row.status_notes,
+                   service_name=row.service_name, service_code=row.service_code, agency_responsible=row.agency,
+                   requested_datetime=api.when(row.requested_at), updated_datetime=api.when(row.updated_at),
+                   expected_datetime=api.when(row.expected_at), address=row.address, lat=row.latitude,
+                   long=row.longitude)
 
 
 async def discovery(request: Request) -> Response:
@@ -240,7 +239,7 @@ async def _crashed(scope: Scope, exc: Exception) -> Response:
 
 
 def create_app(*, settings: Optional[Settings] = None, db: Optional[Database] = None,
-               catalog: Optional[Catalog] = None) -> Starlette:
+               catalog: Optional[Catalog] = None, lifespan: Any = None) -> Starlette:
     """The Open311 API as an ASGI app (a database made here from the settings if none is given)."""
     settings = settings or get_settings()
     db = db or database(settings)
@@ -251,6 +250,7 @@ def create_app(*, settings: Optional[Settings] = None, db: Optional[Database] = 
                     Middleware(CatchErrors, handler=_crashed, logger=log)],
         exception_handlers={params.Refused: _refused, HTTPException: _http_error,
                             SQLAlchemyError: _database_error},
+        lifespan=lifespan,
     )
     app.state.open311 = Open311(settings=settings, db=db, catalog=catalog)
     return app

@@ -1,7 +1,7 @@
 """GeoReport v2's two formats: XML (required by the specification) and JSON (its Spark-convention mapping).
 
 Responses are built as plain data, then written in the format the path asked for (`.xml` or `.json`).
-None values are left out; lists are wrapped in their plural element in XML, one child per item.
+Responses leave out absent values (`present`); lists are wrapped in their plural element in XML, one child per item.
 """
 
 from __future__ import annotations
@@ -58,20 +58,14 @@ def to_xml(root: str, data: list[Any] | dict[str, Any]) -> bytes:
                                                                              xml_declaration=False)
 
 
-def _without_none(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _without_none(v) for k, v in data.items() if v is not None}
-    if isinstance(data, list):
-        return [_without_none(v) for v in data]
-    return data
+def present(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value: an absent value is left out of both formats."""
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def respond(fmt: str, root: str, data: list[Any] | dict[str, Any], status_code: int = 200) -> Response:
     """`data` in format `fmt`, its XML root element `root` (JSON has no root: the list or object itself)."""
-    if fmt == XML:
-        body = to_xml(root, data)
-    else:
-        body = json.dumps(_without_none(data), ensure_ascii=False, separators=(",", ":")).encode()
+    body = to_xml(root, data) if fmt == XML else json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(body, status_code=status_code, media_type=MEDIA_TYPES[fmt],
                     headers={"cache-control": "no-store"})
 
