@@ -13,7 +13,8 @@ REQUESTED_SLOT = "requested_slot"
 # Everything the filing form collects; cleared when a report is filed, discarded or restarted.
 FILING_SLOTS = (
     "request_type", "description", "location", "latitude", "longitude",
-    "photo", "photo_skipped", "answers", "question_answer", "confirmed", REQUESTED_SLOT,
+    "photo", "photo_skipped", "answers", "question_answer", "publish_ok", "confirmed",
+    REQUESTED_SLOT,
 )
 
 

@@ -53,6 +53,7 @@ FIELD_SLOTS = {
     "location": ("location", "latitude", "longitude"),
     "photo": ("photo", "photo_skipped"),
     "answers": ("answers", "question_answer"),  # the request type's own questions, asked again
+    "publication": ("publish_ok",),  # "Don't publish my words": set to false, not cleared
 }
 FIELD_ALIASES = {
     "type": "request_type", "category": "request_type", "address": "location", "place": "location",
@@ -67,6 +68,14 @@ FIELD_WORDS_IN_TEXT = {
 }
 MAX_IDEMPOTENCY_KEY = 200
 CHANGE_ANSWERS = {"zh": "修改补充信息"}
+# What the summary says of publication on the public board, by language (English when missing).
+PUBLICATION_NOTES = {
+    "en": {True: "\nOnce staff check it, the description and photo may appear on the city's public board, "
+                 "without your name.",
+           False: "\nPublic board: only the type, place and progress; not your description or photo."},
+    "zh": {True: "\n经工作人员审核后，问题描述和照片可能在城市公开栏展示，不会显示您的姓名。",
+           False: "\n公开栏：只展示类别、地点和办理进度，不展示您的描述和照片。"},
+}
 
 
 @dataclass
@@ -170,9 +179,15 @@ class ActionAskConfirmed(Action):
             description=tracker.get_slot("description") or "",
             location=tracker.get_slot("location") or "",
             details=summary_lines(tracker),
+            publication=PUBLICATION_NOTES.get(lang, PUBLICATION_NOTES["en"])[slot_publish_ok(tracker)],
             buttons=buttons,
         )
         return []
+
+
+def slot_publish_ok(tracker: Tracker) -> bool:
+    """Whether the resident lets staff publish their description and photo (unless they said no)."""
+    return tracker.get_slot("publish_ok") is not False
 
 
 def back_to_summary() -> list[dict[str, Any]]:
@@ -218,6 +233,7 @@ class ActionOpenCase(UsesCaseSystem, Action):
                 address=None if slot("latitude") is not None else slot("location"),
                 photos=[slot("photo")] if slot("photo") else [],
                 answers=answers_to_file(tracker),
+                publish_allowed=slot_publish_ok(tracker),
                 idempotency_key=idempotency_key(tracker),
                 reference_prefix=settings.reference_prefix,
             )
@@ -227,8 +243,10 @@ class ActionOpenCase(UsesCaseSystem, Action):
                                  timezone=settings.timezone)
             mark_filing(session, resident=case.resident, filing=False)
             kind = load_catalog().get(case.request_type)
+            link = f"\n{settings.board_public_url.rstrip('/')}/board/cases/{case.reference}?lang={lang}"
             filed = dict(reference=case.reference, type_name=kind.name_in(lang),
-                         department=kind.department_in(lang), due_date=format_date(case.due_at, settings.timezone))
+                         department=kind.department_in(lang), due_date=format_date(case.due_at, settings.timezone),
+                         board_link=link if settings.board_public_url else "")
         dispatcher.utter_message(response="utter_case_opened", **filed)
         return reset_filing()
 
@@ -269,5 +287,7 @@ class ActionChangeAnswer(Action):
         if field is None:
             dispatcher.utter_message(response="utter_ask_which_change")
             return []
+        if field == "publication":  # the summary comes back saying only the public facts will be shown
+            return [SlotSet("publish_ok", False), SlotSet("confirmed", None)]
         # Clearing `confirmed` too brings the summary back once the new answer is in.
         return [SlotSet(name, None) for name in FIELD_SLOTS[field]] + [SlotSet("confirmed", None)]

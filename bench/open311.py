@@ -5,7 +5,8 @@
 For each backend (SQLite file, PostgreSQL database of its own) the database is filled with `--cases` cases
 spread over 180 days (every type and status, half with a public note), then `python -m web.open311` is
 started on it as deployed and read over real HTTP, one request at a time: p50 and p95 per kind of filter
-(the targets: p95 <= 50 ms). Then `--clients` concurrent clients post `--posts` requests with one API key;
+(the targets: p95 <= 50 ms), and the public board's pages (target: a page of 50 cases in <= 200 ms).
+Then `--clients` concurrent clients post `--posts` requests with one API key;
 printed: posts per second (target >= 100) and, from the database, lost and duplicated cases (target 0).
 """
 
@@ -108,25 +109,32 @@ def read_queries(references: list[str], now: datetime) -> dict[str, list[str]]:
         "10 ids": ["requests.json?service_request_id=" + ",".join(rng.sample(references, 10))
                    for _ in range(READS_PER_KIND)],
         "one request (xml)": [f"requests/{rng.choice(references)}.xml" for _ in range(READS_PER_KIND)],
+        # The public board, on the same process (paths from the site's root).
+        "board: newest 50": ["/board?lang=en"] * READS_PER_KIND,
+        "board: page 40, open, zh": ["/board?lang=zh&status=open&page=40"] * READS_PER_KIND,
+        "board: a case's page": [f"/board/cases/{rng.choice(references)}" for _ in range(READS_PER_KIND)],
+        "board: monthly figures": ["/board/figures?period=monthly"] * 10,
     }
 
 
 def measure_reads(base: str, queries: dict[str, list[str]]) -> None:
     with httpx.Client(timeout=30) as client:
         client.get(f"{base}/{queries['10 ids'][0]}")  # warm the connection and the process
-        every = []
+        every: list[float] = []
         for kind, paths in queries.items():
             times = []
             for path in paths:
+                url = f"{base.split('/open311/')[0]}{path}" if path.startswith("/") else f"{base}/{path}"
                 started = time.perf_counter()
-                response = client.get(f"{base}/{path}")
+                response = client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, response.text
-            every += times
-            rows = response.text.count("service_request_id")
+            if not kind.startswith("board"):
+                every += times
+            rows = response.text.count("service_request_id") or response.text.count('class="case ')
             print(f"  GET {kind:30s} p50 {statistics.median(times):6.1f} ms  "
                   f"p95 {statistics.quantiles(times, n=20)[18]:6.1f} ms  ({rows} rows in the last)")
-        print(f"  GET all kinds                      p50 {statistics.median(every):6.1f} ms  "
+        print(f"  GET all Open311 kinds              p50 {statistics.median(every):6.1f} ms  "
               f"p95 {statistics.quantiles(every, n=20)[18]:6.1f} ms")
 
 

@@ -51,6 +51,7 @@ def open_case(
     answers: Optional[Mapping[str, object]] = None,
     answers_required: bool = True,
     internal_note: Optional[str] = None,
+    publish_allowed: bool = True,
     idempotency_key: Optional[str] = None,
     reference_prefix: str,
     catalog: Optional[Catalog] = None,
@@ -59,7 +60,8 @@ def open_case(
     """Create a case with its first event; the same idempotency key returns the case already made.
 
     `answers` answer the type's questions (InvalidAnswers names those missing or wrong; the required ones may
-    be missing when not `answers_required`). `internal_note` goes on its first event, for staff only.
+    be missing when not `answers_required`). `internal_note` goes on its first event, for staff only. `publish_allowed`
+    false: the resident said no to publishing their description and photos (cases/publication.py).
     """
     if idempotency_key:
         existing = session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
@@ -86,6 +88,7 @@ def open_case(
         address=(address or "").strip() or None,
         status=workflow.INITIAL_STATUS.value,
         answers=checked_answers,
+        publish_allowed=publish_allowed,
         idempotency_key=idempotency_key,
         created_at=now,
         due_at=kind.due_at(now),

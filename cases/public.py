@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple, Optional
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.models import Case
+from cases.publication import APPROVED, public_description
 from cases.workflow import WORKING_STATUSES
 
 OPEN, CLOSED = "open", "closed"
@@ -24,6 +26,9 @@ DEFAULT_WINDOW = timedelta(days=90)  # GeoReport v2: the most recent 90 days unl
 MAX_WINDOW = timedelta(days=90)
 MAX_ROWS = 1000
 _WORKING = frozenset(s.value for s in WORKING_STATUSES)
+# The description as published, or NULL: approved by staff and not refused by the resident.
+_PUBLISHED = sql_case((and_(Case.publication == APPROVED, Case.publish_allowed.is_(True)), Case.public_description),
+                      else_=None)
 
 
 class BadSearch(ValueError):
@@ -45,6 +50,7 @@ class PublicRequest(NamedTuple):
     address: Optional[str]
     latitude: Optional[float]
     longitude: Optional[float]
+    description: Optional[str] = None  # only as staff approved it for publication
 
 
 def public_status(status: str) -> str:
@@ -69,8 +75,8 @@ def search_requests(
     and public statuses."""
     # Columns, not Case objects: building a thousand ORM objects cost more than the query.
     query = select(Case.id, Case.reference, Case.request_type, Case.department, Case.status, Case.created_at,
-                   Case.updated_at, Case.due_at, Case.address, Case.latitude, Case.longitude, Case.latest_public_note
-                   ).where(Case.reference.is_not(None))
+                   Case.updated_at, Case.due_at, Case.address, Case.latitude, Case.longitude, Case.latest_public_note,
+                   _PUBLISHED).where(Case.reference.is_not(None))
     if references:
         query = query.where(Case.reference.in_([r.strip().upper() for r in references]))
     else:
@@ -92,6 +98,55 @@ def search_requests(
     catalog = catalog or load_catalog()
     names = {kind.code: kind.name for kind in catalog.types}
     return [PublicRequest(reference, code, names.get(code, code), department, public_status(status),
-                          note, created, updated, due, address, latitude, longitude)
+                          note, created, updated, due, address, latitude, longitude, published)
             for (_, reference, code, department, status, created, updated, due, address, latitude,
-                 longitude, note) in cases]
+                 longitude, note, published) in cases]
+
+
+class PublicNote(NamedTuple):
+    """One public step of a case's history: when, the status it reached, what staff told the public."""
+
+    at: datetime
+    status: str
+    note: Optional[str]
+
+
+class PublicCase(NamedTuple):
+    """A case's public page: its public facts, its public history, and what staff approved for publication."""
+
+    request: PublicRequest
+    status_detail: str  # the workflow status (submitted, in_progress...), finer than open/closed
+    history: list[PublicNote]
+    description: Optional[str]
+    photo_ids: list[int]
+
+
+def recent_requests(session: Session, *, limit: int = 50, offset: int = 0, status: Optional[str] = None,
+                    catalog: Optional[Catalog] = None) -> tuple[list[PublicRequest], list[str]]:
+    """A page of cases for the board, newest first, of any age, with each one's workflow status."""
+    query = (select(Case.id, Case.reference, Case.request_type, Case.department, Case.status, Case.created_at,
+                    Case.updated_at, Case.due_at, Case.address, Case.latitude, Case.longitude,
+                    Case.latest_public_note)
+             .where(Case.reference.is_not(None)))
+    if status == OPEN:
+        query = query.where(Case.status.in_(sorted(_WORKING)))
+    elif status == CLOSED:
+        query = query.where(Case.status.not_in(sorted(_WORKING)))
+    rows = session.execute(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset)).all()
+    names = {kind.code: kind.name for kind in (catalog or load_catalog()).types}
+    return ([PublicRequest(r[1], r[2], names.get(r[2], r[2]), r[3], public_status(r[4]), r[11], r[5], r[6], r[7],
+                           r[8], r[9], r[10]) for r in rows], [r[4] for r in rows])
+
+
+def public_case(session: Session, *, reference: str, catalog: Optional[Catalog] = None) -> Optional[PublicCase]:
+    """A case's public page by its reference, or None."""
+    found = search_requests(session, references=[reference], catalog=catalog)
+    if not found:
+        return None
+    case = session.scalar(select(Case).where(Case.reference == found[0].reference))
+    assert case is not None
+    history = [PublicNote(e.created_at, e.to_status, e.public_note) for e in case.events
+               if e.kind == "status" or e.public_note]
+    description = public_description(case)
+    photos = [p.id for p in case.photos if p.public] if description is not None else []
+    return PublicCase(found[0], case.status, history, description, photos)

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     open311_posts_per_minute: int = 6000
     open311_contact: str = "Huiyin, the city's request service"
     open311_changeset: str = "2026-11-30"
+    # Where residents reach the public board (served by the same public process, path /board); set, a
+    # filed case's reply carries the link to its public page.
+    board_public_url: str = ""
 
     # Addresses (or networks, or *) of reverse proxies whose X-Forwarded-For/-Proto the console and the
     # web chat believe, comma-separated; empty: none, the connecting address is the client.

@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset({"/login", "/healthz"})
 MAX_BODY_BYTES = 256 * 1024
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
-     b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
+     b"style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
@@ -90,6 +90,7 @@ def routes() -> list:
         Route("/cases/{reference}/assign", cases_views.assign, methods=["POST"]),
         Route("/cases/{reference}/type", cases_views.change_type, methods=["POST"]),
         Route("/cases/{reference}/duplicate", cases_views.mark_duplicate, methods=["POST"]),
+        Route("/cases/{reference}/publication", cases_views.moderate, methods=["POST"]),
         Route("/cases/{reference}/photos/{photo_id:id}", cases_views.case_photo, methods=["GET"]),
         Route("/inbox", inbox_views.inbox, methods=["GET"]),
         Route("/inbox/{handoff_id:id}", inbox_views.conversation, methods=["GET"]),
@@ -117,6 +118,8 @@ def routes() -> list:
         Route("/api-keys", api_keys_views.key_create, methods=["POST"]),
         Route("/api-keys/{key_id:id}/revoke", api_keys_views.key_revoke, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        # The map (tiles or a plain grid) is the board's, shared: one file.
+        Mount("/board/static", StaticFiles(directory=HERE / "board" / "static"), name="board-static"),
     ]
 
 

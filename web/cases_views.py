@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from cases import lifecycle, queries, references
+from cases import lifecycle, publication, queries, references, workflow
 from cases.catalog import UnknownRequestType
 from cases.clock import utcnow
 from cases.extract import find_duration
@@ -52,7 +53,11 @@ async def case_list(request: Request) -> Response:
         return console.render(
             request, "cases.html", filters=filters, rows=rows, total=total, counts=counts,
             pages=page_count(total), departments=departments(console.catalog), sorts=SORTS,
-            request_types=console.catalog.types, overdue={c.id: queries.is_overdue(c, now) for c in rows})
+            request_types=console.catalog.types, overdue={c.id: queries.is_overdue(c, now) for c in rows},
+            points=json.dumps([{"ref": c.reference, "lat": c.latitude, "lon": c.longitude,
+                                "open": workflow.is_working(Status(c.status)),
+                                "label": f"{c.reference} · {console.type_name(c.request_type)}"}
+                               for c in rows if c.latitude is not None and c.longitude is not None]))
 
     return await console.run(page)
 
@@ -83,7 +88,8 @@ async def case_page(request: Request) -> Response:
             suggestions=canned.suggestions(session, case.request_type, None, case.resident.language),
             today=now.astimezone(console.zone).date().isoformat(), osm=_osm_link(case),
             lasting=find_duration(case.description),
-            answers=console.catalog.answers_in_words(case.request_type, case.answers or {}))
+            answers=console.catalog.answers_in_words(case.request_type, case.answers or {}),
+            public_photos=sum(1 for p in case.photos if p.public))
 
     return await console.run(page)
 
@@ -199,6 +205,21 @@ async def mark_duplicate(request: Request) -> Response:
                                timezone=console.settings.timezone, quiet_hours=console.quiet_hours)
 
     return await _act(request, work, "Marked as a duplicate; the resident will be told.")
+
+
+@guard()
+async def moderate(request: Request) -> Response:
+    """Approve the description (as written or redacted) and chosen photos for the public board, or keep them
+    private."""
+    def work(session, case, me, form) -> None:
+        if form.get("decision") == "private":
+            publication.keep_private(session, case=case, staff=me)
+            return
+        chosen = [int(v) for v in form.getlist("photo") if isinstance(v, str) and v.isdigit()]
+        publication.approve(session, case=case, staff=me, description=str(form.get("public_description") or ""),
+                            photo_ids=chosen)
+
+    return await _act(request, work, "Publication on the public board saved.")
 
 
 def media_file(media_dir: Path, relative: Optional[str]) -> Path:

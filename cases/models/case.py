@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.models.base import Base, UTCDateTime
@@ -56,6 +56,12 @@ class Case(Base):
     # The latest public note of its history (what the resident and the public read of its progress), kept
     # here by the two places that write events so that public reads need no search of the history.
     latest_public_note: Mapped[Optional[str]] = mapped_column(Text)
+    # Publication on the public board (cases/publication.py): the description and photos are shown only once
+    # staff approve them ("approved", the text possibly redacted into public_description), never when the
+    # resident said no at filing (publish_allowed false) or staff keep them private ("private").
+    publication: Mapped[str] = mapped_column(String(16), default="pending")
+    public_description: Mapped[Optional[str]] = mapped_column(Text)
+    publish_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     # The request type's extra questions answered, {code: value} (cases/questions.py); {} when none.
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
@@ -116,5 +122,6 @@ class CasePhoto(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     path: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)  # approved for the public board
 
     case: Mapped[Case] = relationship(back_populates="photos")

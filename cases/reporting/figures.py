@@ -79,6 +79,7 @@ class Report:
     satisfaction_average: Optional[float] = None
     satisfaction_counts: dict[int, int] = field(default_factory=lambda: {n: 0 for n in range(1, 6)})
     open_by_status: dict[str, int] = field(default_factory=dict)
+    overdue_open: int = 0  # filed before the period's end and overdue now (queries.is_overdue)
     by_type: list[tuple[str, int, int]] = field(default_factory=list)
     daily_received: list[tuple[date, int]] = field(default_factory=list)
     oldest_open: list[OpenCaseLine] = field(default_factory=list)
@@ -156,6 +157,8 @@ def build_report(
     open_counts = dict(session.execute(select(Case.status, func.count()).where(
         Case.created_at < finish, Case.status.in_(OPEN_STATUSES), *in_dept).group_by(Case.status)).tuples().all())
     report.open_by_status = {status: open_counts.get(status, 0) for status in OPEN_STATUSES}
+    report.overdue_open = session.scalar(select(func.count()).select_from(Case).where(
+        Case.created_at < finish, queries.overdue_clause(now), *in_dept)) or 0
 
     codes = [code for code in catalog.codes() if received_types[code] or resolved_types[code]]
     codes += sorted((set(received_types) | set(resolved_types)) - set(catalog.codes()))

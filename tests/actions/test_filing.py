@@ -20,6 +20,7 @@ FILING = {
     "photo_skipped",
     "answers",
     "question_answer",
+    "publish_ok",
     "confirmed",
     "requested_slot",
 }

@@ -58,3 +58,14 @@ async def test_shared_location_is_stored_as_coordinates(deps, actions_db, domain
     with actions_db.transaction() as session:
         case = session.scalars(select(Case)).one()
         assert (case.latitude, case.longitude, case.address, case.photos) == (51.5, -0.12, None, [])
+
+
+async def test_the_reply_links_the_cases_public_page_when_the_board_has_an_address(deps, backend_db, domain,
+                                                                                  settings):
+    _, dispatcher = await run(ActionOpenCase(deps), confirm(domain, message_id="no-board"), domain)
+    assert dispatcher.messages[0]["board_link"] == ""
+    settings.board_public_url = "https://city.example.org/"
+    _, dispatcher = await run(ActionOpenCase(deps), confirm(domain, message_id="board", language="zh",
+                                                            description="another hole"), domain)
+    [message] = dispatcher.messages
+    assert message["board_link"] == f"\nhttps://city.example.org/board/cases/{message['reference']}?lang=zh"

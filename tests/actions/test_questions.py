@@ -134,3 +134,21 @@ async def test_confirm_files_the_answers_of_the_current_type_only(deps, backend_
     with backend_db.transaction() as session:
         [case] = session.scalars(select(Case)).all()
         assert case.answers == {"blocking": "yes"}
+
+
+async def test_the_summary_says_what_may_be_published_and_dont_publish_is_kept_on_the_case(deps, backend_db, domain):
+    slots = {**PARKING, "photo": None}
+    _, dispatcher = await run(ActionAskConfirmed(), tracker("/deny", "deny", slots=slots, domain=domain), domain)
+    assert "without your name" in dispatcher.messages[0]["publication"]
+    events, _ = await run(ActionChangeAnswer(), tracker("/change_answer", "change_answer", ("field", "publication"),
+                                                        form=FORM), domain)
+    assert slots_set(events) == {"publish_ok": False, "confirmed": None}
+    _, dispatcher = await run(ActionAskConfirmed(), tracker("/deny", "deny", slots={**slots, "publish_ok": False,
+                                                                                    "language": "zh"},
+                                                            domain=domain), domain)
+    assert "不展示您的描述和照片" in dispatcher.messages[0]["publication"]
+    filing = {**PARKING, "latitude": None, "longitude": None, "photo": None, "confirmed": True, "publish_ok": False}
+    await run(ActionOpenCase(deps), tracker("/affirm", "affirm", slots=filing, domain=domain), domain)
+    with backend_db.transaction() as session:
+        [case] = session.scalars(select(Case)).all()
+        assert case.publish_allowed is False

@@ -159,6 +159,19 @@ def console(stack, workdir) -> str:
 
 
 @pytest.fixture(scope="package")
+def public_site(stack, workdir) -> str:
+    """The real public process (`python -m web.open311`: Open311 and the public board); its URL."""
+    port = free_port()
+    running = start("public", ["-m", "web.open311"], process_env(stack, OPEN311_HOST="127.0.0.1",
+                                                                 OPEN311_PORT=str(port)), workdir)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/board", running.proc, running.log, timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="package")
 def database(stack):
     """The shared database, for setting up cases and checking what the processes did."""
     db = Database(stack.database_url)

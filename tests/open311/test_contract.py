@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from starlette.datastructures import FormData
 
-from cases import lifecycle, queries
+from cases import lifecycle, publication, queries
 from cases.catalog import load_catalog
 from cases.models import Case, Notification, Resident
 from cases.open311 import keys
 from cases.questions import parse_questions
 from cases.residents import get_or_create_resident
+from cases.staff import accounts
 from cases.workflow import Actor
 from tests.city import CITY, make_settings
 from tests.open311.conftest import BASE
@@ -26,7 +27,7 @@ from web.open311.app import create_app
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
 REQUEST_FIELDS = {"service_request_id", "status", "status_notes", "service_name", "service_code",
                   "agency_responsible", "requested_datetime", "updated_datetime", "expected_datetime",
-                  "address", "lat", "long"}
+                  "address", "lat", "long", "description"}
 REQUIRED_REQUEST_FIELDS = {"service_request_id", "status", "service_name", "service_code", "requested_datetime"}
 ATTRIBUTE_FIELDS = {"variable", "code", "datatype", "required", "order", "description"}
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
@@ -297,3 +298,18 @@ async def test_jurisdiction_is_checked_when_configured(db, tmp_path):
         assert (await client.get(f"{BASE}/services.json?jurisdiction_id=city.gov")).status_code == 200
         assert (await client.get(f"{BASE}/services.json")).status_code == 200  # one jurisdiction: optional
         assert "other.gov" in error_of(await client.get(f"{BASE}/services.json?jurisdiction_id=other.gov"), 404)
+
+
+async def test_a_description_is_read_only_once_staff_publish_it(client, db):
+    reference = _file(db, created=datetime.now(timezone.utc) - timedelta(days=1))
+    [row] = json_of(await client.get(f"{BASE}/requests/{reference}.json"))
+    assert "description" not in row
+    with db.transaction() as session:
+        amy = accounts.create_staff(session, username="amy", password="correct horse battery", role="agent",
+                                    display_name="Amy")
+        publication.approve(session, case=queries.find_case(session, reference=reference), staff=amy,
+                            description="A hole by the bus stop")
+    [row] = json_of(await client.get(f"{BASE}/requests/{reference}.json"))
+    assert row["description"] == "A hole by the bus stop"
+    root = xml(await client.get(f"{BASE}/requests.xml"))
+    assert root.find("request").findtext("description") == "A hole by the bus stop"

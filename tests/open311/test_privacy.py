@@ -1,4 +1,5 @@
-"""Every public Open311 URL, read with realistic data behind it, shows nothing of who filed a case."""
+"""Every public URL (Open311 and the board), read with realistic data behind it, shows nothing of who filed a
+case, no internal note, no unapproved description or photo."""
 
 from __future__ import annotations
 
@@ -40,10 +41,15 @@ async def test_no_public_url_shows_personal_data_or_internal_notes(client, db, a
     urls += [f"{BASE}/services/{code}.{f}" for code in ("animal", "noise", "pothole") for f in ("json", "xml")]
     urls += [f"{BASE}/requests.{f}{q}" for f in ("json", "xml") for q in ("", "?status=open", "?service_code=noise")]
     urls += [f"{BASE}/requests/{r}.{f}" for r in references for f in ("json", "xml")]
+    urls += [f"/board?lang={lang}{q}" for lang in ("en", "zh") for q in ("", "&status=open", "&page=2")]
+    urls += [f"/board/cases/{r}?lang={lang}" for r in references for lang in ("en", "zh")]
+    urls += [f"/board/figures?period={p}&lang={lang}" for p in ("weekly", "monthly") for lang in ("en", "zh")]
     for url in urls:
         response = await client.get(url)
         assert response.status_code == 200, url
         for secret in SECRETS:
             assert secret.lower() not in response.text.lower(), (url, secret)
+    for photo in range(1, 4):  # photos nobody approved are served to nobody
+        assert (await client.get(f"/board/photos/{photo}")).status_code == 404
     # What is public is there.
     assert "A team is on its way." in (await client.get(f"{BASE}/requests/{references[0]}.json")).text

@@ -25,6 +25,7 @@ SAMPLE_PARAMS = {
     "reply_id": "1",
     "staff_id": "1",
     "alert_id": "1",
+    "key_id": "1",
 }
 
 

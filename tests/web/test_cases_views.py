@@ -28,7 +28,7 @@ def counts(page) -> dict[str, int]:
 def _case(db, reference) -> Case:
     with db.transaction() as session:
         case = queries.find_case(session, reference=reference)
-        _ = case.events, case.assignee, case.duplicate_of
+        _ = case.events, case.assignee, case.duplicate_of, case.photos
         return case
 
 
@@ -281,3 +281,39 @@ async def test_photos_are_served_only_when_the_database_lists_them(app, db, cons
     assert (await client.get(f"/cases/{reference}/photos/{good + 100}")).status_code == 404
     assert (await client.get(f"/cases/{other}/photos/{sneaky}")).status_code == 404  # path outside the media dir
     assert (await client.get(f"/cases/{reference}/photos/..%2F..%2Fsecret.txt")).status_code == 404
+
+
+async def test_staff_approve_redact_or_keep_private_for_the_public_board(app, db):
+    add_staff(db, "ann", "agent")
+    reference = new_case(db, description="Hole by flat 4, ring 13800000000", photos=["telegram/a.jpg"])
+    client = await login(app, "ann")
+    page = await client.get(f"/cases/{reference}")
+    assert "Not reviewed" in page.text and 'id="publication-form"' in page.text
+    photo_id = _case(db, reference).photos[0].id
+    done = await client.post(f"/cases/{reference}/publication", data={
+        "csrf_token": client.csrf, "decision": "approve", "public_description": "Hole by the school gate",
+        "photo": str(photo_id)})
+    assert done.status_code == 303
+    case = _case(db, reference)
+    assert (case.publication, case.public_description, case.photos[0].public) == (
+        "approved", "Hole by the school gate", True)
+    assert "(redacted), 1 photo(s)" in case.events[-1].internal_note
+    await client.post(f"/cases/{reference}/publication", data={"csrf_token": client.csrf, "decision": "private"})
+    case = _case(db, reference)
+    assert (case.publication, case.public_description, case.photos[0].public) == ("private", None, False)
+    with db.transaction() as session:
+        queries.find_case(session, reference=reference).publish_allowed = False
+    page = await client.get(f"/cases/{reference}")
+    assert "asked not to publish" in page.text and 'id="publication-form"' not in page.text
+    refused = await client.post(f"/cases/{reference}/publication", data={"csrf_token": client.csrf,
+                                                                         "decision": "approve"})
+    assert refused.status_code == 303 and _case(db, reference).publication == "private"
+
+
+async def test_the_case_list_maps_the_cases_with_coordinates(app, db):
+    add_staff(db, "ann", "agent")
+    pinned = new_case(db, latitude=31.2304, longitude=121.4737, address=None)
+    new_case(db, external_id="101")  # an address only: not on the map
+    page = (await (await login(app, "ann")).get("/cases")).text
+    points = page.split('id="case-map" data-points="', 1)[1].split('"', 1)[0]
+    assert points.count("&#34;ref&#34;") == 1 and pinned in points and 'data-link="/cases/"' in page

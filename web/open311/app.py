@@ -1,4 +1,5 @@
-"""Open311 GeoReport v2 endpoints: discovery, services, service definitions, requests (read and post), tokens.
+"""The public process: Open311 GeoReport v2 (discovery, services, service definitions, requests read and
+posted, tokens) and the public board (web/board).
 
 Reading is public and carries no personal data (cases.public); posting needs an API key made by an admin
 in the console. Every path ends in `.xml` or `.json`; errors come in the specification's form.
@@ -30,6 +31,7 @@ from cases.store.db import Database
 from huiyin.asgi import CatchErrors, SecurityHeaders
 from huiyin.bootstrap import database
 from huiyin.settings import Settings, get_settings
+from web.board.app import routes as board_routes
 from web.open311 import params
 from web.open311.formats import FORMATS, JSON, errors, present, respond
 
@@ -37,6 +39,13 @@ log = logging.getLogger(__name__)
 PREFIX = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_BODY_BYTES = 64 * 1024
+# The public process also serves the board, whose map loads OpenStreetMap's tiles (and nothing else foreign).
+PUBLIC_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' https://tile.openstreetmap.org; "
+     b"style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
 T = TypeVar("T")
 
 
@@ -94,12 +103,13 @@ def attribute(question: Question) -> dict[str, Any]:
 
 
 def request_row(api: Open311, row: public.PublicRequest) -> dict[str, Any]:
-    """One public request in GeoReport's fields (no description or media until published; no personal data)."""
+    """One public request in GeoReport's fields: the description only as staff approved it for publication,
+    no media, no personal data."""
     return present(service_request_id=row.reference, status=row.status, status_notes=row.status_notes,
                    service_name=row.service_name, service_code=row.service_code, agency_responsible=row.agency,
                    requested_datetime=api.when(row.requested_at), updated_datetime=api.when(row.updated_at),
                    expected_datetime=api.when(row.expected_at), address=row.address, lat=row.latitude,
-                   long=row.longitude)
+                   long=row.longitude, description=row.description)
 
 
 async def discovery(request: Request) -> Response:
@@ -244,9 +254,8 @@ def create_app(*, settings: Optional[Settings] = None, db: Optional[Database] = 
     settings = settings or get_settings()
     db = db or database(settings)
     app = Starlette(
-        routes=routes(),
-        middleware=[Middleware(SecurityHeaders, headers=[(b"x-content-type-options", b"nosniff")],
-                               hsts_max_age=settings.hsts_max_age),
+        routes=[*routes(), *board_routes()],
+        middleware=[Middleware(SecurityHeaders, headers=PUBLIC_HEADERS, hsts_max_age=settings.hsts_max_age),
                     Middleware(CatchErrors, handler=_crashed, logger=log)],
         exception_handlers={params.Refused: _refused, HTTPException: _http_error,
                             SQLAlchemyError: _database_error},
