@@ -17,6 +17,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "monthly": "Last month", "history": "Progress", "filed": "Filed", "expected": "Expected by",
         "updated": "Updated", "description": "Description", "photos": "Photos", "by_type": "By request type",
         "not_found": "There is no request with that reference.", "language": "中文", "period": "Period",
+        "as_of": "figures as of",
         "privacy": "Names and contact details are never published; a description or photo only once staff "
                    "approve it and the resident agreed.",
     },
@@ -30,7 +31,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_now": "在办", "overdue": "超期", "department": "部门", "city": "全市", "weekly": "上周",
         "monthly": "上月", "history": "办理进度", "filed": "提交时间", "expected": "预计办结",
         "updated": "更新时间", "description": "问题描述", "photos": "照片", "by_type": "按诉求类别",
-        "not_found": "没有这个编号的诉求。", "language": "English", "period": "统计周期",
+        "not_found": "没有这个编号的诉求。", "language": "English", "period": "统计周期", "as_of": "统计时间",
         "privacy": "不公开任何姓名和联系方式；问题描述和照片须经工作人员审核且市民同意后才会公开。",
     },
 }
