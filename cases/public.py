@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple, Optional
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
-from cases.models import Case
+from cases.models import Case, CasePhoto
 from cases.publication import APPROVED, public_description
 from cases.workflow import WORKING_STATUSES
 
@@ -27,8 +27,11 @@ MAX_WINDOW = timedelta(days=90)
 MAX_ROWS = 1000
 _WORKING = frozenset(s.value for s in WORKING_STATUSES)
 # The description as published, or NULL: approved by staff and not refused by the resident.
-_PUBLISHED = sql_case((and_(Case.publication == APPROVED, Case.publish_allowed.is_(True)), Case.public_description),
-                      else_=None)
+_APPROVED = and_(Case.publication == APPROVED, Case.publish_allowed.is_(True))
+_PUBLISHED = sql_case((_APPROVED, Case.public_description), else_=None)
+# The first photo staff approved, of an approved case (Open311's media_url); NULL when none.
+_FIRST_PHOTO = sql_case((_APPROVED, select(func.min(CasePhoto.id)).where(
+    CasePhoto.case_id == Case.id, CasePhoto.public.is_(True)).correlate(Case).scalar_subquery()), else_=None)
 
 
 class BadSearch(ValueError):
@@ -51,6 +54,7 @@ class PublicRequest(NamedTuple):
     latitude: Optional[float]
     longitude: Optional[float]
     description: Optional[str] = None  # only as staff approved it for publication
+    photo_id: Optional[int] = None  # the first photo approved for publication
 
 
 def public_status(status: str) -> str:
@@ -76,7 +80,7 @@ def search_requests(
     # Columns, not Case objects: building a thousand ORM objects cost more than the query.
     query = select(Case.id, Case.reference, Case.request_type, Case.department, Case.status, Case.created_at,
                    Case.updated_at, Case.due_at, Case.address, Case.latitude, Case.longitude, Case.latest_public_note,
-                   _PUBLISHED).where(Case.reference.is_not(None))
+                   _PUBLISHED, _FIRST_PHOTO).where(Case.reference.is_not(None))
     if references:
         query = query.where(Case.reference.in_([r.strip().upper() for r in references]))
     else:
@@ -98,9 +102,9 @@ def search_requests(
     catalog = catalog or load_catalog()
     names = {kind.code: kind.name for kind in catalog.types}
     return [PublicRequest(reference, code, names.get(code, code), department, public_status(status),
-                          note, created, updated, due, address, latitude, longitude, published)
+                          note, created, updated, due, address, latitude, longitude, published, photo)
             for (_, reference, code, department, status, created, updated, due, address, latitude,
-                 longitude, note, published) in cases]
+                 longitude, note, published, photo) in cases]
 
 
 class PublicNote(NamedTuple):

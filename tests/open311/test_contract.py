@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from cases import lifecycle, publication, queries
 from cases.catalog import load_catalog
-from cases.models import Case, Notification, Resident
+from cases.models import Case, CasePhoto, Notification, Resident
 from cases.open311 import keys
 from cases.questions import parse_questions
 from cases.residents import get_or_create_resident
@@ -27,7 +27,7 @@ from web.open311.app import create_app
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
 REQUEST_FIELDS = {"service_request_id", "status", "status_notes", "service_name", "service_code",
                   "agency_responsible", "requested_datetime", "updated_datetime", "expected_datetime",
-                  "address", "lat", "long", "description"}
+                  "address", "lat", "long", "description", "media_url"}
 REQUIRED_REQUEST_FIELDS = {"service_request_id", "status", "service_name", "service_code", "requested_datetime"}
 ATTRIBUTE_FIELDS = {"variable", "code", "datatype", "required", "order", "description"}
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
@@ -300,16 +300,25 @@ async def test_jurisdiction_is_checked_when_configured(db, tmp_path):
         assert "other.gov" in error_of(await client.get(f"{BASE}/services.json?jurisdiction_id=other.gov"), 404)
 
 
-async def test_a_description_is_read_only_once_staff_publish_it(client, db):
+async def test_a_description_and_a_photo_are_read_only_once_staff_publish_them(client, db, open311_settings):
+    (open311_settings.media_dir / "web").mkdir(parents=True)
+    (open311_settings.media_dir / "web" / "hole.png").write_bytes(b"\x89PNG-not-really")
     reference = _file(db, created=datetime.now(timezone.utc) - timedelta(days=1))
+    with db.transaction() as session:
+        case = queries.find_case(session, reference=reference)
+        case.photos.append(CasePhoto(path="web/hole.png", created_at=case.created_at))
     [row] = json_of(await client.get(f"{BASE}/requests/{reference}.json"))
-    assert "description" not in row
+    assert "description" not in row and "media_url" not in row
     with db.transaction() as session:
         amy = accounts.create_staff(session, username="amy", password="correct horse battery", role="agent",
                                     display_name="Amy")
-        publication.approve(session, case=queries.find_case(session, reference=reference), staff=amy,
-                            description="A hole by the bus stop")
+        case = queries.find_case(session, reference=reference)
+        publication.approve(session, case=case, staff=amy, description="A hole by the bus stop",
+                            photo_ids=[case.photos[0].id])
     [row] = json_of(await client.get(f"{BASE}/requests/{reference}.json"))
     assert row["description"] == "A hole by the bus stop"
+    assert re.fullmatch(r"http://testserver/board/photos/\d+", row["media_url"])
+    assert (await client.get(row["media_url"])).content == b"\x89PNG-not-really"
     root = xml(await client.get(f"{BASE}/requests.xml"))
     assert root.find("request").findtext("description") == "A hole by the bus stop"
+    assert root.find("request").findtext("media_url") == row["media_url"]

@@ -102,14 +102,20 @@ def attribute(question: Question) -> dict[str, Any]:
                    values=[{"key": c.key, "name": c.name_in("en")} for c in question.choices] or None)
 
 
-def request_row(api: Open311, row: public.PublicRequest) -> dict[str, Any]:
-    """One public request in GeoReport's fields: the description only as staff approved it for publication,
-    no media, no personal data."""
+def request_row(api: Open311, row: public.PublicRequest, base_url: str) -> dict[str, Any]:
+    """One public request in GeoReport's fields: the description and `media_url` (the board's copy of the first
+    photo) only as staff approved them for publication; no personal data."""
     return present(service_request_id=row.reference, status=row.status, status_notes=row.status_notes,
                    service_name=row.service_name, service_code=row.service_code, agency_responsible=row.agency,
                    requested_datetime=api.when(row.requested_at), updated_datetime=api.when(row.updated_at),
                    expected_datetime=api.when(row.expected_at), address=row.address, lat=row.latitude,
-                   long=row.longitude, description=row.description)
+                   long=row.longitude, description=row.description,
+                   media_url=f"{base_url}/board/photos/{row.photo_id}" if row.photo_id is not None else None)
+
+
+def _public_base(api: Open311, request: Request) -> str:
+    """Where the public reaches this process: BOARD_PUBLIC_URL, else the address this request came to."""
+    return (api.settings.board_public_url or str(request.base_url)).rstrip("/")
 
 
 async def discovery(request: Request) -> Response:
@@ -156,7 +162,8 @@ async def get_requests(request: Request) -> Response:
         rows = await api.run(read)
     except public.BadSearch as refused:
         raise params.Refused(400, str(refused)) from None
-    return respond(fmt, "service_requests", [request_row(api, row) for row in rows])
+    base = _public_base(api, request)
+    return respond(fmt, "service_requests", [request_row(api, row, base) for row in rows])
 
 
 async def get_request(request: Request) -> Response:
@@ -168,7 +175,7 @@ async def get_request(request: Request) -> Response:
                                                                 catalog=api.catalog))
     if not rows:
         raise params.Refused(404, f"service_request_id {reference!r} was not found")
-    return respond(fmt, "service_requests", [request_row(api, rows[0])])
+    return respond(fmt, "service_requests", [request_row(api, rows[0], _public_base(api, request))])
 
 
 async def post_request(request: Request) -> Response:
