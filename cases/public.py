@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Row, Select, and_, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -77,10 +77,7 @@ def search_requests(
     """Public requests, newest first: those with these references (every other filter then ignored), or
     those filed between `start` and `end` (the last 90 days by default, at most 90 days) of these types
     and public statuses."""
-    # Columns, not Case objects: building a thousand ORM objects cost more than the query.
-    query = select(Case.id, Case.reference, Case.request_type, Case.department, Case.status, Case.created_at,
-                   Case.updated_at, Case.due_at, Case.address, Case.latitude, Case.longitude, Case.latest_public_note,
-                   _PUBLISHED, _FIRST_PHOTO).where(Case.reference.is_not(None))
+    query = _PUBLIC_ROWS
     if references:
         query = query.where(Case.reference.in_([r.strip().upper() for r in references]))
     else:
@@ -94,17 +91,33 @@ def search_requests(
         if service_codes:
             query = query.where(Case.request_type.in_(list(service_codes)))
         wanted = set(statuses)
-        if wanted == {OPEN}:
-            query = query.where(Case.status.in_(sorted(_WORKING)))
-        elif wanted == {CLOSED}:
-            query = query.where(Case.status.not_in(sorted(_WORKING)))
-    cases = session.execute(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)).all()
-    catalog = catalog or load_catalog()
-    names = {kind.code: kind.name for kind in catalog.types}
+        query = _in_public_status(query, next(iter(wanted)) if len(wanted) == 1 else None)
+    rows = session.execute(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)).all()
+    return _public_requests(rows, catalog)
+
+
+# Columns, not Case objects: building a thousand ORM objects cost more than the query.
+_PUBLIC_ROWS = select(Case.reference, Case.request_type, Case.department, Case.status, Case.created_at,
+                      Case.updated_at, Case.due_at, Case.address, Case.latitude, Case.longitude,
+                      Case.latest_public_note, _PUBLISHED, _FIRST_PHOTO).where(Case.reference.is_not(None))
+
+
+def _in_public_status(query: Select[Any], status: Optional[str]) -> Select[Any]:
+    """`query` kept to open or closed cases (None: both)."""
+    if status == OPEN:
+        return query.where(Case.status.in_(sorted(_WORKING)))
+    if status == CLOSED:
+        return query.where(Case.status.not_in(sorted(_WORKING)))
+    return query
+
+
+def _public_requests(rows: Sequence[Row[Any]], catalog: Optional[Catalog]) -> list[PublicRequest]:
+    """Rows of _PUBLIC_ROWS as public requests, the type named from the catalog."""
+    names = {kind.code: kind.name for kind in (catalog or load_catalog()).types}
     return [PublicRequest(reference, code, names.get(code, code), department, public_status(status),
                           note, created, updated, due, address, latitude, longitude, published, photo)
-            for (_, reference, code, department, status, created, updated, due, address, latitude,
-                 longitude, note, published, photo) in cases]
+            for (reference, code, department, status, created, updated, due, address, latitude,
+                 longitude, note, published, photo) in rows]
 
 
 class PublicNote(NamedTuple):
@@ -128,18 +141,9 @@ class PublicCase(NamedTuple):
 def recent_requests(session: Session, *, limit: int = 50, offset: int = 0, status: Optional[str] = None,
                     catalog: Optional[Catalog] = None) -> tuple[list[PublicRequest], list[str]]:
     """A page of cases for the board, newest first, of any age, with each one's workflow status."""
-    query = (select(Case.id, Case.reference, Case.request_type, Case.department, Case.status, Case.created_at,
-                    Case.updated_at, Case.due_at, Case.address, Case.latitude, Case.longitude,
-                    Case.latest_public_note)
-             .where(Case.reference.is_not(None)))
-    if status == OPEN:
-        query = query.where(Case.status.in_(sorted(_WORKING)))
-    elif status == CLOSED:
-        query = query.where(Case.status.not_in(sorted(_WORKING)))
-    rows = session.execute(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset)).all()
-    names = {kind.code: kind.name for kind in (catalog or load_catalog()).types}
-    return ([PublicRequest(r[1], r[2], names.get(r[2], r[2]), r[3], public_status(r[4]), r[11], r[5], r[6], r[7],
-                           r[8], r[9], r[10]) for r in rows], [r[4] for r in rows])
+    rows = session.execute(_in_public_status(_PUBLIC_ROWS, status)
+                           .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset)).all()
+    return _public_requests(rows, catalog), [row.status for row in rows]
 
 
 def public_case(session: Session, *, reference: str, catalog: Optional[Catalog] = None) -> Optional[PublicCase]:

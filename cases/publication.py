@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cases.events import NOTE, record_event
 from cases.guards.cleaning import clean_text
-from cases.models import Case, StaffUser
+from cases.models import Case, CasePhoto, StaffUser
 from cases.workflow import Actor
 
 PENDING, APPROVED, PRIVATE = "pending", "approved", "private"
@@ -60,3 +60,12 @@ def public_description(case: Case) -> Optional[str]:
     if case.publication != APPROVED or not case.publish_allowed:
         return None
     return case.public_description
+
+
+def public_photo_path(session: Session, *, photo_id: int) -> Optional[str]:
+    """The stored path of a photo the public may see (approved, of an approved case the resident let us
+    publish), or None."""
+    photo = session.get(CasePhoto, photo_id)
+    if photo is None or not photo.public or public_description(photo.case) is None:
+        return None
+    return photo.path

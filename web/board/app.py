@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Optional
 
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -25,10 +24,10 @@ from starlette.templating import Jinja2Templates
 
 from cases import messages, public
 from cases.clock import utcnow
-from cases.models import CasePhoto
-from cases.publication import APPROVED
+from cases.publication import public_photo_path
 from cases.reporting.figures import PERIODS, build_report, previous_period
 from web.board.texts import LANGUAGES, words
+from web.cases_views import media_file
 
 HERE = Path(__file__).resolve().parent
 PAGE = 50
@@ -139,18 +138,11 @@ async def _cached_figures(request: Request, key: tuple[str, Any], compute: Any) 
 async def photo(request: Request) -> Response:
     """A photo approved for publication (of a case approved and not refused by its resident)."""
     api = _api(request)
-
-    def find(session) -> Optional[str]:
-        row = session.execute(select(CasePhoto).where(CasePhoto.id == request.path_params["photo_id"])).scalar()
-        if row is None or not row.public or row.case.publication != APPROVED or not row.case.publish_allowed:
-            return None
-        return row.path
-
-    path = await api.run(find)
-    media = Path(api.settings.media_dir).resolve()
-    if path is None or not (media / path).resolve().is_relative_to(media) or not (media / path).is_file():
+    path = await api.run(lambda session: public_photo_path(session, photo_id=request.path_params["photo_id"]))
+    if path is None:
         raise HTTPException(404, "not found")
-    return FileResponse(media / path, headers={"cache-control": "public, max-age=3600"})
+    return FileResponse(media_file(Path(api.settings.media_dir), path),
+                        headers={"cache-control": "public, max-age=3600"})
 
 
 def routes() -> list[Route | Mount]:
