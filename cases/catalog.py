@@ -14,6 +14,8 @@ import yaml
 from cases.questions import Question, parse_questions
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yml")
+DEFAULT_DUPLICATE_RADIUS_M = 50
+FIRST_HANDLERS = ("grid", "department")  # who works a case first: its grid's worker, or the department
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class RequestType:
     keywords: str = ""  # comma-separated synonyms, for Open311 clients
     # Asked after the place, in order (cases/questions.py); Open311 serves them as the service definition.
     questions: tuple[Question, ...] = field(default=(), hash=False, compare=False)
+    # How close (metres) an open case of this type must be to be offered as "already reported" (cases/nearby.py).
+    duplicate_radius_m: int = DEFAULT_DUPLICATE_RADIUS_M
+    # "grid": the grid worker works it first and it escalates up the areas; "department": the department does.
+    first_handler: str = "department"
 
     def name_in(self, language: Optional[str]) -> str:
         """The name residents read in `language` (English, `name`, when the catalog lacks that language)."""
@@ -119,7 +125,13 @@ def parse_catalog(text: str) -> Catalog:
             department_names=_translations(departments.get(entry["department"])),
             keywords=str(entry.get("keywords") or ""),
             questions=parse_questions(entry.get("questions"), where=str(entry["code"])),
+            duplicate_radius_m=int(entry.get("duplicate_radius_m", DEFAULT_DUPLICATE_RADIUS_M)),
+            first_handler=str(entry.get("first_handler") or "department"),
         )
+        if request_type.first_handler not in FIRST_HANDLERS:
+            raise ValueError(f"{request_type.code}: first_handler must be one of {', '.join(FIRST_HANDLERS)}")
+        if request_type.duplicate_radius_m <= 0:
+            raise ValueError(f"{request_type.code}: duplicate_radius_m must be positive")
         if request_type.target_days <= 0:
             raise ValueError(f"{request_type.code}: target_days must be positive")
         types.append(request_type)

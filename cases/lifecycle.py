@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases import messages, outbox, workflow
+from cases.areas import routing
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.events import ASSIGNMENT, STATUS_EVENT, TYPE_CHANGE, record_event
@@ -86,6 +87,7 @@ def open_case(
         latitude=latitude,
         longitude=longitude,
         address=(address or "").strip() or None,
+        grid_code=routing.router().grid_for(latitude=latitude, longitude=longitude, address=address),
         status=workflow.INITIAL_STATUS.value,
         answers=checked_answers,
         publish_allowed=publish_allowed,

@@ -72,9 +72,16 @@ TEMPLATES = {
     },
 }
 
-ESCALATION_LEVELS = {
-    "en": {1: "the department's supervisor", 2: "the city's supervisors"},
-    "zh": {1: "部门负责人", 2: "市级督办"},
+# Who a late case is passed to, by rung of its ladder (cases/areas/ladder.py); 1 and 2 are the department
+# ladder's old numbers, still understood.
+ESCALATION_LEVELS: dict[str, dict[int | str, str]] = {
+    "en": {1: "the department's supervisor", 2: "the city's supervisors",
+           "department_supervisor": "the department's supervisor", "community": "the community's supervisors",
+           "subdistrict": "the sub-district's supervisors", "district": "the district's supervisors",
+           "city": "the city's supervisors"},
+    # Read inside "现已提交{level}督办".
+    "zh": {1: "部门负责人", 2: "市级", "department_supervisor": "部门负责人", "community": "社区负责人",
+           "subdistrict": "街道负责人", "district": "区级", "city": "市级"},
 }
 
 
@@ -173,11 +180,12 @@ def type_changed_text(*, language: str | None, reference: str, type_name: str, d
 
 
 def escalated_text(*, language: str | None, reference: str, type_name: str, due_at: datetime,
-                   level: int, timezone: str) -> str:
-    """The honest push to a resident whose case is late and went up a level."""
+                   level: int | str, timezone: str) -> str:
+    """The honest push to a resident whose case is late and went up a level (a rung name, or 1 or 2)."""
+    names = in_language(ESCALATION_LEVELS, language)
     return in_language(TEMPLATES, language)["escalated"].format(
         reference=reference, type_name=type_name, due=format_date(due_at, timezone),
-        level=in_language(ESCALATION_LEVELS, language)[min(max(level, 1), 2)])
+        level=names.get(level) or names[min(max(level, 1), 2) if isinstance(level, int) else 2])
 
 
 def case_opened_text(*, language: str | None, reference: str, type_name: str, due_at: datetime,

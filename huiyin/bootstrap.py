@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from cases.areas import routing
 from cases.hours import OfficeHours, QuietHours, parse_days, parse_time
 from cases.store import secret_store
 from cases.store.db import Database
@@ -21,7 +22,9 @@ log = logging.getLogger(__name__)
 
 
 def database(settings: Settings, *, create_tables: bool = True) -> Database:
-    """The database named by the settings, with its tables in place."""
+    """The database named by the settings, with its tables in place (and the city's areas chosen for routing)."""
+    # Every process opens the database before it opens a case: the one moment to say which city it routes in.
+    routing.use_files(areas_file=settings.areas_file, gazetteer_file=settings.gazetteer_file)
     db = Database(settings.database_url)
     if create_tables:
         db.create_tables()

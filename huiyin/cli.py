@@ -9,10 +9,15 @@ import sys
 from collections.abc import Callable
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases import lifecycle, queries
+from cases.areas import people, routing
+from cases.clock import utcnow
 from cases.messages import format_date
+from cases.models import StaffUser
+from cases.policies import loader as policy_loader
 from cases.staff import accounts as staff
 from cases.store.db import ensure_postgres_database
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
@@ -78,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--telegram-chat-id", help="where alerts and reports reach this person")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     commands.add_parser("list-staff", help="list console accounts")
+    policies = commands.add_parser("load-policies", help="add or update policy answers from a YAML file")
+    policies.add_argument("file", type=argparse.FileType("r", encoding="utf-8"))
+    set_area = commands.add_parser("set-area", help="make a grid's worker (agent) or an area's supervisor")
+    set_area.add_argument("username")
+    set_area.add_argument("area", help="a grid, community, sub-district or district code; 'none' to clear")
+    commands.add_parser("list-areas", help="list the city's areas and who answers for each")
     return parser
 
 
@@ -107,13 +118,37 @@ def _create_staff(session: Session, args: argparse.Namespace, settings: Settings
 
 def _list_staff(session: Session, args: argparse.Namespace, settings: Settings) -> None:
     for user in staff.list_staff(session):
-        print(f"{user.username}\t{user.role}\t{user.department or '-'}\t"
+        print(f"{user.username}\t{user.role}\t{user.department or user.area_code or '-'}\t"
               f"{'active' if user.active else 'disabled'}\t{user.display_name}")
+
+
+def _set_area(session: Session, args: argparse.Namespace, settings: Settings) -> None:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == args.username))
+    if user is None:
+        raise ValueError(f"there is no account {args.username}")
+    code = None if args.area.strip().lower() in ("none", "-", "") else args.area
+    areas = routing.router().areas
+    people.set_area(session, staff=user, area_code=code, areas=areas)
+    area = areas.get(user.area_code)
+    print(f"{user.username} now answers for {f'{area.level} {area.code} ({area.name})' if area else 'no area'}.")
+
+
+def _list_areas(session: Session, args: argparse.Namespace, settings: Settings) -> None:
+    areas = routing.router().areas
+    for level in ("district", "subdistrict", "community", "grid"):
+        for area in areas.at_level(level):
+            who = ", ".join(u.username for u in people.people_of(session, area.code)) or "-"
+            print(f"{area.code}\t{area.level}\t{area.name} / {area.name_in('zh')}\t{who}")
 
 
 def _list_cases(session: Session, args: argparse.Namespace, settings: Settings) -> None:
     for case in queries.list_cases(session, status=args.status):
         print(f"{case.reference}\t{case.status}\t{case.request_type}\t{case.description[:60]}")
+
+
+def _load_policies(session: Session, args: argparse.Namespace, settings: Settings) -> None:
+    added, updated = policy_loader.load_policies(session, text=args.file.read(), now=utcnow())
+    print(f"Policy answers: {added} added, {updated} updated.")
 
 
 # The commands that run in one transaction ("init-db" needs none: opening the database migrates it).
@@ -123,6 +158,9 @@ _COMMANDS: dict[str, Callable[[Session, argparse.Namespace, Settings], None]] = 
     "create-staff": _create_staff,
     "list-staff": _list_staff,
     "list": _list_cases,
+    "load-policies": _load_policies,
+    "set-area": _set_area,
+    "list-areas": _list_areas,
 }
 
 
@@ -144,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "init-db":
             print(f"schema up to date in {db.engine.url.render_as_string(hide_password=True)}")
+            with db.transaction() as session:  # a fresh install gets the sample policy answers
+                if seeded := policy_loader.seed_sample(session, now=utcnow()):
+                    print(f"loaded {seeded} sample policy answers")
             return 0
         with db.transaction() as session:
             _COMMANDS[args.command](session, args, settings)

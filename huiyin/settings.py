@@ -7,10 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_SAMPLE_AREAS = PROJECT_ROOT / "cases" / "areas" / "sample" / "city.geojson"
+_SAMPLE_GAZETTEER = PROJECT_ROOT / "cases" / "areas" / "sample" / "gazetteer.yml"
 
 
 class Settings(BaseSettings):
@@ -59,6 +61,18 @@ class Settings(BaseSettings):
     # Photo files no case or live chat refers to are deleted once older than this (a report in progress
     # holds its photo at most a Rasa session, 2 hours).
     media_orphan_hours: float = 24.0
+    # The resident's own data (README "Residents' data"): how long we keep what, told in the privacy notice
+    # (generated from these, so it never says otherwise) and enforced by jobs/retention.py.
+    # Photos of closed cases (files and rows; the public board's approved ones too), days after closing.
+    closed_case_photo_retention_days: float = 180.0
+    # Live-chat transcripts (messages between a resident and staff), days after the chat ended.
+    transcript_retention_days: float = 365.0
+    # Telegram updates stored but never handled (their text is a resident's message), days after arrival.
+    pending_update_retention_days: float = 7.0
+    # Where the full privacy notice is read; empty: the web chat's own page, http://WEB_HOST:WEB_PORT/privacy.
+    privacy_notice_url: str = ""
+    # How long a web chat's "download my data" link works.
+    export_link_minutes: float = 30.0
 
     telegram_bot_token: Optional[str] = None
     telegram_webhook_url: Optional[str] = None
@@ -123,6 +137,10 @@ class Settings(BaseSettings):
 
     # An overdue case goes up one level at its due date, and again each time this much more passes.
     escalation_step_hours: float = 48.0
+    # The city's grids, communities, sub-districts and districts (GeoJSON), and the streets and landmarks that
+    # place a typed address in a grid (YAML): see README "Grids and levels". The sample city by default.
+    areas_file: Path = _SAMPLE_AREAS
+    gazetteer_file: Path = _SAMPLE_GAZETTEER
     # The satisfaction question goes out this long after "resolved"; unanswered, the case closes after expiry.
     survey_delay_hours: float = 2.0
     survey_expiry_days: float = 7.0
@@ -149,6 +167,14 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         # `.env.example` lists every variable; an empty one means "not set".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("areas_file", "gazetteer_file", mode="before")
+    @classmethod
+    def _blank_is_the_sample_city(cls, value: object, info: ValidationInfo) -> object:
+        # `.env.example` leaves them empty: the sample city's files.
+        if isinstance(value, str) and not value.strip():
+            return _SAMPLE_AREAS if info.field_name == "areas_file" else _SAMPLE_GAZETTEER
+        return value
 
     @field_validator("action_server_token")
     @classmethod

@@ -9,10 +9,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cases.areas import people, routing
 from cases.models import Case, StaffUser
 from cases.residents import SUPPORTED_LANGUAGES
 from cases.staff import accounts, alerts, canned
 from web.auth import guard
+from web.case_queries import area_options
 from web.core import console_of, current, departments, form_of, polite, redirect, whole_number
 
 REFUSALS = (ValueError,)
@@ -93,7 +95,7 @@ async def staff_list(request: Request) -> Response:
     console = console_of(request)
     return await console.run(lambda session: console.render(
         request, "staff.html", members=accounts.list_staff(session), roles=accounts.ROLES,
-        departments=departments(console.catalog)))
+        departments=departments(console.catalog), area_options=area_options(routing.router().areas)))
 
 
 @guard("manage_staff")
@@ -139,6 +141,16 @@ async def staff_password(request: Request) -> Response:
         accounts.set_password(session, staff=_member_or_404(session, request), password=str(form.get("password") or ""))
 
     return await _post(request, "/staff", work, "Password changed; that account was logged out.")
+
+
+@guard("manage_staff")
+async def staff_area(request: Request) -> Response:
+    """Make an account a grid's worker or an area's supervisor (or neither)."""
+    def work(session, me, form) -> None:
+        people.set_area(session, staff=_member_or_404(session, request), area_code=str(form.get("area") or ""),
+                        areas=routing.router().areas)
+
+    return await _post(request, "/staff", work, "Area saved.")
 
 
 @guard()

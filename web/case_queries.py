@@ -7,9 +7,10 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from cases.areas.areas import AreaMap
 from cases.catalog import Catalog
 from cases.guards.cleaning import clean_text
 from cases.models import Case
@@ -20,6 +21,7 @@ from web.core import whole_number
 PAGE_SIZE = 25
 MAX_PAGE = 999_999  # an offset far past any list, still small enough for every database
 SORTS = {"due": "due date", "newest": "newest first"}
+TRIAGE = "triage"  # the area filter's value for cases in no grid (the triage desk places them)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class CaseFilters:
     status: str = ""
     request_type: str = ""
     department: str = ""
+    area: str = ""  # a grid, community, sub-district or district code, or TRIAGE
     overdue: bool = False
     mine: bool = False
     q: str = ""
@@ -36,8 +39,10 @@ class CaseFilters:
     page: int = 1
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str], catalog: Catalog, departments: list[str]) -> CaseFilters:
+    def from_query(cls, params: Mapping[str, str], catalog: Catalog, departments: list[str],
+                   areas: Optional[AreaMap] = None) -> CaseFilters:
         """Filters read from a query string, keeping only values that mean something."""
+        area = params.get("area", "")
         status = params.get("status", "")
         request_type = params.get("request_type", "")
         department = params.get("department", "")
@@ -47,6 +52,7 @@ class CaseFilters:
             status=status if status in {s.value for s in Status} else "",
             request_type=request_type if request_type in catalog else "",
             department=department if department in departments else "",
+            area=area if area == TRIAGE or (areas is not None and areas.get(area) is not None) else "",
             overdue=params.get("overdue") in ("1", "on", "true"),
             mine=params.get("mine") in ("1", "on", "true"),
             q=clean_text(params.get("q") or "").strip()[:200],
@@ -71,8 +77,18 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _conditions(filters: CaseFilters, *, staff_id: int, now: datetime, with_status: bool = True) -> list:
+def in_area(areas: AreaMap, code: str) -> ColumnElement[bool]:
+    """The SQL condition: cases in this area's grids (TRIAGE: in no grid)."""
+    return Case.grid_code.is_(None) if code == TRIAGE else Case.grid_code.in_(areas.grids_under(code))
+
+
+def _conditions(filters: CaseFilters, *, staff_id: int, now: datetime, with_status: bool = True,
+                areas: Optional[AreaMap] = None, scope: Optional[str] = None) -> list:
     conditions = []
+    # `scope`: the area the staff member answers for; they list only its cases (department staff: None, all).
+    for code in (scope, filters.area):
+        if code and areas is not None:
+            conditions.append(in_area(areas, code))
     if with_status and filters.status:
         conditions.append(Case.status == filters.status)
     if filters.request_type:
@@ -92,10 +108,10 @@ def _conditions(filters: CaseFilters, *, staff_id: int, now: datetime, with_stat
     return conditions
 
 
-def search_cases(session: Session, filters: CaseFilters, *, staff_id: int, now: datetime
-                 ) -> tuple[list[Case], int]:
-    """One page of the cases matching the filters, and how many match in all."""
-    conditions = _conditions(filters, staff_id=staff_id, now=now)
+def search_cases(session: Session, filters: CaseFilters, *, staff_id: int, now: datetime,
+                 areas: Optional[AreaMap] = None, scope: Optional[str] = None) -> tuple[list[Case], int]:
+    """One page of the cases matching the filters (within `scope`, an area), and how many match in all."""
+    conditions = _conditions(filters, staff_id=staff_id, now=now, areas=areas, scope=scope)
     total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
     order = ((Case.due_at, Case.id) if filters.sort == "due" else (Case.created_at.desc(), Case.id.desc()))
     rows = list(session.scalars(select(Case).where(*conditions).order_by(*order)
@@ -103,9 +119,10 @@ def search_cases(session: Session, filters: CaseFilters, *, staff_id: int, now: 
     return rows, total
 
 
-def status_counts(session: Session, filters: CaseFilters, *, staff_id: int, now: datetime) -> dict[str, int]:
+def status_counts(session: Session, filters: CaseFilters, *, staff_id: int, now: datetime,
+                  areas: Optional[AreaMap] = None, scope: Optional[str] = None) -> dict[str, int]:
     """How many cases match the other filters, per status (every status listed, zeros included)."""
-    conditions = _conditions(filters, staff_id=staff_id, now=now, with_status=False)
+    conditions = _conditions(filters, staff_id=staff_id, now=now, with_status=False, areas=areas, scope=scope)
     found = dict(session.execute(select(Case.status, func.count(Case.id)).where(*conditions)
                                  .group_by(Case.status)).tuples().all())
     return {s.value: int(found.get(s.value, 0)) for s in Status}
@@ -129,3 +146,26 @@ def merged_into(session: Session, case: Case) -> list[Case]:
 def optional_int(value: Optional[str]) -> Optional[int]:
     """A whole number from a form field that an id column can hold, else None."""
     return whole_number((value or "").strip())
+
+
+def area_options(areas: AreaMap) -> list[tuple[str, str]]:
+    """The area filter's choices, (code, label), each district followed by what is inside it."""
+    options: list[tuple[str, str]] = []
+
+    def add(code: str, depth: int) -> None:
+        area = areas.areas[code]
+        options.append((code, f"{'· ' * depth}{area.name} / {area.name_in('zh')} ({code})"))
+        for child in sorted(a.code for a in areas.areas.values() if a.parent == code):
+            add(child, depth + 1)
+
+    for district in areas.at_level("district"):
+        add(district.code, 0)
+    return options
+
+
+def area_path(areas: AreaMap, grid_code: Optional[str]) -> str:
+    """A grid and what holds it, for staff: "Grid 6 (D01-S01-C02-G06), Community 2, Jing'an Temple, Jing'an"."""
+    codes = areas.lineage(grid_code) if grid_code else []
+    if not codes:
+        return "triage desk (in no grid)"
+    return ", ".join([f"{areas.areas[codes[0]].name} ({codes[0]})", *(areas.areas[c].name for c in codes[1:])])

@@ -23,6 +23,9 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(16))  # agent, supervisor, admin
     # An agent's or a department supervisor's department; None for city-wide supervisors and admins.
     department: Mapped[Optional[str]] = mapped_column(String(200))
+    # The area they answer for (cases/areas): a grid worker's grid (role agent), or the community, sub-district
+    # or district a supervisor oversees; None for department staff and the city.
+    area_code: Mapped[Optional[str]] = mapped_column(String(32))
     # Where alerts and reports reach this person on Telegram, if anywhere.
     telegram_chat_id: Mapped[Optional[str]] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -74,6 +77,8 @@ class StaffAlert(Base):
     staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff_users.id"))
     role: Mapped[Optional[str]] = mapped_column(String(16))
     department: Mapped[Optional[str]] = mapped_column(String(200))
+    # ... or everyone with this role who answers for this area (cases/areas); then department is None.
+    area_code: Mapped[Optional[str]] = mapped_column(String(32))
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
     handoff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handoff_requests.id"))
     text: Mapped[str] = mapped_column(Text)

@@ -35,9 +35,12 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from cases import events, queries, workflow
+from cases.areas import routing
+from cases.areas.areas import AreaMap
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.models import Case, CaseChase, CaseEvent, Survey
+from cases.reporting.areas import AreaLine, by_area
 from cases.workflow import Status
 
 PERIODS = ("weekly", "monthly")
@@ -83,6 +86,7 @@ class Report:
     by_type: list[tuple[str, int, int]] = field(default_factory=list)
     daily_received: list[tuple[date, int]] = field(default_factory=list)
     oldest_open: list[OpenCaseLine] = field(default_factory=list)
+    by_area: list[AreaLine] = field(default_factory=list)  # per district, sub-district, community, grid; triage
 
 
 def period_bounds(period: str, day: date) -> tuple[date, date]:
@@ -124,6 +128,7 @@ def build_report(
     department: Optional[str] = None,
     timezone: str,
     catalog: Optional[Catalog] = None,
+    areas: Optional[AreaMap] = None,
     now: Optional[datetime] = None,
 ) -> Report:
     """Compute every figure of the report for [start, end) in city days (see the module docstring)."""
@@ -172,6 +177,8 @@ def build_report(
                      created_at=c.created_at, due_at=c.due_at, days_open=round(_hours(now, c.created_at) / 24, 1),
                      overdue=queries.is_overdue(c, now))
         for c in oldest]
+    report.by_area = by_area(session, areas=areas or routing.router().areas, begin=begin, finish=finish,
+                             open_statuses=OPEN_STATUSES, conditions=in_dept)
     return report
 
 
@@ -257,6 +264,8 @@ def report_csv(report: Report) -> str:
     writer.writerows(("resolved_by_type", name, resolved) for name, _, resolved in report.by_type)
     writer.writerows(("daily_received", day.isoformat(), count) for day, count in report.daily_received)
     writer.writerows(("oldest_open_days", line.reference, line.days_open) for line in report.oldest_open)
+    writer.writerows((f"received_by_{line.level}", line.code, line.received) for line in report.by_area)
+    writer.writerows((f"open_by_{line.level}", line.code, line.open) for line in report.by_area)
     return out.getvalue()
 
 

@@ -1,10 +1,13 @@
 """Staff alerts: recording one for those responsible, who it is for, what each has to read, what goes to Telegram.
 
-An alert names one person (staff_id), or a role in a department, or a role city-wide (department
-None). The console and Telegram use the same rule, so both show an alert to the same people:
+An alert names one person (staff_id), or a role in a department, or a role in an area (area_code: a grid,
+community, sub-district or district, cases/areas), or a role city-wide (neither). The console and Telegram
+use the same rule, so both show an alert to the same people:
 - a person: that person;
 - a role in a department: the active staff with that role and that department;
-- a role city-wide: the active staff with that role and no department (city supervisors, admins).
+- a role in an area: the active staff with that role who answer for that area (a grid's worker is an agent,
+  a community's, sub-district's or district's people are supervisors);
+- a role city-wide: the active staff with that role, no department and no area (city supervisors, admins).
 Read state is one per alert: once one addressee has read it, it is read for all of them.
 The Telegram copies are outbox rows queued with the alert, in its transaction (see `alert`).
 """
@@ -19,6 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cases import outbox
+from cases.areas import ladder, routing
+from cases.areas.areas import AreaMap
+from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.models import Case, StaffAlert, StaffUser
 from cases.store.db import affected_rows
@@ -32,26 +38,36 @@ class AlertNotFound(LookupError):
 
 
 class Addressees(TypedDict, total=False):
-    """Who an alert goes to, as keyword arguments of `alert`: one staff member, or a role (in a department)."""
+    """Who an alert goes to, as keyword arguments of `alert`: one staff member, or a role (in a department or
+    an area)."""
 
     staff: StaffUser
     role: str
     department: Optional[str]
+    area: Optional[str]
 
 
-def responsible(case: Case, level: Optional[int] = None) -> Addressees:
-    """Who answers for a case at an escalation level (its own by default), as addressees for `alert`.
+def responsible(case: Case, level: Optional[int] = None, *, catalog: Optional[Catalog] = None,
+                areas: Optional[AreaMap] = None) -> Addressees:
+    """Who answers for a case at a rung of its ladder (its own by default), as addressees for `alert`.
 
-    0: the assignee, or the department's agents; 1: the department's supervisors; 2: the city's supervisors.
+    The ladders are in cases/areas/ladder.py; a case in no grid keeps 0: the assignee, or the department's
+    agents; 1: the department's supervisors; 2: the city's supervisors.
     """
     level = case.escalation_level if level is None else level
-    if level <= 0:
-        if case.assignee is not None:
-            return {"staff": case.assignee}
+    areas = areas or routing.router().areas
+    rungs = (ladder.NO_GRID_LADDER if case.grid_code is None
+             else ladder.ladder_for(case, catalog=catalog or load_catalog(), areas=areas))
+    rung = rungs[min(max(level, 0), len(rungs) - 1)]
+    if rung in ("grid", "department") and case.assignee is not None:
+        return {"staff": case.assignee}
+    if rung == "department":
         return {"role": "agent", "department": case.department}
-    if level == 1:
+    if rung == "department_supervisor":
         return {"role": "supervisor", "department": case.department}
-    return {"role": "supervisor", "department": None}
+    if rung == "city":
+        return {"role": "supervisor", "department": None}
+    return {"role": "agent" if rung == "grid" else "supervisor", "area": ladder.area_at(case, rung, areas)}
 
 
 def alert(
@@ -65,6 +81,7 @@ def alert(
     staff: Optional[StaffUser] = None,
     role: Optional[str] = None,
     department: Optional[str] = None,
+    area: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> Optional[StaffAlert]:
     """Record an alert for staff once per key (None if it exists): one person, or a role (in a department).
@@ -76,7 +93,8 @@ def alert(
     row = StaffAlert(key=key, kind=kind, text=text, case_id=case.id if case is not None else None,
                      handoff_id=handoff_id, staff_id=staff.id if staff is not None else None,
                      role=None if staff is not None else (role or "supervisor"),
-                     department=department, created_at=now or utcnow())
+                     department=department, area_code=None if staff is not None else area,
+                     created_at=now or utcnow())
     try:
         with session.begin_nested():
             session.add(row)
@@ -107,7 +125,9 @@ def _for(staff: StaffUser) -> ColumnElement[bool]:
     """The SQL condition: alerts addressed to `staff`."""
     by_role = and_(StaffAlert.staff_id.is_(None), StaffAlert.role == staff.role,
                    StaffAlert.department.is_(None) if staff.department is None
-                   else StaffAlert.department == staff.department)
+                   else StaffAlert.department == staff.department,
+                   StaffAlert.area_code.is_(None) if staff.area_code is None
+                   else StaffAlert.area_code == staff.area_code)
     return or_(StaffAlert.staff_id == staff.id, by_role)
 
 
@@ -151,5 +171,7 @@ def addressees(session: Session, alert: StaffAlert) -> list[StaffUser]:
     else:
         query = query.where(StaffUser.role == alert.role,
                             StaffUser.department.is_(None) if alert.department is None
-                            else StaffUser.department == alert.department)
+                            else StaffUser.department == alert.department,
+                            StaffUser.area_code.is_(None) if alert.area_code is None
+                            else StaffUser.area_code == alert.area_code)
     return list(session.scalars(query.order_by(StaffUser.id)))

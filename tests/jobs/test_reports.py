@@ -238,6 +238,8 @@ def test_csv_of_a_department(month):
         "resolved_by_type,Rubbish and litter,3\n" + daily + f"oldest_open_days,{refs['X2']},32.4\n"
         f"oldest_open_days,{refs['S3']},18.0\n"
         f"oldest_open_days,{refs['S5']},8.0\n"
+        "received_by_triage,triage,6\n"  # their addresses name no street of the sample city
+        "open_by_triage,triage,3\n"
     )
 
 

@@ -1,0 +1,51 @@
+"""The ladder an overdue case climbs, one rung per escalation step, and who answers at each rung.
+
+- a grid-first type (catalog `first_handler: grid`) with a grid: grid worker, community, sub-district,
+  district, city;
+- a department-first type with a grid: department, department supervisor, the grid's district, city (the
+  district oversees every department's work in its territory before the city steps in);
+- a case without a grid (the triage desk places it), whatever its type: department, department supervisor,
+  city — Huiyin's ladder before grids existed.
+Rung 0 is whoever works the case first; `Case.escalation_level` is the index of the rung it is on.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from cases.areas.areas import AreaMap
+from cases.catalog import Catalog
+from cases.models import Case
+
+GRID_LADDER = ("grid", "community", "subdistrict", "district", "city")
+DEPARTMENT_LADDER = ("department", "department_supervisor", "district", "city")
+NO_GRID_LADDER = ("department", "department_supervisor", "city")
+TOP = max(len(GRID_LADDER), len(DEPARTMENT_LADDER), len(NO_GRID_LADDER)) - 1
+
+# For staff: internal notes and alerts ("escalated to level 2, the community's supervisors").
+RUNG_NAMES = {"grid": "the grid worker of {area}", "department": "the agents of {department}",
+              "department_supervisor": "the supervisor of {department}", "community": "the supervisors of {area}",
+              "subdistrict": "the supervisors of {area}", "district": "the supervisors of {area}",
+              "city": "the city's supervisors"}
+
+
+def ladder_for(case: Case, *, catalog: Catalog, areas: AreaMap) -> tuple[str, ...]:
+    """The rungs this case climbs (see the module docstring)."""
+    if case.grid_code is None or areas.get(case.grid_code) is None:
+        return NO_GRID_LADDER
+    if case.request_type in catalog and catalog.get(case.request_type).first_handler == "grid":
+        return GRID_LADDER
+    return DEPARTMENT_LADDER
+
+
+def area_at(case: Case, rung: str, areas: AreaMap) -> Optional[str]:
+    """The code of the area answering at this rung (None for department rungs and the city)."""
+    if case.grid_code is None or rung not in ("grid", "community", "subdistrict", "district"):
+        return None
+    return areas.ancestor(case.grid_code, rung)
+
+
+def describe(case: Case, rung: str, areas: AreaMap) -> str:
+    """The rung for staff, naming the area or department."""
+    area = areas.get(area_at(case, rung, areas))
+    return RUNG_NAMES[rung].format(department=case.department, area=f"{area.name} ({area.code})" if area else "")

@@ -1,0 +1,1 @@
+"""The sample city (a box around People's Square, Shanghai) and the script that makes it."""
