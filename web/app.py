@@ -20,7 +20,7 @@ from cases.store.db import Database
 from huiyin.asgi import CatchErrors, SecurityHeaders
 from huiyin.bootstrap import database
 from huiyin.settings import Settings, get_settings
-from web import admin_views, api_keys_views, auth, cases_views, inbox_views, reports_views
+from web import admin_views, api_keys_views, auth, cases_views, inbox_views, policies_views, reports_views
 from web.auth import guard
 from web.core import HERE, Console, DatabaseDown, IdConvertor, console_of, json_response
 
@@ -114,9 +114,14 @@ def routes() -> list:
         Route("/staff", admin_views.staff_create, methods=["POST"]),
         Route("/staff/{staff_id:id}/disable", admin_views.staff_disable, methods=["POST"]),
         Route("/staff/{staff_id:id}/password", admin_views.staff_password, methods=["POST"]),
+        Route("/staff/{staff_id:id}/area", admin_views.staff_area, methods=["POST"]),
         Route("/api-keys", api_keys_views.key_list, methods=["GET"]),
         Route("/api-keys", api_keys_views.key_create, methods=["POST"]),
         Route("/api-keys/{key_id:id}/revoke", api_keys_views.key_revoke, methods=["POST"]),
+        Route("/policies", policies_views.policy_list, methods=["GET"]),
+        Route("/policies", policies_views.policy_create, methods=["POST"]),
+        Route("/policies/{policy_id:id}", policies_views.policy_update, methods=["POST"]),
+        Route("/policies/{policy_id:id}/retire", policies_views.policy_retire, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         # The map (tiles or a plain grid) is the board's, shared: one file.
         Mount("/board/static", StaticFiles(directory=HERE / "board" / "static"), name="board-static"),

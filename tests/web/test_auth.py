@@ -26,6 +26,7 @@ SAMPLE_PARAMS = {
     "staff_id": "1",
     "alert_id": "1",
     "key_id": "1",
+    "policy_id": "1",
 }
 
 

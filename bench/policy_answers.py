@@ -1,0 +1,128 @@
+"""How well residents' questions find the right policy answer: top-1 accuracy and the "no answer" rate.
+
+    .venvs/app/bin/python -m bench.policy_answers [--nlu] [--check] [--questions FILE...]
+
+Loads the sample list (cases/policies/sample_policies.yml) into a temporary SQLite database and asks it the
+questions of tests/policies/heldout_{en,zh}.yml (`questions: [{text, answer: <code> or none}]`), as of today.
+Printed per language: top-1 accuracy on the questions that have an answer, and the share of the others that
+get no answer (targets: both >= 90%). With `--nlu` each question must first be classified `ask_policy` by
+the newest trained model (the Rasa environment parses them), as in the chat. Only counts are printed, never
+questions: the held-out sets are for measuring, not tuning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from cases.clock import utcnow
+from cases.policies.loader import seed_sample
+from cases.policies.matching import IndexCache, answer_question
+from cases.store.db import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+HELDOUT = {lang: ROOT / "tests" / "policies" / f"heldout_{lang}.yml" for lang in ("en", "zh")}
+RASA_PYTHON = ROOT / ".venvs" / "rasa" / "bin" / "python"
+PARSER = ROOT / "tests" / "rasa_runtime" / "parse_with_model.py"
+TARGET = 0.90
+POLICY_INTENT = "ask_policy"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One language's results."""
+
+    answerable: int
+    top1: int
+    unanswerable: int
+    declined: int
+
+    @property
+    def accuracy(self) -> float:
+        """Top-1 accuracy on questions that have an answer."""
+        return self.top1 / self.answerable if self.answerable else 1.0
+
+    @property
+    def no_answer_rate(self) -> float:
+        """Share of the questions without an answer that got none."""
+        return self.declined / self.unanswerable if self.unanswerable else 1.0
+
+
+def read_questions(path: Path) -> list[tuple[str, str]]:
+    """(text, expected code or "none") for each question of a file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [(str(q["text"]), str(q.get("answer") or "none")) for q in data.get("questions") or []]
+
+
+def intents_of(texts: list[str]) -> list[str]:
+    """The newest model's intent for each text (parsed in the Rasa environment)."""
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit("no trained model in models/: run `make model` first")
+    done = subprocess.run([str(RASA_PYTHON), str(PARSER), str(models[-1]), "adjusted", *texts], cwd=ROOT,
+                          check=True, capture_output=True, text=True)
+    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULTS "))
+    return [result["intent"] for result in json.loads(line[len("RESULTS "):])]
+
+
+def measure(db: Database, questions: list[tuple[str, str]], today: date, intents: list[str] | None) -> Figures:
+    """Ask every question; count right answers and rightly declined ones."""
+    cache = IndexCache()
+    answerable = top1 = unanswerable = declined = 0
+    with db.transaction() as session:
+        for number, (text, expected) in enumerate(questions):
+            routed = intents is None or intents[number] == POLICY_INTENT
+            match = answer_question(session, cache=cache, question=text, today=today) if routed else None
+            if expected == "none":
+                unanswerable += 1
+                # Not taken for a policy question at all is also "no answer" for the resident.
+                declined += match is None
+            else:
+                answerable += 1
+                top1 += match is not None and match.entry.code == expected
+    return Figures(answerable, top1, unanswerable, declined)
+
+
+def main() -> int:
+    """Print the figures per language; with --check, exit 1 below a target."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nlu", action="store_true", help="route each question through the trained model first")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a language misses a target")
+    parser.add_argument("--questions", nargs="*", type=Path, help="other question files (default: held-out)")
+    args = parser.parse_args()
+    files = {path.stem: path for path in args.questions} if args.questions else HELDOUT
+    missing = [str(path) for path in files.values() if not path.exists()]
+    if missing:
+        print(f"missing question files: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    today, failed = utcnow().date(), False
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite:///{folder}/policies.db")
+        db.create_tables()
+        with db.transaction() as session:
+            seed_sample(session, now=utcnow())
+        print(f"policy answers as of {today}{' through the NLU model' if args.nlu else ' (matcher alone)'}")
+        for name, path in files.items():
+            questions = read_questions(path)
+            intents = intents_of([text for text, _ in questions]) if args.nlu else None
+            figures = measure(db, questions, today, intents)
+            print(f"  {name:<12} top-1 {figures.accuracy:6.1%} ({figures.top1}/{figures.answerable})   "
+                  f"no answer {figures.no_answer_rate:6.1%} ({figures.declined}/{figures.unanswerable})")
+            failed |= figures.accuracy < TARGET or figures.no_answer_rate < TARGET
+        db.dispose()
+    if args.check and failed:
+        print(f"below target ({TARGET:.0%})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Residents' words as index terms: English words lightly stemmed, Chinese as character bigrams (no jieba here)."""
+
+from __future__ import annotations
+
+import re
+
+# Words that say how a question is asked, not what it is about.
+EN_STOPWORDS = frozenset("""
+a an the and or but if of to in on at by for from with about into as is are was were be been being am do does did
+doing done have has had i me my mine we our us you your he she it its they them their this that these those there here
+what when where which who whom why how can could would should shall will may might must need needs want wants please
+tell know let any some anything something get got just still also not no yes so than then too very much many more
+most hi hello thanks thank okay ok dear sir madam anyone somebody someone way ways allowed
+""".split())  # noqa: SIM905 (a word list reads better as text)
+# Chinese question and filler words; cut out before making bigrams, so they neither match nor join across.
+ZH_STOPWORDS = (
+    "请问一下", "请问", "想问一下", "想问问", "想问", "问一下", "咨询一下", "咨询", "打听一下", "你好", "您好",
+    "怎么办", "怎么样", "怎么", "怎样", "如何", "什么时候", "什么", "哪里", "哪儿", "哪些", "哪个", "为什么",
+    "是不是", "能不能", "可不可以", "可以", "能否", "需要", "应该", "要不要", "有没有", "我们", "我家", "我的",
+    "你们", "一下", "的话", "吗", "呢", "吧", "啊", "呀", "的", "了", "是", "我", "您", "你", "在", "和", "有", "要",
+    "去", "个", "把", "这", "那", "都", "还", "就", "也", "能", "会", "得", "地", "着", "么", "谢谢",
+)
+_ZH_STOP = re.compile("|".join(sorted(map(re.escape, ZH_STOPWORDS), key=len, reverse=True)))
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+# Weight of a lone Chinese character against a bigram: it catches one-character words (狗, 树) without
+# letting common characters (车, 道) decide the match.
+UNIGRAM_WEIGHT = 0.3
+
+
+def stem(word: str) -> str:
+    """A light English stem: plural and verb endings off, so "bins"/"bin", "pruning"/"prune" meet."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    if word.endswith("es") and len(word) >= 5 and (word[-3] in "sxz" or word[-4:-2] in ("ch", "sh")):
+        word = word[:-2]  # boxes, dishes, bushes
+    else:
+        for suffix, replacement, shortest in (("ies", "y", 5), ("ied", "y", 5), ("ing", "", 6), ("ed", "", 5),
+                                              ("ions", "", 8), ("ion", "", 7), ("s", "", 4)):
+            if word.endswith(suffix) and len(word) >= shortest and not word.endswith("ss"):
+                word = word[: len(word) - len(suffix)] + replacement
+                break
+    # "prun(e)", "charg(e)", "mov(e)": drop a final e so verb forms meet their stems.
+    if len(word) >= 4 and word.endswith("e"):
+        word = word[:-1]
+    # "stopp(ing)" -> "stop"
+    if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]
+    return word
+
+
+def english_terms(text: str) -> list[tuple[str, float]]:
+    """(term, weight) for the English words of `text`, stopwords left out."""
+    lowered = text.lower().replace("'s ", " ").replace("’s ", " ").replace("-", "")
+    return [(stem(word), 1.0) for word in _LATIN_WORD.findall(lowered) if word not in EN_STOPWORDS]
+
+
+def chinese_terms(text: str) -> list[tuple[str, float]]:
+    """(term, weight) for the Chinese of `text`: every character bigram and, lightly, every character."""
+    terms: list[tuple[str, float]] = []
+    for run in _CJK_RUN.findall(_ZH_STOP.sub(" ", text)):
+        terms.extend((char, UNIGRAM_WEIGHT) for char in run)
+        terms.extend((run[i:i + 2], 1.0) for i in range(len(run) - 1))
+    return terms
+
+
+def is_cjk(text: str) -> bool:
+    """Whether `text` is all Chinese characters."""
+    return bool(_CJK_RUN.fullmatch(text))
+
+
+def terms(text: str) -> list[tuple[str, float]]:
+    """Every index term of `text`, whatever its languages (residents mix them: "e-bike 充电")."""
+    return english_terms(text) + chinese_terms(text)
