@@ -21,6 +21,7 @@ from actions.answers import (
     safe_photo_path,
 )
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
+from actions.nearby import NEARBY_SLOT, OFFER_SLOT, offer_answer, offer_slots
 from actions.questions import (
     ANSWERS_SLOT,
     CHOICE_ENTITY,
@@ -30,6 +31,7 @@ from actions.questions import (
     answers_so_far,
     pending_questions,
 )
+from actions.runtime.deps import Deps, UsesCaseSystem
 from cases.catalog import load_catalog
 from cases.extract import vague_place
 from cases.questions import LISTS
@@ -39,7 +41,7 @@ from cases.questions import InvalidAnswer as InvalidQuestionAnswer
 # resident sends while the form is active is taken as an answer to the current question.
 CONTROL_INTENTS = frozenset(
     {"cancel_request", "talk_to_human", "not_helping", "change_answer", "help", "check_status", "bot_challenge",
-     "chase_case", "rate_case", "set_language"}
+     "chase_case", "rate_case", "set_language", "follow_case", "ask_policy", "my_data", "forget_me"}
 )
 # Small talk answers no question; the question is asked again.
 NOT_AN_ANSWER = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
@@ -67,18 +69,39 @@ def _invalid(dispatcher: CollectingDispatcher, response: str, slot: str, **other
     return {slot: None, **others}
 
 
-class ValidateCaseForm(FormValidationAction):
-    """Fill and check `case_form`: request type, description, location, the type's questions, photo (or skip),
-    confirmation."""
+class ValidateCaseForm(UsesCaseSystem, FormValidationAction):
+    """Fill and check `case_form`: request type, description, location, a case nearby to follow instead (when
+    there is one), the type's questions, photo (or skip), confirmation."""
+
+    def __init__(self, deps: Optional[Deps] = None) -> None:
+        # None: no database to look for cases nearby (tests of the answers alone); the action server gives one.
+        self.deps = deps  # type: ignore[assignment]
 
     def name(self) -> str:
         return "validate_case_form"
+
+    async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """A form step; when the next question is whether to follow a case nearby, first look for one."""
+        events = await super().run(dispatcher, tracker, domain)
+        asked = next((e.get("value") for e in reversed(events) if e.get("name") == REQUESTED_SLOT), None)
+        if self.deps is None or asked != NEARBY_SLOT or tracker.get_slot(OFFER_SLOT):
+            return events
+        found = [SlotSet(name, value) for name, value in offer_slots(self.deps, tracker).items()]
+        tracker.add_slots(found)
+        if tracker.get_slot(NEARBY_SLOT) is None:  # a case to offer: the question stays the next one
+            return events + found
+        # Nothing nearby: straight on to the next question. Rasa takes the first `requested_slot` it is given,
+        # so the one naming this question goes.
+        others = [e for e in events if e.get("name") != REQUESTED_SLOT]
+        return [*others, *found, await self.next_requested_slot(dispatcher, tracker, domain)]
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         """The form's questions; the type's own only while some are unanswered, the photo not again once skipped."""
         left_out = {"photo"} if tracker.get_slot("photo_skipped") else set()
+        if self.deps is None:
+            left_out.add(NEARBY_SLOT)
         if not pending_questions(tracker):
             left_out.add(QUESTION_SLOT)
         return [slot for slot in domain_slots if slot not in left_out]
@@ -157,6 +180,19 @@ class ValidateCaseForm(FormValidationAction):
         if vague_place(address):  # "小区门口", "near my house": a crew could not find it
             return _invalid(dispatcher, "utter_location_vague", "location")
         return {"location": address, "latitude": None, "longitude": None}
+
+    # --- a case of the same type nearby (actions/nearby.py): follow it (an intent of its own), or report anyway ---
+
+    async def extract_nearby_choice(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """The answer to the offer of a case nearby."""
+        answer = _answer(tracker, NEARBY_SLOT)
+        return {} if answer is None else {NEARBY_SLOT: offer_answer(tracker, latest_intent(tracker)) or answer}
+
+    def validate_nearby_choice(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Only "Report mine anyway" (or a no) goes on; anything else shows the offer again."""
+        if tracker.get_slot(REQUESTED_SLOT) != NEARBY_SLOT or value == "report":
+            return {NEARBY_SLOT: value}
+        return _invalid(dispatcher, "utter_nearby_use_buttons", NEARBY_SLOT)
 
     # --- the request type's questions (catalog), one at a time: a choice button, typed text, or skip ---
 

@@ -14,6 +14,7 @@ REQUESTED_SLOT = "requested_slot"
 FILING_SLOTS = (
     "request_type", "description", "location", "latitude", "longitude",
     "photo", "photo_skipped", "answers", "question_answer", "publish_ok", "confirmed",
+    "nearby_offer", "nearby_choice",  # a case nearby offered to follow (actions/nearby.py)
     REQUESTED_SLOT,
 )
 

@@ -48,9 +48,9 @@ FORM = "case_form"
 DESCRIBING_INTENTS = frozenset({"nlu_fallback", "inform", "out_of_scope"})
 # Which slots each answer lives in (change_answer's `field` entity; a few everyday aliases too).
 FIELD_SLOTS = {
-    "request_type": ("request_type",),
+    "request_type": ("request_type", "nearby_choice", "nearby_offer"),  # another type: look for cases nearby again
     "description": ("description",),
-    "location": ("location", "latitude", "longitude"),
+    "location": ("location", "latitude", "longitude", "nearby_choice", "nearby_offer"),
     "photo": ("photo", "photo_skipped"),
     "answers": ("answers", "question_answer"),  # the request type's own questions, asked again
     "publication": ("publish_ok",),  # "Don't publish my words": set to false, not cleared

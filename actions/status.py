@@ -12,7 +12,7 @@ from actions.conversation import button, language, latest_entities, latest_text
 from actions.filing import type_name
 from actions.runtime.deps import UsesCaseSystem
 from actions.runtime.errors import apologises
-from cases import lifecycle, queries, workflow
+from cases import following, lifecycle, queries, workflow
 from cases.messages import format_date, status_label
 from cases.models import Case
 from cases.residents import resident_for_sender
@@ -20,6 +20,8 @@ from cases.workflow import Status, TransitionNotAllowed
 
 MAX_LISTED = 20
 MAX_CANCEL_BUTTONS = 8
+# After a case the resident follows (actions/nearby.py) rather than filed, in their list.
+FOLLOWED_MARKS = {"en": " (following)", "zh": "（关注中）"}
 # Replies are worked out inside the transaction and sent after it, so a failure sends nothing half-way.
 Reply = tuple[str, dict[str, Any]]
 
@@ -70,13 +72,18 @@ class ActionCheckStatus(UsesCaseSystem, Action):
         with self.deps.database().transaction() as session:
             resident = resident_for_sender(session, tracker.sender_id)
             if reference:
-                case = queries.find_case_for_resident(session, resident=resident, reference=reference)
+                case = (queries.find_case_for_resident(session, resident=resident, reference=reference)
+                        or following.followed_case_by_reference(session, resident=resident, reference=reference))
                 # Someone else's reference gets the very same answer as a wrong one.
                 replies = (status_replies(case, timezone, lang) if case is not None
                            else [("utter_case_not_found", {"reference": reference})])
             else:
                 cases = queries.active_cases_for_resident(session, resident=resident)
-                lines = [case_line(case, timezone, lang) for case in cases[:MAX_LISTED]]
+                followed = following.followed_cases(session, resident=resident)
+                mark = FOLLOWED_MARKS.get(lang, FOLLOWED_MARKS["en"])
+                lines = [case_line(case, timezone, lang) + (mark if case in followed else "")
+                         for case in [*cases, *followed][:MAX_LISTED]]
+                cases += followed
                 if len(cases) > MAX_LISTED:
                     lines.append("…")
                 replies = ([("utter_active_cases", {"cases": "\n".join(lines)})] if cases

@@ -1,4 +1,4 @@
-"""Looking cases up: by reference, a resident's own, overdue ones, and who follows a merged case."""
+"""Looking cases up: by reference, a resident's own, overdue ones, and who follows a case besides its resident."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from cases import workflow
-from cases.models import Case, Resident
+from cases.models import Case, CaseFollower, Resident
 from cases.references import case_number, normalise_reference
 from cases.workflow import Status
 
@@ -79,11 +79,13 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
 
 
 def followers(session: Session, case: Case) -> list[Resident]:
-    """Residents whose cases were merged into this one, other than its own resident."""
+    """Residents whose cases were merged into this one, or who chose to follow it (cases/following.py), each
+    once and other than its own resident."""
+    merged = select(Case.resident_id).where(Case.duplicate_of_id == case.id)
+    following = select(CaseFollower.resident_id).where(CaseFollower.case_id == case.id)
     return list(session.scalars(
-        select(Resident).join(Case, Case.resident_id == Resident.id)
-        .where(Case.duplicate_of_id == case.id, Resident.id != case.resident_id)
-        .distinct().order_by(Resident.id)))
+        select(Resident).where(Resident.id.in_(merged.union(following)), Resident.id != case.resident_id)
+        .order_by(Resident.id)))
 
 
 def followed_case(case: Case) -> Case:

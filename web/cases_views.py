@@ -14,7 +14,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from cases import lifecycle, publication, queries, references, workflow
+from cases import following, lifecycle, publication, queries, references, workflow
+from cases.areas import ladder, routing
 from cases.catalog import UnknownRequestType
 from cases.clock import utcnow
 from cases.extract import find_duration
@@ -25,6 +26,8 @@ from web.auth import guard
 from web.case_queries import (
     SORTS,
     CaseFilters,
+    area_options,
+    area_path,
     merged_into,
     optional_int,
     page_count,
@@ -44,16 +47,23 @@ REFUSALS = (TransitionNotAllowed, lifecycle.ScheduleDateRequired, lifecycle.Inva
 async def case_list(request: Request) -> Response:
     """The cases matching the filters, a page at a time, with counts per status."""
     console, me = console_of(request), current(request)
-    filters = CaseFilters.from_query(request.query_params, console.catalog, departments(console.catalog))
+    areas = routing.router().areas
+    filters = CaseFilters.from_query(request.query_params, console.catalog, departments(console.catalog), areas)
     now = utcnow()
 
     def page(session) -> Response:
-        rows, total = search_cases(session, filters, staff_id=me.id, now=now)
-        counts = status_counts(session, filters, staff_id=me.id, now=now)
+        # A grid worker or an area's supervisor lists the cases of their area; department staff, all (as before).
+        account = session.get(StaffUser, me.id)
+        own = account.area_code if account is not None and me.role != "admin" else None
+        scope = own if areas.get(own) is not None else None
+        rows, total = search_cases(session, filters, staff_id=me.id, now=now, areas=areas, scope=scope)
+        counts = status_counts(session, filters, staff_id=me.id, now=now, areas=areas, scope=scope)
         return console.render(
             request, "cases.html", filters=filters, rows=rows, total=total, counts=counts,
+            area_options=area_options(areas), scope=areas.get(scope),
             pages=page_count(total), departments=departments(console.catalog), sorts=SORTS,
             request_types=console.catalog.types, overdue={c.id: queries.is_overdue(c, now) for c in rows},
+            followers=following.follower_counts(session, case_ids=[c.id for c in rows]),
             points=json.dumps([{"ref": c.reference, "lat": c.latitude, "lon": c.longitude,
                                 "open": workflow.is_working(Status(c.status)),
                                 "label": f"{c.reference} · {console.type_name(c.request_type)}"}
@@ -79,9 +89,14 @@ async def case_page(request: Request) -> Response:
     def page(session) -> Response:
         case = _case_or_404(session, reference)
         moves = [s.value for s in next_statuses(Status(case.status), Actor.STAFF) if s is not Status.DUPLICATE]
+        areas = routing.router().areas
+        rungs = ladder.ladder_for(case, catalog=console.catalog, areas=areas)
         return console.render(
             request, "case.html", case=case, resident=case.resident, events=list(case.events),
+            grid=area_path(areas, case.grid_code),
+            rungs=[ladder.describe(case, rung, areas) for rung in rungs],
             photos=list(case.photos), merged=merged_into(session, case), moves=moves,
+            followers=following.follower_count(session, case=case),
             may_duplicate=Status.DUPLICATE in next_statuses(Status(case.status), Actor.STAFF),
             overdue=queries.is_overdue(case, now), departments=departments(console.catalog),
             staff_members=accounts.list_staff(session, active_only=True), request_types=console.catalog.types,

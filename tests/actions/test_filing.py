@@ -22,8 +22,11 @@ FILING = {
     "question_answer",
     "publish_ok",
     "confirmed",
+    "nearby_offer",
+    "nearby_choice",
     "requested_slot",
 }
+NEARBY = {"nearby_choice", "nearby_offer"}  # another place or type: look for the same problem nearby again
 
 
 async def test_typed_report_sets_type_and_description_and_says_the_type(deps, domain):
@@ -115,11 +118,11 @@ async def test_discard_ends_the_form_and_forgets_the_answers(deps, domain):
 
 async def test_change_answer_clears_that_answer_and_the_confirmation(domain):
     for field, cleared in (
-        ("location", {"location", "latitude", "longitude"}),
-        ("address", {"location", "latitude", "longitude"}),
+        ("location", {"location", "latitude", "longitude", *NEARBY}),
+        ("address", {"location", "latitude", "longitude", *NEARBY}),
         ("photo", {"photo", "photo_skipped"}),
         ("description", {"description"}),
-        ("request_type", {"request_type"}),
+        ("request_type", {"request_type", *NEARBY}),
     ):
         events, dispatcher = await run(
             ActionChangeAnswer(), tracker("change it", "change_answer", ("field", field), form="case_form"), domain
@@ -130,10 +133,10 @@ async def test_change_answer_clears_that_answer_and_the_confirmation(domain):
 
 async def test_chinese_change_answer_names_the_answer_in_its_words(domain):
     for text, cleared in (
-        ("我要改一下地址", {"location", "latitude", "longitude"}),
+        ("我要改一下地址", {"location", "latitude", "longitude", *NEARBY}),
         ("换一张照片", {"photo", "photo_skipped"}),
         ("描述写错了", {"description"}),
-        ("类型选错了", {"request_type"}),
+        ("类型选错了", {"request_type", *NEARBY}),
     ):
         events, _ = await run(ActionChangeAnswer(), tracker(text, "change_answer", form="case_form"), domain)
         assert slots_set(events) == {name: None for name in cleared | {"confirmed"}}, text

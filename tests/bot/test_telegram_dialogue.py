@@ -46,8 +46,9 @@ async def test_filing_with_location_photo_and_buttons(online):
     fake, rasa, chat = online.fake, online.rasa, new_chat()
     replies = await online.answer(chat, lambda: fake.push_text(chat, "There is a deep pothole in front of my house"))
     assert "Where is it?" in replies[-1].text
-    replies = await online.answer(chat, lambda: fake.push_location(chat, 31.2304, 121.4737))
-    assert rasa.messages(chat)[-1] == '/share_location{"latitude":31.2304,"longitude":121.4737}'
+    # Away from the other tests' potholes: one still open nearby would be offered to follow (actions/nearby.py).
+    replies = await online.answer(chat, lambda: fake.push_location(chat, 31.2404, 121.4837))
+    assert rasa.messages(chat)[-1] == '/share_location{"latitude":31.2404,"longitude":121.4837}'
     assert "/deny" in payloads(replies[-1])  # "Send a photo, or press Skip"
 
     # Typed intent triggers are plain text: no restart, no injected entities; the report survives.
@@ -75,7 +76,7 @@ async def test_filing_with_location_photo_and_buttons(online):
     with online.db.transaction() as session:
         case = session.scalar(select(Case).where(Case.reference == reference))
         assert [p.path for p in case.photos] == [relative]
-        assert (case.latitude, case.longitude) == (31.2304, 121.4737)
+        assert (case.latitude, case.longitude) == (31.2404, 121.4837)
 
 
 @pytest.mark.e2e

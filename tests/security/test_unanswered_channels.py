@@ -40,7 +40,10 @@ def receipt_status(db, reference: str) -> str:
 async def file_on_telegram(online, chat: int):
     """Describe a problem with its place, skip the photo; the summary message with its Confirm button."""
     fake = online.fake
-    await online.answer(chat, lambda: fake.push_text(chat, "There is a deep pothole outside 42 Park Lane"))
+    # A number of its own: the end-to-end tests share one database, and a pothole already open at the same
+    # street and number would be offered to follow instead.
+    place = f"{chat % 9000 + 100} Park Lane"
+    await online.answer(chat, lambda: fake.push_text(chat, f"There is a deep pothole outside {place}"))
     replies = await online.answer(chat, lambda: fake.push_text(chat, "skip"))
     summary = replies[-1]
     assert "/affirm" in payloads(summary), [r.text for r in replies]
@@ -71,7 +74,7 @@ async def test_telegram_filing_reply_lost_the_reference_reaches_the_resident_onc
                 db=online.db, bot=bot, limiter=PushLimiter.from_settings(settings), settings=settings, now=clock
             )
     told = [m.text for m in fake.sent_messages(chat) if reference in (m.text or "")]
-    assert len(told) == 1 and "42 Park Lane" not in told[0], told
+    assert len(told) == 1 and "Park Lane" not in told[0], told
 
 
 async def test_telegram_filing_reply_delivered_no_push(online):
@@ -88,7 +91,7 @@ async def test_web_chat_filing_reply_delivered_no_push(stack):
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as web:
             await web.get("/")
-            await web.post("/api/messages", json={"text": "There is a deep pothole outside 42 Park Lane"})
+            await web.post("/api/messages", json={"text": "There is a deep pothole outside 9317 Park Lane"})
             await web.post("/api/messages", json={"text": "skip"})
             done = await web.post("/api/messages", json={"payload": "/affirm"})
             [reference] = REFERENCE.findall(" ".join(r["text"] for r in done.json()["replies"]))
