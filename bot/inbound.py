@@ -85,3 +85,21 @@ def command_message(command: str) -> Optional[str]:
         "cancel": "/cancel_request",
         "language": "/set_language",
     }.get(command.lower().lstrip("/").split("@")[0])
+
+
+# The resident's own data (bot/resident_data.py): answered by the channel itself, never sent to Rasa, so the
+# export and the erasure never depend on a classifier's guess. Commands arrive without their slash
+# (resident_text drops it); the confirmation buttons carry /forget_confirm and /forget_cancel.
+DATA_REQUESTS = {
+    "mydata": "my_data", "my data": "my_data", "我的数据": "my_data",
+    "forget": "forget_me", "forget me": "forget_me", "delete my data": "forget_me", "删除我的数据": "forget_me",
+    "/forget_confirm": "forget_confirm", "/forget_cancel": "forget_cancel",
+    # The buttons of Rasa's utter_my_data and utter_forget_me (other words for the same requests).
+    "/my_data": "my_data", "/forget_me": "forget_me",
+}
+
+
+def data_request(message: str) -> Optional[str]:
+    """"my_data", "forget_me", "forget_confirm" or "forget_cancel" if the message asks for one, else None."""
+    key = " ".join(message.strip().lower().rstrip(".!?。！？").split())
+    return DATA_REQUESTS.get(key.split("@")[0] if key.startswith(("mydata@", "forget@")) else key)

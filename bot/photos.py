@@ -2,9 +2,10 @@
 to spare.
 
 Only the first bytes of an upload used to be checked, so a file could start like a JPEG and carry HTML
-or anything else. Re-encoding keeps the pixels, the EXIF block (GPS position and orientation are
-needed later) and a PNG's transparency, and drops everything else: comments, text chunks, profiles,
-trailing bytes.
+or anything else. Re-encoding keeps the pixels and a PNG's transparency, and drops everything else:
+EXIF (GPS position, camera serial numbers, dates), comments, text chunks, profiles, trailing bytes.
+The EXIF orientation is applied to the pixels first, so the picture stays upright, and the GPS
+position is read out (CleanPhoto.gps) before the EXIF block is dropped.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Optional
 
-from PIL import Image, JpegImagePlugin
+from PIL import Image, ImageOps, JpegImagePlugin
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 # 40 megapixels: every phone camera's default output, and at most ~160 MB decoded (RGBA), which the
@@ -45,15 +46,31 @@ class CleanPhoto:
 
     data: bytes
     extension: str
+    gps: Optional[tuple[float, float]] = None  # (latitude, longitude) from the original's EXIF, if any
 
 
-def _exif_bytes(image: Image.Image) -> bytes:
-    """The image's EXIF block re-serialised (IFD0 with the Exif and GPS IFDs; no thumbnail), or b""."""
+GPS_IFD = 0x8825
+
+
+def _degrees(value, reference) -> Optional[float]:
+    """EXIF degrees, minutes, seconds and N/S/E/W as a signed decimal, or None."""
+    degrees, minutes, seconds = (float(part) for part in value)
+    decimal = degrees + minutes / 60 + seconds / 3600
+    return -decimal if str(reference).strip().upper() in ("S", "W") else decimal
+
+
+def exif_position(image: Image.Image) -> Optional[tuple[float, float]]:
+    """The GPS position in the image's EXIF as (latitude, longitude), or None (absent, unreadable, out of range)."""
     try:
-        exif = image.getexif()
-        return exif.tobytes() if len(exif) else b""
-    except Exception:  # noqa: BLE001 - EXIF we cannot parse is dropped, the photo itself is still good
-        return b""
+        gps = image.getexif().get_ifd(GPS_IFD)
+        latitude, longitude = _degrees(gps[2], gps.get(1, "N")), _degrees(gps[4], gps.get(3, "E"))
+    except Exception:  # noqa: BLE001 - no GPS, or GPS we cannot read: no position
+        return None
+    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    if latitude == 0 and longitude == 0:
+        return None  # cameras write zeros when they had no fix
+    return round(latitude, 6), round(longitude, 6)
 
 
 def clean_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> CleanPhoto:
@@ -71,13 +88,15 @@ def clean_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> CleanPhot
                 raise PhotoRefused("photo_invalid")
             source.seek(0)  # an animated PNG or WebP: its first frame
             source.load()
-            pixels = source.copy()
+            gps = exif_position(source)
+            # The orientation applied to the pixels, so dropping the EXIF block leaves the picture upright.
+            pixels = ImageOps.exif_transpose(source) or source.copy()
     except PhotoRefused:
         raise
     except Exception:  # noqa: BLE001 - Pillow raises many types on hostile input; all mean "not a photo"
         raise PhotoRefused("photo_invalid") from None
     pixels.info = {}  # nothing of the original's metadata comes along unless named below
-    options: dict = {"exif": _exif_bytes(source)}
+    options: dict = {}
     if source.format == "JPEG":
         assert isinstance(source, JpegImagePlugin.JpegImageFile)  # what Pillow opens a JPEG as
         # The original's quantisation tables and subsampling: the same quality, no visible loss.
@@ -95,7 +114,7 @@ def clean_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> CleanPhot
     except Exception:  # noqa: BLE001 - a mode the format cannot write back (rare): refuse rather than guess
         raise PhotoRefused("photo_invalid") from None
     assert source.format is not None  # opened with formats=FORMATS: one of them
-    return CleanPhoto(out.getvalue(), FORMATS[source.format])
+    return CleanPhoto(out.getvalue(), FORMATS[source.format], gps)
 
 
 def has_room(media_dir: Path, min_free_mb: float) -> bool:

@@ -15,7 +15,7 @@ from telegram import Bot
 from bot.delivery.push import PushLimiter, deliver_due
 from cases.store.db import Database
 from huiyin.settings import Settings
-from jobs import casework, media
+from jobs import casework, media, retention
 from jobs.reports import queue_due_reports
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,9 @@ def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> l
         Job("throttle_purge", partial(casework.purge_throttles, db=db, settings=settings), 3600),
         Job("conversation_prune", partial(casework.prune_conversations, settings=settings), 3600),
         Job("seen_updates_purge", partial(casework.forget_seen_updates, db=db), 3600),
+        Job("stale_updates_purge", partial(retention.delete_stale_updates, db=db, settings=settings), 3600),
+        Job("transcript_retention", partial(retention.delete_old_transcripts, db=db, settings=settings), 3600),
+        Job("closed_photo_retention", partial(retention.delete_closed_case_photos, db=db, settings=settings), 3600),
     ]
     if bot is not None:
         # One limiter per process, shared: Telegram counts all of the bot's messages together.

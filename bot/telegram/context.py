@@ -12,11 +12,11 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import Forbidden
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot import texts
+from bot import inbound, resident_data, texts
 from bot.conversation import confirm_delivered, converse
 from bot.rasa_client import RasaClient, Reply
 from bot.telegram.records import CHANNEL
-from bot.telegram.replies import ChatPacer, send_replies
+from bot.telegram.replies import ChatPacer, send_document, send_replies
 from cases.guards.privacy import resident_tag
 from cases.residents import sender_id
 from cases.store.db import Database
@@ -80,6 +80,13 @@ async def answer(update: Update, context: HuiyinContext, *messages: str) -> None
     chat_id, deps = chat_id_of(update), context.deps
     sender = sender_id(CHANNEL, str(chat_id))
     for message in messages:
+        request = inbound.data_request(message)
+        if request is not None:  # "my data", "delete my data": the channel answers (bot/resident_data.py)
+            await answer_data_request(context, chat_id, sender, request)
+            continue
+        notice = await resident_data.notice_reply(deps.db, deps.settings, sender=sender)
+        if notice is not None:  # first contact: the privacy notice, a message of its own before the answer
+            await send_replies(context.bot, chat_id, [notice], deps.pacer)
         replies = await converse(deps.rasa, sender=sender, message=message, language=context.language)
         await send_replies(context.bot, chat_id, replies, deps.pacer)
         # Telegram has them: a new case's reference among them needs no push (a failed send raised above).
@@ -87,6 +94,16 @@ async def answer(update: Update, context: HuiyinContext, *messages: str) -> None
                                 prefix=deps.settings.reference_prefix)
         if replies == [Reply(text=texts.text("unavailable", context.language))]:
             break  # Rasa is down: the next message (a photo's caption) would only repeat the apology
+
+
+async def answer_data_request(context: HuiyinContext, chat_id: int, sender: str, request: str) -> None:
+    """Answer a request about the resident's own data: texts and buttons, the export as a document."""
+    deps = context.deps
+    turn = await resident_data.answer_data_request(deps.db, deps.settings, sender=sender, request=request,
+                                                   language=context.language)
+    await send_replies(context.bot, chat_id, turn.replies, deps.pacer)
+    if turn.document is not None:
+        await send_document(context.bot, chat_id, turn.document.filename, turn.document.data, deps.pacer)
 
 
 def chat_tag(update: Update) -> str:

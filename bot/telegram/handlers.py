@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import inbound, live_chat, photos, texts
+from bot import inbound, live_chat, photos, resident_data, texts
 from bot.conversation import urgent_answer
 from bot.telegram.context import (
     Deps,
@@ -33,10 +33,10 @@ from bot.telegram.context import (
     say,
 )
 from bot.telegram.media import message_kind, on_location, on_photo, on_unsupported, save_photo
-from bot.telegram.records import admit_update, claim_button, relay_message
+from bot.telegram.records import CHANNEL, admit_update, claim_button, relay_message
 from bot.telegram.replies import remove_keyboard
 from cases.clock import utcnow
-from cases.residents import normalise_language
+from cases.residents import normalise_language, sender_id
 
 __all__ = ["COMMANDS", "Deps", "Handler", "HuiyinContext", "add_handlers", "guarded", "save_photo"]
 
@@ -152,6 +152,8 @@ async def on_button(update: Update, context: HuiyinContext) -> None:
     await answer(update, context, payload)
     # After the answer: the per-chat interval would otherwise delay the answer by a second.
     await remove_keyboard(context.bot, message.chat.id, message.message_id, context.deps.pacer)
+    if payload == resident_data.CONFIRM:  # forgotten: the rows these last sends wrote named the chat too
+        await asyncio.to_thread(resident_data.forget_traffic, context.deps.db, sender_id(CHANNEL, str(message.chat.id)))
 
 
 def add_handlers(application: Application) -> None:

@@ -115,3 +115,10 @@ async def remove_keyboard(bot: Bot, chat_id: int, message_id: int, pacer: ChatPa
             await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except BadRequest as exc:  # already removed, or the message is gone: nothing left to press
         log.info("keyboard of a message to resident %s not removed: %s", resident_tag("telegram", chat_id), exc)
+
+
+async def send_document(bot: Bot, chat_id: int, filename: str, data: bytes, pacer: ChatPacer,
+                        caption: Optional[str] = None) -> None:
+    """Send a file (the resident's data export) as a Telegram document."""
+    async with pacer.turn(chat_id):
+        await bot.send_document(chat_id, document=data, filename=filename, caption=caption)

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Optional, TypeGuard, TypeVar
 
@@ -22,10 +23,10 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot import inbound, live_chat, texts
+from bot import inbound, live_chat, resident_data, texts
 from bot.conversation import confirm_delivered, converse, urgent_answer
 from bot.rasa_client import RasaClient, Reply
-from bot.webchat import uploads
+from bot.webchat import mydata, uploads
 from bot.webchat.responses import (
     BodyTooLarge,
     DatabaseDown,
@@ -193,7 +194,9 @@ class WebChat:
         # They go back in this response: a new case's reference among them needs no held push (outbox receipts).
         await confirm_delivered(self.db, sender=sender, messages=[r.text for r in replies],
                                 prefix=self.settings.reference_prefix)
-        return [reply_json(r) for r in replies]
+        # First contact: the privacy notice as a reply of its own, after the answer (bot/resident_data.py).
+        notice = await resident_data.notice_reply(self.db, self.settings, sender=sender)
+        return [reply_json(r) for r in replies] + ([mydata.notice_reply(notice.text)] if notice else [])
 
     async def index(self, request: Request) -> Response:
         """The chat page; issues a session cookie on the first visit."""
@@ -228,6 +231,9 @@ class WebChat:
                 return self.answer(request, {"replies": [channel_reply(texts.text("empty", language))]})
             if len(text.strip()) > inbound.MAX_TEXT_LENGTH:
                 replies = [channel_reply(texts.text("too_long", language))]
+        data_request = inbound.data_request(message)
+        if data_request is not None:  # "my data", "delete my data": the channel answers, not Rasa
+            return await mydata.answer(self, request, session_id, admission, data_request, replies)
         replies += await self.converse_turn(request, session_id, admission, message)
         return self.answer(request, {"replies": replies})
 
@@ -284,6 +290,8 @@ def create_app(*, settings: Settings, db: Database, rasa: RasaClient, lifespan: 
         Route("/api/location", chat.location, methods=["POST"]),
         Route("/api/photo", chat.photo, methods=["POST"]),
         Route("/api/updates", chat.updates, methods=["GET"]),
+        Route("/api/mydata", partial(mydata.download, chat), methods=["GET"]),
+        Route("/privacy", partial(mydata.privacy, chat), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     return Starlette(

@@ -29,6 +29,10 @@ class Sessions:
         digest = hmac.new(self._secret, session_id.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
+    def sign(self, value: str) -> str:
+        """A signature of `value` under the same key (e.g. a download link of one session)."""
+        return self._sign(value)
+
     def issue(self) -> tuple[str, str]:
         """A new session id and its cookie value."""
         session_id = secrets.token_urlsafe(24)

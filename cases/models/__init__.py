@@ -7,9 +7,11 @@ migrations) and SQLAlchemy can resolve the relationships between modules by clas
 from cases.models.api import ApiKey
 from cases.models.base import Base, UTCDateTime
 from cases.models.case import Case, CaseEvent, CasePhoto, Resident
+from cases.models.following import CaseFollower
 from cases.models.followup import CaseChase, Survey
 from cases.models.handoff import HandoffMessage, HandoffRequest
 from cases.models.outbox import Notification
+from cases.models.policy import PolicyAnswer
 from cases.models.staff import CannedReply, ReportRun, StaffAlert, StaffSession, StaffUser
 from cases.models.traffic import ChatLease, ChatPace, InboundUpdate, PendingUpdate, Throttle
 
@@ -20,6 +22,7 @@ __all__ = [
     "Case",
     "CaseChase",
     "CaseEvent",
+    "CaseFollower",
     "CasePhoto",
     "ChatLease",
     "ChatPace",
@@ -28,6 +31,7 @@ __all__ = [
     "InboundUpdate",
     "Notification",
     "PendingUpdate",
+    "PolicyAnswer",
     "ReportRun",
     "Resident",
     "StaffAlert",

@@ -32,6 +32,11 @@ class Resident(Base):
     filing_started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Until when the web chat takes a photo from them: the bot's latest replies asked for one.
     photo_wanted_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The privacy notice (cases/residents_data/notice.py): which version they were shown and when; consent is
+    # writing to us again after seeing it (never a gate: help is never withheld for want of it).
+    notice_version: Mapped[Optional[str]] = mapped_column(String(32))
+    notice_shown_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    consented_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     cases: Mapped[list[Case]] = relationship(back_populates="resident")
 
@@ -40,8 +45,10 @@ class Case(Base):
     """One request a resident filed."""
 
     __tablename__ = "cases"
-    # Public reads of one type, newest first (Open311 GET requests?service_code=...).
-    __table_args__ = (Index("ix_cases_request_type_created_at", "request_type", "created_at"),)
+    # Public reads of one type, newest first (Open311 GET requests?service_code=...); open cases of one type
+    # in a box of latitude and longitude (cases/nearby.py: "someone already reported this").
+    __table_args__ = (Index("ix_cases_request_type_created_at", "request_type", "created_at"),
+                      Index("ix_cases_nearby", "request_type", "status", "latitude", "longitude"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[Optional[str]] = mapped_column(String(32), unique=True)
@@ -71,9 +78,11 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Who works it: a department always, a staff member once someone takes or is given it.
     assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff_users.id"), index=True)
-    # 0: the agents of the department, 1: the department's supervisor, 2: the city's supervisors.
+    # The rung of its ladder (cases/areas/ladder.py): 0 whoever works it first, then one up per step.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     escalated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The grid it lies in (cases/areas/routing.py), set when it is opened; None: the triage desk places it.
+    grid_code: Mapped[Optional[str]] = mapped_column(String(32), index=True)
     scheduled_for: Mapped[Optional[date]] = mapped_column(Date)
     duplicate_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
     first_response_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # first staff move

@@ -98,6 +98,19 @@ class BotMethods(ServerState):
             content["caption"] = params["caption"]
         return self._bot_message("sendPhoto", params, content)
 
+    def _send_document(self, params: dict) -> dict:
+        """sendDocument with uploaded bytes (kept in params["document"]; the name in params["_filenames"])."""
+        document = params.get("document")
+        if not isinstance(document, bytes) or not document:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        name = (params.get("_filenames") or {}).get("document") or "file"
+        file = self._store_file(document, f"documents/file_{{n}}_{name}")
+        content: dict[str, Any] = {"document": {"file_id": file["file_id"], "file_unique_id": file["file_unique_id"],
+                                                "file_name": name, "file_size": file["file_size"]}}
+        if params.get("caption") is not None:
+            content["caption"] = params["caption"]
+        return self._bot_message("sendDocument", params, content)
+
     def _get_file(self, params: dict) -> dict:
         """getFile for a registered file_id."""
         file = self._files.get(params.get("file_id"))

@@ -71,6 +71,7 @@ class FakeTelegramServer(UpdateBuilders, Faults, BotMethods):
             "getwebhookinfo": self._get_webhook_info,
             "sendmessage": self._send_message,
             "sendphoto": self._send_photo,
+            "senddocument": self._send_document,
             "getfile": self._get_file,
             "answercallbackquery": lambda p: True,
             "editmessagetext": self._edit_message_text,
@@ -216,6 +217,8 @@ class FakeTelegramServer(UpdateBuilders, Faults, BotMethods):
             async with request.form() as form:
                 for key, value in form.multi_items():
                     params[key] = await value.read() if hasattr(value, "read") else value
+                    if getattr(value, "filename", None):  # an upload's name, as sendDocument shows it
+                        params.setdefault("_filenames", {})[key] = value.filename
         for key, value in params.items():  # resolve attach://<part> references to the bytes
             if isinstance(value, str) and value.startswith("attach://"):
                 params[key] = params.get(value[len("attach://"):], value)

@@ -20,6 +20,7 @@ from cases.store.db import ensure_postgres_database, make_engine
 from testkit.stack import APP_PYTHON, PROJECT_ROOT, child_pids, drop_postgres_database, free_port
 from tests.bot.test_telegram_process import process_env, read_until
 from tests.conftest import POSTGRES_URL
+from tests.residents_data.notice import without_notice
 
 
 @contextlib.asynccontextmanager
@@ -61,7 +62,7 @@ async def test_the_web_chat_runs_in_workers_that_answer_any_resident_and_stop_on
                     await resident.get("/")
                     answer = await resident.post("/api/messages", json={"text": "hello"})
                     assert answer.status_code == 200
-                    assert [r["text"] for r in answer.json()["replies"]] == [texts.text("unavailable")]
+                    assert [r["text"] for r in without_notice(answer.json()["replies"])] == [texts.text("unavailable")]
 
 
 async def test_telegram_only_serves_no_web_chat(tmp_path):

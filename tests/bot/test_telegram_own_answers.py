@@ -25,6 +25,7 @@ from tests.bot.telegram_harness import (
     telegram_settings,
     wait_until,
 )
+from tests.residents_data.notice import without_notice
 
 
 @pytest.mark.parametrize("kind, push", [
@@ -67,7 +68,7 @@ async def test_a_redelivered_update_is_handled_once(offline):
     fake.push_raw_update(text)
     await fake.wait_for_messages(chat, 2, timeout=WAIT)
     await offline.idle()
-    assert [m.text for m in fake.sent_messages(chat)] == [texts.unsupported("sticker"), UNAVAILABLE]
+    assert [m.text for m in without_notice(fake.sent_messages(chat))] == [texts.unsupported("sticker"), UNAVAILABLE]
     assert offline.rasa.messages(chat) == ["hello"]
     with offline.db.transaction() as session:
         ids = [f"{offline.app.bot.id}:{u['update_id']}" for u in (sticker, text)]
@@ -89,7 +90,8 @@ async def test_forged_button_data_gets_button_expired(offline, data):
 
 async def test_text_over_telegrams_limit_is_cut_with_a_note(offline):
     chat = new_chat()
-    replies = await offline.answer(chat, lambda: offline.fake.push_text(chat, "pothole " * 700), count=2)
+    replies = without_notice(await offline.answer(chat, lambda: offline.fake.push_text(chat, "pothole " * 700),
+                                                  count=2))
     assert [r.text for r in replies] == [texts.text("too_long"), UNAVAILABLE]
     [sent] = offline.rasa.messages(chat)
     assert len(sent) == 4096 and sent.startswith("pothole pothole")
@@ -118,7 +120,7 @@ async def test_a_resident_who_blocked_the_bot_costs_nothing(offline, caplog):
 
 async def test_rasa_down_gets_an_apology(offline):
     chat = new_chat()
-    [reply] = await offline.answer(chat, lambda: offline.fake.push_text(chat, "there is a pothole"))
+    [reply] = without_notice(await offline.answer(chat, lambda: offline.fake.push_text(chat, "there is a pothole")))
     assert reply.text == UNAVAILABLE
     assert offline.rasa.messages(chat) == ["there is a pothole"]
 
@@ -163,7 +165,8 @@ async def test_group_chats_are_ignored(offline):
 
 async def test_a_smell_of_gas_is_answered_at_once_in_the_residents_language(offline):
     chat = new_chat()
-    [reply] = await offline.answer(chat, lambda: offline.fake.push_text(chat, "樓道裡一股燃氣味", language_code="zh"))
+    [reply] = without_notice(await offline.answer(chat, lambda: offline.fake.push_text(chat, "樓道裡一股燃氣味",
+                                                                                      language_code="zh")))
     gas = referrals.urgent_referral_for("燃气泄漏")
     assert gas is not None and reply.text == gas.answer_in("zh")
     assert offline.rasa.messages(chat) == []  # not read as a request: nothing can be filed

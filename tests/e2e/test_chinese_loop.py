@@ -25,6 +25,7 @@ from tests.e2e.loop_harness import (
     staff,
     start_scheduler,
 )
+from tests.residents_data.notice import without_notice
 
 pytestmark = pytest.mark.e2e
 ZH = "zh-hans"
@@ -43,7 +44,8 @@ async def test_chinese_resident_files_by_buttons_and_gets_chinese_pushes(stack, 
         try:
             async with running(build_application(settings, db=db, rasa=rasa), settings) as app:
                 greeting = await answer(app, fake, chat, lambda: fake.push_text(chat, "/start", language_code=ZH))
-                assert greeting[0].text.startswith("您好！我是回音")
+                assert without_notice(greeting)[0].text.startswith("您好！我是回音")
+                assert greeting[0].text.startswith("隐私说明")  # first contact: the privacy notice comes first
                 menu = await answer(
                     app,
                     fake,

@@ -309,3 +309,12 @@ async def test_other_pushes_parse_in_ptb(fake):
     assert sticker.emoji == "👍" and voice.duration in (3, dtm.timedelta(seconds=3))
     assert (document.document.file_name, document.document.mime_type) == ("x.csv", "text/csv")
     assert custom["update_id"] == 5 and custom["edited_message"]["location"]["latitude"] == 1.5
+
+
+async def test_bot_sent_document_is_recorded_with_its_name_and_bytes(fake):
+    async with polling(fake, CommandHandler("start", echo)) as app:
+        message = await app.bot.send_document(CHAT, document=b'{"a": 1}', filename="my-data.json", caption="yours")
+    [sent] = fake.calls_to("sendDocument")
+    recorded = fake.sent_messages(CHAT)[-1]
+    assert (sent.status, recorded.method, recorded.text) == (200, "sendDocument", "yours")
+    assert recorded.params["document"] == b'{"a": 1}' and message.document.file_name == "my-data.json"

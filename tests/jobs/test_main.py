@@ -57,7 +57,8 @@ def test_without_a_token_pushes_are_off_but_the_scheduler_runs(tmp_path):
     [running] = [line for line in output.splitlines() if "scheduler running: " in line]
     assert set(running.split("scheduler running: ")[1].split(", ")) == {
         "escalation", "surveys", "survey_expiry", "handoff_waits", "throttle_purge", "orphan_photos",
-        "conversation_prune", "seen_updates_purge"}
+        "conversation_prune", "seen_updates_purge", "stale_updates_purge", "transcript_retention",
+        "closed_photo_retention"}
     assert "Traceback" not in output and output.rstrip().endswith("stopped")
 
 

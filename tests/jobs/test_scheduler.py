@@ -33,6 +33,9 @@ DATABASE_JOBS = {
     "throttle_purge": 3600,
     "conversation_prune": 3600,
     "seen_updates_purge": 3600,
+    "stale_updates_purge": 3600,
+    "transcript_retention": 3600,
+    "closed_photo_retention": 3600,
 }
 TELEGRAM_JOBS = {"telegram_push": 0.2, "reports": 300}
 
@@ -54,7 +57,7 @@ def test_without_a_bot_only_the_database_jobs_run(sqlite_db, push_settings):
 async def test_database_jobs_do_their_sweep(sqlite_db, push_settings):
     """Each database job runs its sweep on the real database and the wall clock."""
     jobs = {job.id: job for job in scheduled_jobs(settings=push_settings, db=sqlite_db, bot=None)}
-    assert [await job.run() for job in jobs.values()] == [[], [], [], [], [], 0, 0, 0]
+    assert [await job.run() for job in jobs.values()] == [[], [], [], [], [], 0, 0, 0, 0, [], []]
     with sqlite_db.transaction() as s:
         inbox.remember(s, "telegram", "1:1", utcnow() - timedelta(days=8))
         inbox.remember(s, "telegram", "1:2", utcnow() - timedelta(days=6))

@@ -113,6 +113,14 @@ function render(entry, live) {
     p.textContent = entry.text;
     bubble.appendChild(p);
   }
+  // The resident's data export (bot/webchat/mydata.py): a link of this session, only ever to our own path.
+  if (typeof entry.download === "string" && entry.download.startsWith("/api/mydata?")) {
+    const link = document.createElement("a");
+    link.href = entry.download;
+    link.download = "";
+    link.textContent = "⬇ JSON";
+    bubble.appendChild(link);
+  }
   log.appendChild(bubble);
   if (entry.buttons && entry.buttons.length) {
     log.appendChild(renderButtons(entry, live));
@@ -183,7 +191,8 @@ function enqueue(task) {
 
 function showReplies(replies) {
   for (const reply of replies || []) {
-    say({who: "bot", text: reply.text || "", buttons: reply.buttons || [], image: reply.image || null});
+    say({who: "bot", text: reply.text || "", buttons: reply.buttons || [], image: reply.image || null,
+         download: reply.download || null});
   }
 }
 

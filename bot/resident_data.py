@@ -1,0 +1,166 @@
+"""The resident's own data in every channel: the privacy notice at first contact, "my data" (an export file)
+and "delete my data" (with confirmation), answered by the channel without Rasa (cases/residents_data/)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Optional
+
+from bot.rasa_client import Button, Reply
+from cases import residents
+from cases.clock import utcnow
+from cases.guards.privacy import pseudonym
+from cases.residents_data import conversation, export, forget, notice
+from cases.store.db import Database
+from huiyin import bootstrap
+from huiyin.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CONFIRM, CANCEL = "/forget_confirm", "/forget_cancel"
+TEXTS = {
+    "en": {
+        "export_ready": "Here is everything we hold about you, as a JSON file.",
+        "export_none": "We hold no data about you yet.",
+        "forget_ask": "Delete your data? Your name and chat id, descriptions, addresses, photos, answers, messages "
+                      "and live-chat transcripts will be deleted for good. Your cases stay in the city's statistics "
+                      "only anonymously (type, dates, status, area), and you will no longer get updates on them.",
+        "forget_open": "These open cases will be cancelled: {references}.",
+        "forget_yes": "Yes, delete my data", "forget_no": "No, keep it",
+        "forget_done": "Your data has been deleted. If you write again, we will start afresh.",
+        "forget_kept": "Nothing was deleted.",
+        "forget_none": "We hold no data about you.",
+    },
+    "zh": {
+        "export_ready": "这是我们保存的关于您的全部数据（JSON 文件）。",
+        "export_none": "我们尚未保存任何关于您的数据。",
+        "forget_ask": "确定删除您的数据吗？您的名称和聊天标识、描述、地址、照片、回答、"
+                      "消息和人工客服聊天记录将被永久删除。"
+                      "您的诉求只以匿名形式（类型、日期、状态、区域）保留在统计中，"
+                      "您也不会再收到相关进展通知。",
+        "forget_open": "以下未结诉求将被取消：{references}。",
+        "forget_yes": "是，删除我的数据", "forget_no": "不，保留",
+        "forget_done": "您的数据已删除。如果您再次联系我们，将重新开始。",
+        "forget_kept": "没有删除任何数据。",
+        "forget_none": "我们没有保存关于您的数据。",
+    },
+}
+
+
+def text(key: str, language: str, **values: str) -> str:
+    """A text of this module in the resident's language (English if we lack it)."""
+    return (TEXTS.get(language, {}).get(key) or TEXTS["en"][key]).format(**values)
+
+
+def privacy_url(settings: Settings) -> str:
+    """Where the full notice is read: PRIVACY_NOTICE_URL, else the web chat's own /privacy page."""
+    return settings.privacy_notice_url or f"http://{settings.web_host}:{settings.web_port}/privacy"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file to give the resident."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass
+class DataTurn:
+    """The channel's answer to a data request: texts (with buttons), maybe a file, and whether they were forgotten."""
+
+    replies: list[Reply] = field(default_factory=list)
+    document: Optional[Document] = None
+    forgotten: bool = False
+
+
+def _notice_due(db: Database, settings: Settings, sender: str) -> Optional[str]:
+    channel, external_id = residents.parse_sender_id(sender)
+    retention = notice.Retention.of(settings)
+    with db.transaction() as session:
+        resident = residents.find_resident(session, channel=channel, external_id=external_id)
+        if resident is None or not notice.take_notice(session, resident=resident,
+                                                      version=notice.notice_version(retention), now=utcnow()):
+            return None
+        return notice.short_notice(resident.language, retention, privacy_url(settings))
+
+
+async def notice_reply(db: Database, settings: Settings, *, sender: str) -> Optional[Reply]:
+    """The short privacy notice if this resident has never been shown it (recorded as shown); consent otherwise.
+
+    Never raises: a failure costs the notice of this turn (it is shown at the next), never the answer."""
+    try:
+        said = await asyncio.to_thread(_notice_due, db, settings, sender)
+    except Exception:  # logged with its trace
+        log.exception("privacy notice not recorded for resident %s", pseudonym(sender))
+        return None
+    return Reply(text=said) if said else None
+
+
+def build_export(db: Database, settings: Settings, sender: str) -> Optional[Document]:
+    """The resident's export file, or None if we do not know them."""
+    channel, external_id = residents.parse_sender_id(sender)
+    said = conversation.conversation_texts(settings.tracker_store_url(), settings.rasa_tracker_schema, sender=sender)
+    now = utcnow()
+    with db.transaction() as session:
+        resident = residents.find_resident(session, channel=channel, external_id=external_id)
+        if resident is None:
+            return None
+        document = export.export_resident(session, resident=resident, now=now, conversation=said)
+    return Document(export.export_filename(now), export.export_json(document))
+
+
+def _ask(db: Database, sender: str, language: str) -> list[Reply]:
+    channel, external_id = residents.parse_sender_id(sender)
+    with db.transaction() as session:
+        resident = residents.find_resident(session, channel=channel, external_id=external_id)
+        if resident is None:
+            return [Reply(text=text("forget_none", language))]
+        references = forget.open_references(session, resident=resident)
+    said = text("forget_ask", language)
+    if references:
+        said += "\n\n" + text("forget_open", language, references=", ".join(references))
+    return [Reply(text=said, buttons=(Button(text("forget_yes", language), CONFIRM),
+                                     Button(text("forget_no", language), CANCEL)))]
+
+
+def forget_now(db: Database, settings: Settings, sender: str) -> bool:
+    """Forget the resident behind `sender` (cases/residents_data/forget.py) and their Rasa conversation; whether
+    we knew them."""
+    channel, external_id = residents.parse_sender_id(sender)
+    with db.transaction() as session:
+        resident = residents.find_resident(session, channel=channel, external_id=external_id)
+        if resident is None:
+            return False
+        done = forget.forget_resident(session, resident=resident, timezone=settings.timezone,
+                                      quiet_hours=bootstrap.quiet_hours(settings), now=utcnow())
+    # After the commit: a failed transaction must not have lost the files.
+    forget.delete_files(settings.media_dir, done.files)
+    conversation.delete_conversation(settings.tracker_store_url(), settings.rasa_tracker_schema, sender=sender)
+    log.info("resident %s forgotten at their request (%d case(s) cancelled)", pseudonym(sender), len(done.cancelled))
+    return True
+
+
+def forget_traffic(db: Database, sender: str) -> None:
+    """Delete the chat's traffic rows written while answering (pacing of the last message)."""
+    channel, external_id = residents.parse_sender_id(sender)
+    with db.transaction() as session:
+        forget.forget_traffic(session, channel=channel, external_id=external_id)
+
+
+async def answer_data_request(db: Database, settings: Settings, *, sender: str, request: str,
+                              language: str) -> DataTurn:
+    """The answer to "my_data", "forget_me", "forget_confirm" or "forget_cancel" (bot/inbound.data_request)."""
+    if request == "my_data":
+        document = await asyncio.to_thread(build_export, db, settings, sender)
+        if document is None:
+            return DataTurn([Reply(text=text("export_none", language))])
+        return DataTurn([Reply(text=text("export_ready", language))], document)
+    if request == "forget_me":
+        return DataTurn(await asyncio.to_thread(_ask, db, sender, language))
+    if request == "forget_confirm":
+        known = await asyncio.to_thread(forget_now, db, settings, sender)
+        return DataTurn([Reply(text=text("forget_done" if known else "forget_none", language))], forgotten=known)
+    return DataTurn([Reply(text=text("forget_kept", language))])
