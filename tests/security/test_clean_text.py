@@ -25,6 +25,7 @@ from cases.residents import find_resident, get_or_create_resident
 from testkit.stack import free_port
 from tests.bot.telegram_harness import fake, new_chat, offline  # noqa: F401  (fixtures: fake Bot API, bot without Rasa)
 from tests.city import make_settings
+from tests.residents_data.notice import without_notice
 
 HOSTILE = "\ud800 hi\x00 there\u202e\u200b\x07"
 CLEAN = "hi there"
@@ -99,7 +100,8 @@ async def test_web_chat_live_chat_stores_clean_text(web):
 async def test_web_chat_message_reaches_rasa_clean(web):
     response = await post_raw_text(web, HOSTILE)
     assert response.status_code == 200, response.text
-    assert [r["text"] for r in response.json()["replies"]] == [texts.text("unavailable")]  # Rasa is down
+    # Rasa is down; the first-contact privacy notice comes with the apology.
+    assert without_notice([r["text"] for r in response.json()["replies"]]) == [texts.text("unavailable")]
     assert web.rasa.sent == [CLEAN]
 
 
