@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Optional
 
+from bot import texts
 from bot.rasa_client import Button, Reply
 from cases import residents
 from cases.clock import utcnow
@@ -20,43 +21,6 @@ from huiyin.settings import Settings
 log = logging.getLogger(__name__)
 
 CONFIRM, CANCEL = "/forget_confirm", "/forget_cancel"
-TEXTS = {
-    "en": {
-        "export_ready": "Here is everything we hold about you, as a JSON file.",
-        "export_none": "We hold no data about you yet.",
-        "forget_ask": "Delete your data? Your name and chat id, descriptions, addresses, photos, answers, messages "
-                      "and live-chat transcripts will be deleted for good. Your cases stay in the city's statistics "
-                      "only anonymously (type, dates, status, area), and you will no longer get updates on them.",
-        "forget_open": "These open cases will be cancelled: {references}.",
-        "forget_yes": "Yes, delete my data", "forget_no": "No, keep it",
-        "forget_done": "Your data has been deleted. If you write again, we will start afresh.",
-        "forget_kept": "Nothing was deleted.",
-        "forget_none": "We hold no data about you.",
-    },
-    "zh": {
-        "export_ready": "这是我们保存的关于您的全部数据（JSON 文件）。",
-        "export_none": "我们尚未保存任何关于您的数据。",
-        "forget_ask": "确定删除您的数据吗？您的名称和聊天标识、描述、地址、照片、回答、"
-                      "消息和人工客服聊天记录将被永久删除。"
-                      "您的诉求只以匿名形式（类型、日期、状态、区域）保留在统计中，"
-                      "您也不会再收到相关进展通知。",
-        "forget_open": "以下未结诉求将被取消：{references}。",
-        "forget_yes": "是，删除我的数据", "forget_no": "不，保留",
-        "forget_done": "您的数据已删除。如果您再次联系我们，将重新开始。",
-        "forget_kept": "没有删除任何数据。",
-        "forget_none": "我们没有保存关于您的数据。",
-    },
-}
-
-
-def text(key: str, language: str, **values: str) -> str:
-    """A text of this module in the resident's language (English if we lack it)."""
-    return (TEXTS.get(language, {}).get(key) or TEXTS["en"][key]).format(**values)
-
-
-def privacy_url(settings: Settings) -> str:
-    """Where the full notice is read: PRIVACY_NOTICE_URL, else the web chat's own /privacy page."""
-    return settings.privacy_notice_url or f"http://{settings.web_host}:{settings.web_port}/privacy"
 
 
 @dataclass(frozen=True)
@@ -84,7 +48,7 @@ def _notice_due(db: Database, settings: Settings, sender: str) -> Optional[str]:
         if resident is None or not notice.take_notice(session, resident=resident,
                                                       version=notice.notice_version(retention), now=utcnow()):
             return None
-        return notice.short_notice(resident.language, retention, privacy_url(settings))
+        return notice.short_notice(resident.language, retention, settings.privacy_url())
 
 
 async def notice_reply(db: Database, settings: Settings, *, sender: str) -> Optional[Reply]:
@@ -117,13 +81,13 @@ def _ask(db: Database, sender: str, language: str) -> list[Reply]:
     with db.transaction() as session:
         resident = residents.find_resident(session, channel=channel, external_id=external_id)
         if resident is None:
-            return [Reply(text=text("forget_none", language))]
+            return [Reply(text=texts.text("forget_none", language))]
         references = forget.open_references(session, resident=resident)
-    said = text("forget_ask", language)
+    said = texts.text("forget_ask", language)
     if references:
-        said += "\n\n" + text("forget_open", language, references=", ".join(references))
-    return [Reply(text=said, buttons=(Button(text("forget_yes", language), CONFIRM),
-                                     Button(text("forget_no", language), CANCEL)))]
+        said += "\n\n" + texts.text("forget_open", language, references=", ".join(references))
+    return [Reply(text=said, buttons=(Button(texts.text("forget_yes", language), CONFIRM),
+                                     Button(texts.text("forget_no", language), CANCEL)))]
 
 
 def forget_now(db: Database, settings: Settings, sender: str) -> bool:
@@ -156,11 +120,11 @@ async def answer_data_request(db: Database, settings: Settings, *, sender: str, 
     if request == "my_data":
         document = await asyncio.to_thread(build_export, db, settings, sender)
         if document is None:
-            return DataTurn([Reply(text=text("export_none", language))])
-        return DataTurn([Reply(text=text("export_ready", language))], document)
+            return DataTurn([Reply(text=texts.text("export_none", language))])
+        return DataTurn([Reply(text=texts.text("export_ready", language))], document)
     if request == "forget_me":
         return DataTurn(await asyncio.to_thread(_ask, db, sender, language))
     if request == "forget_confirm":
         known = await asyncio.to_thread(forget_now, db, settings, sender)
-        return DataTurn([Reply(text=text("forget_done" if known else "forget_none", language))], forgotten=known)
-    return DataTurn([Reply(text=text("forget_kept", language))])
+        return DataTurn([Reply(text=texts.text("forget_done" if known else "forget_none", language))], forgotten=known)
+    return DataTurn([Reply(text=texts.text("forget_kept", language))])

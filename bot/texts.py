@@ -26,6 +26,17 @@ TEXTS = {
         "photo_invalid": "That file is not a photo I can read. Please send a JPEG, PNG or WebP image.",
         "photo_no_room": "Sorry, I can't accept photos right now. Please continue without one, or try again later.",
         "send_again": "Sorry, I missed that. Please send it again.",
+        # The resident's own data (bot/resident_data.py).
+        "export_ready": "Here is everything we hold about you, as a JSON file.",
+        "export_none": "We hold no data about you yet.",
+        "forget_ask": "Delete your data? Your name and chat id, descriptions, addresses, photos, answers, messages "
+                      "and live-chat transcripts will be deleted for good. Your cases stay in the city's statistics "
+                      "only anonymously (type, dates, status, area), and you will no longer get updates on them.",
+        "forget_open": "These open cases will be cancelled: {references}.",
+        "forget_yes": "Yes, delete my data", "forget_no": "No, keep it",
+        "forget_done": "Your data has been deleted. If you write again, we will start afresh.",
+        "forget_kept": "Nothing was deleted.",
+        "forget_none": "We hold no data about you.",
     },
     "zh": {
         "unavailable": "抱歉，由于技术问题，我没能回复您刚才的消息。请几分钟后重新发送。",
@@ -41,6 +52,17 @@ TEXTS = {
         "photo_invalid": "无法识别该文件。请发送 JPEG、PNG 或 WebP 格式的照片。",
         "photo_no_room": "抱歉，暂时无法接收照片。请先不附照片继续，或稍后再试。",
         "send_again": "抱歉，刚才的内容没有收到，请再发送一次。",
+        "export_ready": "这是我们保存的关于您的全部数据（JSON 文件）。",
+        "export_none": "我们尚未保存任何关于您的数据。",
+        "forget_ask": "确定删除您的数据吗？您的名称和聊天标识、描述、地址、照片、回答、"
+                      "消息和人工客服聊天记录将被永久删除。"
+                      "您的诉求只以匿名形式（类型、日期、状态、区域）保留在统计中，"
+                      "您也不会再收到相关进展通知。",
+        "forget_open": "以下未结诉求将被取消：{references}。",
+        "forget_yes": "是，删除我的数据", "forget_no": "不，保留",
+        "forget_done": "您的数据已删除。如果您再次联系我们，将重新开始。",
+        "forget_kept": "没有删除任何数据。",
+        "forget_none": "我们没有保存关于您的数据。",
     },
 }
 

@@ -200,6 +200,10 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{self.var_dir / 'rasa-trackers.db'}"
 
+    def privacy_url(self) -> str:
+        """Where the full privacy notice is read: PRIVACY_NOTICE_URL, else the web chat's own /privacy page."""
+        return self.privacy_notice_url or f"http://{self.web_host}:{self.web_port}/privacy"
+
     def media_path(self) -> Path:
         """The media directory, created on first use."""
         self.media_dir.mkdir(parents=True, exist_ok=True)

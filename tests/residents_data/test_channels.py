@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot import resident_data
+from bot import resident_data, texts
 from bot.webchat.sessions import COOKIE
 from cases.clock import utcnow
 from cases.residents import find_resident
@@ -62,7 +62,7 @@ async def test_web_chat_export_download_is_for_its_session_only(offline_app, tmp
                           media_dir=offline_app.state.media, now=utcnow(), tag="W5")
         replies = (await say(client, "我的数据")).json()["replies"]
         link = replies[-1]["download"]
-        assert link.startswith("/api/mydata?") and replies[-1]["text"] == resident_data.text("export_ready", "en")
+        assert link.startswith("/api/mydata?") and replies[-1]["text"] == texts.text("export_ready", "en")
         response = await client.get(link)
         assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
         document = json.loads(response.content.decode("utf-8"))
@@ -87,10 +87,10 @@ async def test_web_chat_forget_asks_then_cancel_keeps_and_confirm_erases(offline
         assert [b["payload"] for b in asked["buttons"]] == [resident_data.CONFIRM, resident_data.CANCEL]
         assert seeded.references[0] in asked["text"] and seeded.references[1] not in asked["text"]
         kept = (await client.post("/api/messages", json={"payload": resident_data.CANCEL})).json()["replies"]
-        assert kept[-1]["text"] == resident_data.text("forget_kept", "en")
+        assert kept[-1]["text"] == texts.text("forget_kept", "en")
         assert _resident(db, "web", session_id) is not None
         done = await client.post("/api/messages", json={"payload": resident_data.CONFIRM})
-        assert done.json()["replies"][-1]["text"] == resident_data.text("forget_done", "en")
+        assert done.json()["replies"][-1]["text"] == texts.text("forget_done", "en")
         assert client.cookies[COOKIE].split(".")[0] != session_id  # a fresh session from here on
     assert not (offline_app.state.media / seeded.photo_paths[0]).exists()
     with db.transaction() as session:
@@ -115,11 +115,11 @@ async def test_telegram_export_and_forget_end_to_end(online):
     [asked] = await online.answer(chat, lambda: fake.push_text(chat, "删除我的数据"))
     assert payloads(asked) == [resident_data.CONFIRM, resident_data.CANCEL]
     [kept] = await online.answer(chat, lambda: fake.push_callback(chat, resident_data.CANCEL, asked.message_id))
-    assert kept.text == resident_data.text("forget_kept", "en") and _resident(db, "telegram", chat) is not None
+    assert kept.text == texts.text("forget_kept", "en") and _resident(db, "telegram", chat) is not None
 
     [asked] = await online.answer(chat, lambda: fake.push_text(chat, "delete my data"))
     [done] = await online.answer(chat, lambda: fake.push_callback(chat, resident_data.CONFIRM, asked.message_id))
-    assert done.text == resident_data.text("forget_done", "en")
+    assert done.text == texts.text("forget_done", "en")
     await online.idle()
 
     def clean() -> bool:
