@@ -26,6 +26,13 @@ def _in_transaction(db: Database, work: Callable[[Session], T]) -> T:
         return work(session)
 
 
+async def _delete_photos(db: Database, settings: Settings, work: Callable[[Session], list[str]]) -> list[str]:
+    """Run `work` (it deletes rows and names their photo files) in a transaction, then delete the files."""
+    photos = await asyncio.to_thread(_in_transaction, db, work)
+    await asyncio.to_thread(delete_files, settings.media_dir, photos)  # after the commit: a rollback keeps them
+    return photos
+
+
 async def delete_stale_updates(*, db: Database, settings: Settings, now: Callable[[], datetime] = utcnow) -> int:
     """Telegram updates never handled, older than PENDING_UPDATE_RETENTION_DAYS; how many were deleted."""
     before = now() - timedelta(days=settings.pending_update_retention_days)
@@ -40,19 +47,15 @@ async def delete_old_transcripts(*, db: Database, settings: Settings,
                                  now: Callable[[], datetime] = utcnow) -> list[str]:
     """Live-chat messages of chats ended over TRANSCRIPT_RETENTION_DAYS ago, and their photo files."""
     before = now() - timedelta(days=settings.transcript_retention_days)
-    photos = await asyncio.to_thread(
-        _in_transaction, db, lambda s: retention.delete_old_transcripts(s, ended_before=before))
-    await asyncio.to_thread(delete_files, settings.media_dir, photos)  # after the commit
-    return photos
+    return await _delete_photos(db, settings, lambda s: retention.delete_old_transcripts(s, ended_before=before))
 
 
 async def delete_closed_case_photos(*, db: Database, settings: Settings,
                                     now: Callable[[], datetime] = utcnow) -> list[str]:
     """Photos (rows and files) of cases closed over CLOSED_CASE_PHOTO_RETENTION_DAYS ago, a batch per run."""
     before = now() - timedelta(days=settings.closed_case_photo_retention_days)
-    photos = await asyncio.to_thread(
-        _in_transaction, db, lambda s: retention.delete_closed_case_photos(s, closed_before=before))
-    await asyncio.to_thread(delete_files, settings.media_dir, photos)
+    photos = await _delete_photos(
+        db, settings, lambda s: retention.delete_closed_case_photos(s, closed_before=before))
     if photos:
         log.info("%d photo(s) of cases closed over %s days ago deleted", len(photos),
                  settings.closed_case_photo_retention_days)
