@@ -15,20 +15,16 @@ from cases.residents import SUPPORTED_LANGUAGES
 from cases.staff import accounts, alerts, canned
 from web.auth import guard
 from web.case_queries import area_options
-from web.core import console_of, current, departments, form_of, polite, redirect, whole_number
+from web.core import console_of, current, departments, form_of, run_change, whole_number
 
 REFUSALS = (ValueError,)
 
 
 async def _post(request: Request, url: str, work: Callable, done: str) -> Response:
     """Run a change in one transaction; a refusal is a flash message and changes nothing."""
-    console, me = console_of(request), current(request)
-    form = await form_of(request)
-    try:
-        await console.run(lambda session: work(session, session.get(StaffUser, me.id), form))
-    except REFUSALS as exc:
-        return redirect(request, url, f"Not done: {polite(exc)}", "error")
-    return redirect(request, url, done)
+    me, form = current(request), await form_of(request)
+    return await run_change(request, lambda session: work(session, session.get(StaffUser, me.id), form),
+                            back=url, done=done, refusals=REFUSALS)
 
 
 def _canned_fields(form) -> dict:

@@ -34,7 +34,7 @@ from web.case_queries import (
     search_cases,
     status_counts,
 )
-from web.core import console_of, current, departments, form_of, polite, redirect
+from web.core import console_of, current, departments, form_of, run_change
 
 MAX_SCHEDULE_YEARS = 10  # further is a typo, and dates near year 9999 overflow date arithmetic
 
@@ -118,8 +118,7 @@ def _osm_link(case: Case) -> Optional[str]:
 
 async def _act(request: Request, work: Callable, done: str) -> Response:
     """Run one action on the case in one transaction; a refusal becomes a flash message and changes nothing."""
-    console, me = console_of(request), current(request)
-    reference = request.path_params["reference"]
+    me, reference = current(request), request.path_params["reference"]
     form = await form_of(request)
     url = f"/cases/{quote(reference)}"
 
@@ -127,11 +126,7 @@ async def _act(request: Request, work: Callable, done: str) -> Response:
         case = _case_or_404(session, reference)
         work(session, case, session.get(StaffUser, me.id), form)
 
-    try:
-        await console.run(run)
-    except REFUSALS as exc:
-        return redirect(request, url, f"Not done: {polite(exc)}", "error")
-    return redirect(request, url, done)
+    return await run_change(request, run, back=url, done=done, refusals=REFUSALS)
 
 
 def _scheduled_date(text: str, today: date) -> Optional[date]:

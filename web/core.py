@@ -194,6 +194,17 @@ def redirect(request: Request, url: str, flash: Optional[str] = None, kind: str 
     return response
 
 
+async def run_change(request: Request, work: Callable[[Any], Any], *, back: str, done: str, to: Optional[str] = None,
+                     refusals: tuple[type[Exception], ...] = (ValueError,)) -> Response:
+    """Run a console change in one transaction, then go to `to` (else `back`) saying `done`; a refusal changes
+    nothing and goes back to `back` saying why."""
+    try:
+        await console_of(request).run(work)
+    except refusals as exc:
+        return redirect(request, back, f"Not done: {polite(exc)}", "error")
+    return redirect(request, to or back, done)
+
+
 def json_response(payload: Any, status_code: int = 200) -> JSONResponse:
     """JSON that no cache keeps."""
     return JSONResponse(payload, status_code=status_code, headers={"cache-control": "no-store"})

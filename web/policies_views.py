@@ -10,7 +10,7 @@ from cases.clock import utcnow
 from cases.models import PolicyAnswer, StaffUser
 from cases.policies import service
 from web.auth import guard
-from web.core import console_of, current, form_of, polite, redirect, whole_number
+from web.core import console_of, current, form_of, run_change, whole_number
 
 # Editing answers is the same trust as editing canned replies: supervisors and admins.
 EDIT = "edit_canned"
@@ -45,13 +45,9 @@ async def policy_list(request: Request) -> Response:
 
 async def _change(request: Request, work, done: str, back: str) -> Response:
     """Run a change in one transaction; a refusal is a flash message and changes nothing."""
-    console, me = console_of(request), current(request)
-    form = await form_of(request)
-    try:
-        await console.run(lambda session: work(session, session.get(StaffUser, me.id), form))
-    except ValueError as refused:
-        return redirect(request, back, f"Not done: {polite(refused)}", "error")
-    return redirect(request, "/policies", done)
+    me, form = current(request), await form_of(request)
+    return await run_change(request, lambda session: work(session, session.get(StaffUser, me.id), form),
+                            back=back, done=done, to="/policies")
 
 
 @guard(EDIT)
