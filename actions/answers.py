@@ -85,6 +85,11 @@ def format_pin(latitude: float, longitude: float) -> str:
     return f"{latitude:.5f}, {longitude:.5f}"
 
 
+def pin_slots(pin: tuple[float, float]) -> dict[str, Any]:
+    """The report's place slots for a pin (shared, or read from a photo)."""
+    return {"location": format_pin(*pin), "latitude": pin[0], "longitude": pin[1]}
+
+
 def safe_photo_path(value: Any) -> Optional[str]:
     """A photo path relative to the media directory, or None if it could point anywhere else."""
     if not isinstance(value, str):

@@ -18,6 +18,7 @@ from actions.answers import (
     format_pin,
     is_typed,
     parse_pin,
+    pin_slots,
     safe_photo_path,
 )
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
@@ -168,7 +169,7 @@ class ValidateCaseForm(UsesCaseSystem, FormValidationAction):
             pin = parse_pin(latest_entities(tracker))
             if pin is None:
                 return _invalid(dispatcher, "utter_invalid_coordinates", "location", latitude=None, longitude=None)
-            return {"location": format_pin(*pin), "latitude": pin[0], "longitude": pin[1]}
+            return pin_slots(pin)
         if tracker.get_slot(REQUESTED_SLOT) != "location":
             return {"location": value}  # a pin shared just before the report started
         if latest_intent(tracker) in NOT_AN_ANSWER:
@@ -245,7 +246,12 @@ class ValidateCaseForm(UsesCaseSystem, FormValidationAction):
             path = safe_photo_path(entity_value(latest_entities(tracker), "photo"))
             if path is None:
                 return _invalid(dispatcher, "utter_photo_expected", "photo")
-            return {"photo": path, "photo_skipped": False}
+            pin = parse_pin(latest_entities(tracker))  # the position in the photo's EXIF (bot/photos.py)
+            if pin is None or tracker.get_slot("location"):
+                return {"photo": path, "photo_skipped": False}
+            # No place yet: the photo's position is the place; the resident is told, and the summary shows it.
+            dispatcher.utter_message(response="utter_location_from_photo", location=format_pin(*pin))
+            return {"photo": path, "photo_skipped": False, **pin_slots(pin)}
         if tracker.get_slot(REQUESTED_SLOT) != "photo":
             return {"photo": value}  # a photo shared just before the report started
         if latest_intent(tracker) == "deny" or latest_text(tracker).strip().lower() in SKIP_WORDS:

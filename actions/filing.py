@@ -19,6 +19,7 @@ from actions.answers import (
     format_pin,
     is_typed,
     parse_pin,
+    pin_slots,
     safe_photo_path,
 )
 from actions.conversation import (
@@ -85,6 +86,7 @@ class Context:
     description: Optional[str] = None
     pin: Optional[tuple[float, float]] = None
     photo: Optional[str] = None
+    photo_pin: Optional[tuple[float, float]] = None  # the position in that photo's EXIF
 
 
 def context_before(tracker: Tracker) -> Context:
@@ -93,7 +95,9 @@ def context_before(tracker: Tracker) -> Context:
     for event in earlier_user_messages(tracker):
         intent, text = message_intent(event), event.get("text") or ""
         if intent == "share_photo":
-            context.photo = context.photo or safe_photo_path(entity_value(message_entities(event), "photo"))
+            if context.photo is None:
+                context.photo = safe_photo_path(entity_value(message_entities(event), "photo"))
+                context.photo_pin = parse_pin(message_entities(event)) if context.photo else None
         elif intent == "share_location":
             context.pin = context.pin or parse_pin(message_entities(event))
         elif intent == "something_else":
@@ -145,12 +149,15 @@ class ActionStartReport(UsesCaseSystem, Action):
         if description:
             events.append(SlotSet("description", description))
         if context.pin:
-            events += [SlotSet("location", format_pin(*context.pin)),
-                       SlotSet("latitude", context.pin[0]), SlotSet("longitude", context.pin[1])]
+            events += [SlotSet(name, value) for name, value in pin_slots(context.pin).items()]
         elif description and (address := address_in(description)):
             # "pothole outside 42 Park Lane": the place is said, so the form does not ask for it (the
             # summary shows it, with "Change location").
             events.append(SlotSet("location", address))
+        elif context.photo_pin:
+            # No place given, but the photo sent just before has one: the resident is told (and can change it).
+            dispatcher.utter_message(response="utter_location_from_photo", location=format_pin(*context.photo_pin))
+            events += [SlotSet(name, value) for name, value in pin_slots(context.photo_pin).items()]
         if context.photo:
             events.append(SlotSet("photo", context.photo))
         return events

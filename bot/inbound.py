@@ -71,9 +71,13 @@ def location_message(latitude: float, longitude: float) -> str:
     )
 
 
-def photo_message(relative_path: str) -> str:
-    """The message that tells Rasa the resident sent a photo, stored at `relative_path` under the media directory."""
-    return "/share_photo" + json.dumps({"photo": relative_path}, separators=(",", ":"))
+def photo_message(relative_path: str, gps: Optional[tuple[float, float]] = None) -> str:
+    """The message that tells Rasa the resident sent a photo, stored at `relative_path` under the media directory,
+    with the position its EXIF gave (bot/photos.py) when it had one: it can fill the report's location."""
+    entities: dict[str, object] = {"photo": relative_path}
+    if gps is not None:
+        entities.update(latitude=gps[0], longitude=gps[1])
+    return "/share_photo" + json.dumps(entities, separators=(",", ":"))
 
 
 def command_message(command: str) -> Optional[str]:

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import httpx
@@ -34,6 +34,9 @@ class Reply:
     text: str = ""
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     image: Optional[str] = None
+    # What the question in this reply also accepts besides typed text ("photo"): said by the domain response's
+    # `custom: {accepts: [...]}`, which Rasa sends as a message of its own right after the text.
+    accepts: tuple[str, ...] = ()
 
 
 def parse_replies(body: object) -> list[Reply]:
@@ -52,6 +55,10 @@ def parse_replies(body: object) -> list[Reply]:
         reply = Reply(text=str(item.get("text") or ""), buttons=buttons, image=item.get("image"))
         if reply.text or reply.buttons or reply.image:
             replies.append(reply)
+        elif replies and isinstance(item.get("custom"), dict):
+            accepts = item["custom"].get("accepts")
+            if isinstance(accepts, list):
+                replies[-1] = replace(replies[-1], accepts=tuple(str(kind) for kind in accepts))
     return replies
 
 

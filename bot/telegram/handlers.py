@@ -32,7 +32,7 @@ from bot.telegram.context import (
     query_of,
     say,
 )
-from bot.telegram.media import message_kind, on_location, on_photo, on_unsupported, save_photo
+from bot.telegram.media import message_kind, on_location, on_photo, on_unsupported, photo_in, save_photo
 from bot.telegram.records import CHANNEL, admit_update, claim_button, relay_message
 from bot.telegram.replies import remove_keyboard
 from cases.clock import utcnow
@@ -82,10 +82,9 @@ async def relay_during_handoff(update: Update, context: HuiyinContext) -> None:
         fields["text"] = live_chat.button_note(pressed_title(query), query.data)
     elif message is None:
         raise AssertionError("admit lets through only messages and button presses")
-    elif message.photo:
-        largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
+    elif (photo := photo_in(message)) is not None:
         try:
-            fields["photo_path"] = await save_photo(context, largest, message.date or utcnow())
+            fields["photo_path"] = (await save_photo(context, photo, message.date or utcnow())).path
         except photos.PhotoRefused as refused:
             await say(update, context, texts.text(refused.reason, context.language))
             raise ApplicationHandlerStop from None
@@ -165,7 +164,7 @@ def add_handlers(application: Application) -> None:
         CommandHandler(COMMANDS, on_command, filters=private),
         MessageHandler(private & filters.TEXT, on_text),
         MessageHandler(private & filters.LOCATION, on_location),
-        MessageHandler(private & filters.PHOTO, on_photo),
+        MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), on_photo),
         CallbackQueryHandler(on_button),
         MessageHandler(private, on_unsupported),
     ])

@@ -35,9 +35,11 @@ PHOTO_WANTED_FOR = timedelta(hours=2)
 
 
 def asks_for_photo(replies: list[Reply]) -> bool:
-    """Whether the bot's replies ask for a photo: the report form's photo question is the one reply whose only button
-    is Skip (/deny)."""
-    return any([button.payload for button in reply.buttons] == [PHOTO_SKIP_PAYLOAD] for reply in replies)
+    """Whether the bot's replies ask for a photo, or a question that takes one: the report form's photo question
+    is the one reply whose only button is Skip (/deny); the location question accepts a photo (its position can
+    be the place; domain.yml says so with `custom: {accepts: [photo]}`)."""
+    return any([button.payload for button in reply.buttons] == [PHOTO_SKIP_PAYLOAD] or "photo" in reply.accepts
+               for reply in replies)
 
 
 def remember_photo_question(session, session_id: str, until: Optional[datetime]) -> None:
@@ -91,4 +93,4 @@ async def photo(chat: WebChat, request: Request) -> Response:
     if admission.in_handoff and await chat.relay(session_id, photo_path=relative):
         return chat.answer(request, {"replies": []})
     return chat.answer(request, {"replies": await chat.converse_turn(
-        request, session_id, admission, inbound.photo_message(relative))})
+        request, session_id, admission, inbound.photo_message(relative, clean.gps))})

@@ -158,6 +158,27 @@ async def test_photo_then_skip(domain):
     assert slots_set(events)["requested_slot"] == "confirmed"  # the photo is not asked again
 
 
+async def test_a_photo_at_the_place_question_gives_the_place_from_its_position(domain):
+    photo = ("/share_photo{...}", "share_photo", ("photo", "web/2026/11/x.jpg"), ("latitude", 31.2304),
+             ("longitude", 121.4737))
+    events, dispatcher = await validate(domain, *photo, requested_slot="location", **FILLED)
+    assert slots_set(events) == {"photo": "web/2026/11/x.jpg", "photo_skipped": False,
+                                 "location": "31.23040, 121.47370", "latitude": 31.2304, "longitude": 121.4737,
+                                 "requested_slot": "confirmed"}
+    assert responses(dispatcher) == ["utter_location_from_photo"]
+    assert dispatcher.messages[0]["location"] == "31.23040, 121.47370"
+
+    # The place already given stays: the photo is only the photo.
+    events, dispatcher = await validate(domain, *photo, requested_slot="photo", location="Elm St", **FILLED)
+    assert "location" not in slots_set(events) and dispatcher.messages == []
+
+    # A photo without a position (or with one out of range) leaves the place question to answer.
+    for entities in ((), (("latitude", 95.0), ("longitude", 10.0))):
+        events, dispatcher = await validate(domain, *photo[:3], *entities, requested_slot="location", **FILLED)
+        assert slots_set(events)["requested_slot"] == "location" and "location" not in slots_set(events)
+        assert dispatcher.messages == []
+
+
 async def test_photo_paths_outside_the_media_directory_are_refused(domain):
     filled = {**FILLED, "location": "Elm St"}
     for path in ("../../etc/passwd", "/etc/passwd", "a/../../b.jpg", "bad path.jpg"):

@@ -91,6 +91,22 @@ async def test_photo_and_location_sent_first_are_kept(deps, domain):
     assert (slots["latitude"], slots["longitude"], slots["location"]) == (22.5, 114.1, "22.50000, 114.10000")
 
 
+async def test_a_photo_sent_first_with_a_position_is_the_place_unless_one_is_given(deps, domain):
+    photo = user_event("/share_photo{...}", "share_photo",
+                       (("photo", "web/2026/11/x.jpg"), ("latitude", 31.2304), ("longitude", 121.4737)))
+    events, dispatcher = await run(
+        ActionStartReport(deps), tracker("the bin here is overflowing", "report_garbage", history=(photo,)), domain)
+    slots = slots_set(events)
+    assert (slots["location"], slots["latitude"], slots["longitude"]) == ("31.23040, 121.47370", 31.2304, 121.4737)
+    assert "utter_location_from_photo" in responses(dispatcher)
+
+    # A place typed in the message is the resident's own: the photo's position does not replace it.
+    events, dispatcher = await run(ActionStartReport(deps), tracker(
+        "the bin outside 42 Park Lane is overflowing", "report_garbage", history=(photo,)), domain)
+    assert slots_set(events)["location"] == "42 Park Lane" and slots_set(events)["latitude"] is None
+    assert "utter_location_from_photo" not in responses(dispatcher)
+
+
 async def test_summary_shows_every_answer(domain):
     slots = {"request_type": "pothole", "description": "deep hole", "location": "42 Park Lane", "photo": "a/b.jpg"}
     _, dispatcher = await run(ActionAskConfirmed(), tracker("/share_photo", "share_photo", slots=slots), domain)

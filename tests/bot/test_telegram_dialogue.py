@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.photos import clean_photo
 from cases.models import Case, Resident
 from tests.bot.telegram_harness import EXPIRED, UNAVAILABLE, fake, new_chat, online, payloads  # noqa: F401 - fixtures
-from tests.e2e.loop_harness import JPEG
+from tests.e2e.loop_harness import JPEG, jpeg_taken_at
 
 
 @pytest.mark.e2e
@@ -90,3 +90,27 @@ async def test_a_photo_goes_to_rasa_before_its_caption(online):
     assert [c.params["file_id"] for c in fake.calls_to("getFile")] == [largest["file_id"]]
     assert caption == "The street lamp is broken"
     assert replies and UNAVAILABLE not in [r.text for r in replies]
+
+
+@pytest.mark.e2e
+async def test_an_image_sent_as_a_file_keeps_its_position_which_becomes_the_place(online):
+    # Telegram strips EXIF from compressed photos; a photo sent as a file keeps it.
+    fake, rasa, chat = online.fake, online.rasa, new_chat()
+    replies = await online.answer(chat, lambda: fake.push_text(chat, "The street light outside is broken"))
+    assert "Where is it?" in replies[-1].text
+    image = jpeg_taken_at(31.2266, 121.4523)
+    replies = await online.answer(chat, lambda: fake.push_document(chat, image, file_name="IMG_0042.jpg",
+                                                                   mime_type="image/jpeg"))
+    [photo_message] = [m for m in rasa.messages(chat) if m.startswith("/share_photo")]
+    assert photo_message.endswith('"latitude":31.2266,"longitude":121.4523}')
+    assert any(r.text.startswith("Your photo says where it was taken") for r in replies)
+    summary = replies[-1]
+    assert "31.22660, 121.45230" in summary.text and "Photo: yes" in summary.text
+    relative = photo_message.split('"photo":"')[1].split('"')[0]
+    assert b"Exif" not in (online.settings.media_dir / relative).read_bytes()
+
+    # A file that is an image we cannot read is refused politely, and a file that is no image is not taken.
+    replies = await online.answer(chat, lambda: fake.push_document(chat, b"not really", file_name="x.heic",
+                                                                   mime_type="image/heic"))
+    assert "JPEG, PNG or WebP" in replies[-1].text
+    assert len([m for m in rasa.messages(chat) if m.startswith("/share_photo")]) == 1

@@ -21,6 +21,7 @@ from tests.bot.webchat_harness import (
     web_residents,
 )
 from tests.city import CITY
+from tests.e2e.loop_harness import jpeg_taken_at
 from tests.residents_data.notice import without_notice
 
 REFERENCE = re.compile(r"\bHY-\d{4}-\d{5}\b")
@@ -150,3 +151,22 @@ async def test_a_types_own_questions_are_asked_answered_and_kept_on_the_case(sta
         with db.transaction() as session:
             case = queries.find_case(session, reference=REFERENCE.search(done).group(0))
             assert (case.request_type, case.answers) == ("water_supply", {"extent": "street"})
+
+
+async def test_a_photo_sent_where_the_place_is_asked_gives_the_place(stack_app, stack):
+    db = stack_app.state.db
+    async with browser(stack_app) as resident:
+        asked = without_notice(texts_of(await say(resident, "there is a deep pothole in the road")))
+        assert "Where is it?" in asked[-1]
+        # The place question takes a photo too (domain.yml: custom accepts), so the upload is not refused.
+        summary = await resident.post("/api/photo", files={"photo": ("spot.jpg", jpeg_taken_at(31.2197, 121.4588),
+                                                                     "image/jpeg")})
+        replies = texts_of(summary)
+        assert replies[0].startswith("Your photo says where it was taken") and "31.21970, 121.45880" in replies[0]
+        assert "31.21970, 121.45880" in replies[-1] and "Photo: yes" in replies[-1]  # the summary, place changeable
+        done = " ".join(texts_of(await resident.post("/api/messages", json={"payload": "/affirm"})))
+    with db.transaction() as session:
+        case = queries.find_case(session, reference=REFERENCE.search(done).group(0))
+        assert (round(case.latitude, 4), round(case.longitude, 4)) == (31.2197, 121.4588)
+        [photo] = case.photos
+        assert b"Exif" not in (stack.media_dir / photo.path).read_bytes()

@@ -4,9 +4,12 @@ settings on it, and helpers to push an update and read the bot's answer."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import subprocess
+
+from PIL import Image
 
 from testkit.stack import APP_PYTHON, PROJECT_ROOT
 from testkit.telegram import FakeTelegramServer
@@ -95,3 +98,16 @@ def button_payloads(messages) -> list[str]:
 def last_with_buttons(messages):
     """The last message that carries a keyboard."""
     return [m for m in messages if (m.reply_markup or {}).get("inline_keyboard")][-1]
+
+
+def jpeg_taken_at(latitude: float, longitude: float) -> bytes:
+    """A JPEG whose EXIF says where it was taken (as a phone's camera writes it: degrees, minutes, seconds)."""
+    def dms(value: float) -> tuple[float, float, float]:
+        minutes = (value - int(value)) * 60
+        return float(int(value)), float(int(minutes)), round((minutes - int(minutes)) * 60, 2)
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: dms(latitude), 3: "E", 4: dms(longitude)})
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), (90, 90, 90)).save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
