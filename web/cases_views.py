@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, Response
 
 from cases import following, lifecycle, publication, queries, references, workflow
 from cases.areas import ladder, routing
+from cases.areas.areas import AreaMap
 from cases.catalog import UnknownRequestType
 from cases.clock import utcnow
 from cases.extract import find_duration
@@ -34,7 +35,7 @@ from web.case_queries import (
     search_cases,
     status_counts,
 )
-from web.core import console_of, current, departments, form_of, run_change
+from web.core import Current, console_of, current, departments, form_of, run_change
 
 MAX_SCHEDULE_YEARS = 10  # further is a typo, and dates near year 9999 overflow date arithmetic
 
@@ -52,10 +53,7 @@ async def case_list(request: Request) -> Response:
     now = utcnow()
 
     def page(session) -> Response:
-        # A grid worker or an area's supervisor lists the cases of their area; department staff, all (as before).
-        account = session.get(StaffUser, me.id)
-        own = account.area_code if account is not None and me.role != "admin" else None
-        scope = own if areas.get(own) is not None else None
+        scope = own_area(session, me, areas)
         rows, total = search_cases(session, filters, staff_id=me.id, now=now, areas=areas, scope=scope)
         counts = status_counts(session, filters, staff_id=me.id, now=now, areas=areas, scope=scope)
         return console.render(
@@ -72,22 +70,36 @@ async def case_list(request: Request) -> Response:
     return await console.run(page)
 
 
-def _case_or_404(session, reference: str) -> Case:
+def own_area(session, me: Current, areas: AreaMap) -> Optional[str]:
+    """The area a grid worker or an area's supervisor answers for (None: department staff and admins see all)."""
+    account = session.get(StaffUser, me.id)
+    own = account.area_code if account is not None and me.role != "admin" else None
+    return own if areas.get(own) is not None else None
+
+
+def _case_or_404(session, reference: str, me: Current) -> Case:
+    """The case, if this staff member may see it: anyone, except that a grid worker or an area's supervisor sees
+    the cases of their area and those assigned to them. Any other is "no such case", as the list shows it."""
     try:
-        return queries.find_case(session, reference=reference)
+        case = queries.find_case(session, reference=reference)
     except queries.CaseNotFound:
         raise HTTPException(404, f"There is no case {reference}.") from None
+    areas = routing.router().areas
+    scope = own_area(session, me, areas)
+    if scope is not None and case.assignee_id != me.id and case.grid_code not in areas.grids_under(scope):
+        raise HTTPException(404, f"There is no case {reference} in your area.")
+    return case
 
 
 @guard()
 async def case_page(request: Request) -> Response:
     """One case: what was reported, where, by whom on which channel, its history and the actions."""
-    console = console_of(request)
+    console, me = console_of(request), current(request)
     reference = request.path_params["reference"]
     now = utcnow()
 
     def page(session) -> Response:
-        case = _case_or_404(session, reference)
+        case = _case_or_404(session, reference, me)
         moves = [s.value for s in next_statuses(Status(case.status), Actor.STAFF) if s is not Status.DUPLICATE]
         areas = routing.router().areas
         rungs = ladder.ladder_for(case, catalog=console.catalog, areas=areas)
@@ -123,7 +135,7 @@ async def _act(request: Request, work: Callable, done: str) -> Response:
     url = f"/cases/{quote(reference)}"
 
     def run(session) -> None:
-        case = _case_or_404(session, reference)
+        case = _case_or_404(session, reference, me)
         work(session, case, session.get(StaffUser, me.id), form)
 
     return await run_change(request, run, back=url, done=done, refusals=REFUSALS)
@@ -244,12 +256,12 @@ def media_file(media_dir: Path, relative: Optional[str]) -> Path:
 @guard()
 async def case_photo(request: Request) -> Response:
     """A photo of a case, by its id: only files the database lists for that case are ever served."""
-    console = console_of(request)
+    console, me = console_of(request), current(request)
     reference, photo_id = request.path_params["reference"], request.path_params["photo_id"]
 
     def find(session) -> Optional[str]:
-        return session.scalar(select(CasePhoto.path).join(Case).where(
-            CasePhoto.id == photo_id, Case.reference == references.normalise_reference(reference)))
+        case = _case_or_404(session, references.normalise_reference(reference), me)
+        return session.scalar(select(CasePhoto.path).where(CasePhoto.id == photo_id, CasePhoto.case_id == case.id))
 
     path = media_file(console.settings.media_dir, await console.run(find))
     return FileResponse(path, headers={"cache-control": "private, max-age=3600"})

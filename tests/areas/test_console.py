@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from cases.models import StaffUser
+from cases.models import Case, StaffUser
 from tests.web.conftest import add_staff, login, new_case
 
 SQUARE = {"latitude": 31.2304, "longitude": 121.4737}  # grid D01-S01-C02-G06
@@ -64,3 +64,33 @@ async def test_an_areas_people_see_only_their_area(app, db):
     # department staff keep seeing every case
     department = await login(app, "dora")
     assert sorted(references(await department.get("/cases"))) == sorted([square, next_door, other, nowhere])
+
+
+async def test_an_areas_people_open_and_act_on_only_their_areas_cases_and_those_given_to_them(app, db):
+    add_staff(db, "gridw", "agent")
+    add_staff(db, "ann", "agent", "Sanitation")
+    place(db, "gridw", "D01-S01-C02-G06")
+    square, next_door, other, nowhere = file_three(db)
+    worker = await login(app, "gridw")
+    assert (await worker.get(f"/cases/{square}")).status_code == 200
+    for reference in (next_door, other, nowhere):
+        assert (await worker.get(f"/cases/{reference}")).status_code == 404, reference
+        refused = await worker.post(f"/cases/{reference}/status", data={
+            "csrf_token": worker.csrf, "to_status": "acknowledged", "public_note": "on it"})
+        assert refused.status_code == 404, reference
+    with db.transaction() as s:
+        statuses = {c.reference: c.status for c in s.scalars(select(Case))}
+    assert statuses[other] == "submitted"  # nothing changed
+    # A case outside the area that a colleague gives the worker by name is theirs to see.
+    ann = await login(app, "ann")
+    page = await ann.get(f"/cases/{other}")
+    worker_id = db_id(db, "gridw")
+    moved = await ann.post(f"/cases/{other}/assign", data={"csrf_token": ann.csrf, "department": "",
+                                                           "assignee_id": str(worker_id)})
+    assert moved.status_code in (200, 303) and page.status_code == 200
+    assert (await worker.get(f"/cases/{other}")).status_code == 200
+
+
+def db_id(db, username) -> int:
+    with db.transaction() as s:
+        return s.scalar(select(StaffUser.id).where(StaffUser.username == username))
