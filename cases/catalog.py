@@ -16,6 +16,8 @@ from cases.questions import Question, parse_questions
 CATALOG_FILE = Path(__file__).with_name("catalog.yml")
 DEFAULT_DUPLICATE_RADIUS_M = 50
 FIRST_HANDLERS = ("grid", "department")  # who works a case first: its grid's worker, or the department
+# The rungs an overdue case can climb (cases/areas/ladder.py), in the only order they may come in a ladder.
+RUNGS = ("grid", "department", "department_supervisor", "community", "subdistrict", "district", "city")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class RequestType:
     duplicate_radius_m: int = DEFAULT_DUPLICATE_RADIUS_M
     # "grid": the grid worker works it first and it escalates up the areas; "department": the department does.
     first_handler: str = "department"
+    # The rungs an overdue case of this type climbs when it has a grid; () for the default of its first handler
+    # (cases/areas/ladder.py). A city sets its own: `ladder: [grid, subdistrict, city]`.
+    ladder: tuple[str, ...] = ()
 
     def name_in(self, language: Optional[str]) -> str:
         """The name residents read in `language` (English, `name`, when the catalog lacks that language)."""
@@ -127,9 +132,11 @@ def parse_catalog(text: str) -> Catalog:
             questions=parse_questions(entry.get("questions"), where=str(entry["code"])),
             duplicate_radius_m=int(entry.get("duplicate_radius_m", DEFAULT_DUPLICATE_RADIUS_M)),
             first_handler=str(entry.get("first_handler") or "department"),
+            ladder=tuple(str(rung) for rung in entry.get("ladder") or ()),
         )
         if request_type.first_handler not in FIRST_HANDLERS:
             raise ValueError(f"{request_type.code}: first_handler must be one of {', '.join(FIRST_HANDLERS)}")
+        _check_ladder(request_type)
         if request_type.duplicate_radius_m <= 0:
             raise ValueError(f"{request_type.code}: duplicate_radius_m must be positive")
         if request_type.target_days <= 0:
@@ -141,6 +148,20 @@ def parse_catalog(text: str) -> Catalog:
     if not types:
         raise ValueError("the catalog lists no request types")
     return Catalog(types=tuple(types))
+
+
+def _check_ladder(request_type: RequestType) -> None:
+    """A configured ladder starts with the first handler, names known rungs once each, in their order."""
+    rungs = request_type.ladder
+    if not rungs:
+        return
+    unknown = [rung for rung in rungs if rung not in RUNGS]
+    if unknown:
+        raise ValueError(f"{request_type.code}: unknown ladder rungs {unknown}; use {', '.join(RUNGS)}")
+    if rungs[0] != request_type.first_handler:
+        raise ValueError(f"{request_type.code}: the ladder starts with its first_handler, {request_type.first_handler}")
+    if list(rungs) != sorted(set(rungs), key=RUNGS.index):
+        raise ValueError(f"{request_type.code}: ladder rungs go up once each, in the order {', '.join(RUNGS)}")
 
 
 def _translations(value: object) -> dict[str, str]:

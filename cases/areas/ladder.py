@@ -6,6 +6,8 @@
   district oversees every department's work in its territory before the city steps in);
 - a case without a grid (the triage desk places it), whatever its type: department, department supervisor,
   city — Huiyin's ladder before grids existed.
+A type's `ladder` in the catalog replaces the first two (the rungs in their order, starting with its
+first handler: `ladder: [grid, subdistrict, city]` skips the community and the district).
 Rung 0 is whoever works the case first; `Case.escalation_level` is the index of the rung it is on.
 """
 
@@ -20,7 +22,6 @@ from cases.models import Case
 GRID_LADDER = ("grid", "community", "subdistrict", "district", "city")
 DEPARTMENT_LADDER = ("department", "department_supervisor", "district", "city")
 NO_GRID_LADDER = ("department", "department_supervisor", "city")
-TOP = max(len(GRID_LADDER), len(DEPARTMENT_LADDER), len(NO_GRID_LADDER)) - 1
 
 # For staff: internal notes and alerts ("escalated to level 2, the community's supervisors").
 RUNG_NAMES = {"grid": "the grid worker of {area}", "department": "the agents of {department}",
@@ -33,9 +34,16 @@ def ladder_for(case: Case, *, catalog: Catalog, areas: AreaMap) -> tuple[str, ..
     """The rungs this case climbs (see the module docstring)."""
     if case.grid_code is None or areas.get(case.grid_code) is None:
         return NO_GRID_LADDER
-    if case.request_type in catalog and catalog.get(case.request_type).first_handler == "grid":
-        return GRID_LADDER
-    return DEPARTMENT_LADDER
+    kind = catalog.get(case.request_type) if case.request_type in catalog else None
+    if kind is not None and kind.ladder:
+        return kind.ladder
+    return GRID_LADDER if kind is not None and kind.first_handler == "grid" else DEPARTMENT_LADDER
+
+
+def top(catalog: Catalog) -> int:
+    """The highest rung any case can reach: escalation looks no further than cases below it."""
+    ladders = [GRID_LADDER, DEPARTMENT_LADDER, NO_GRID_LADDER, *(kind.ladder for kind in catalog.types)]
+    return max(len(rungs) for rungs in ladders) - 1
 
 
 def area_at(case: Case, rung: str, areas: AreaMap) -> Optional[str]:

@@ -52,7 +52,7 @@ def escalate_overdue(
     catalog = catalog or load_catalog()
     areas = areas or routing.router().areas
     candidates = session.scalars(
-        select(Case).where(queries.overdue_clause(now), Case.escalation_level < ladder.TOP)
+        select(Case).where(queries.overdue_clause(now), Case.escalation_level < ladder.top(catalog))
         .order_by(Case.due_at, Case.id))
     taken: list[tuple[str, int]] = []
     for case in list(candidates):

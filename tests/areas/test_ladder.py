@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+import yaml
+
 from cases import lifecycle
+from cases.catalog import CATALOG_FILE, parse_catalog
 from cases.followup import escalation
 from cases.staff import alerts
 from tests.cases.builders import T0, TZ, case, notifications, resident, staff, staff_alerts
@@ -79,6 +83,44 @@ def test_a_grid_first_case_climbs_grid_community_subdistrict_district_city(db):
         told = [n.text for n in notifications(s, resident_external_id="100") if "超期" in n.text]
         assert [t.split("现已提交")[1] for t in told] == [
             "社区负责人督办。", "街道负责人督办。", "区级督办。", "市级督办。"]
+
+
+def catalog_with(**ladders):
+    """The catalog with `ladder:` set for some types, as a city would write it in catalog.yml."""
+    data = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
+    for entry in data["request_types"]:
+        if entry["code"] in ladders:
+            entry["ladder"] = ladders[entry["code"]]
+    return parse_catalog(yaml.safe_dump(data, allow_unicode=True))
+
+
+def test_a_ladder_set_in_the_catalog_is_the_one_climbed(db):
+    short = catalog_with(garbage=["grid", "subdistrict", "city"])
+    with db.transaction() as s:
+        area_people(s)
+        ref, due = file(s, "garbage")
+    levels = []
+    for step in range(4):
+        with db.transaction() as s:
+            levels += escalation.escalate_overdue(s, step_hours=STEP, timezone=TZ, catalog=short,
+                                                  now=due + timedelta(hours=step * STEP), quiet_hours=NO_QUIET_HOURS)
+    assert levels == [(ref, 1), (ref, 2)]  # two rungs above the grid, then nothing more
+    with db.transaction() as s:
+        assert seen_by(s, "sub") == ["level 1 (the supervisors of Jing'an Temple (D01-S01))."]
+        assert seen_by(s, "city") == ["level 2 (the city's supervisors)."]
+        assert seen_by(s, "comm") == [] and seen_by(s, "dist") == []
+        assert alerts.responsible(case(s, ref), catalog=short) == {"role": "supervisor", "department": None}
+
+
+@pytest.mark.parametrize("rungs, problem", [
+    (["grid", "mayor"], "unknown ladder rungs"),
+    (["department", "community"], "starts with its first_handler"),
+    (["grid", "district", "community"], "go up once each"),
+    (["grid", "city", "city"], "go up once each"),
+])
+def test_a_ladder_that_cannot_be_climbed_is_refused_when_the_catalog_loads(rungs, problem):
+    with pytest.raises(ValueError, match=problem):
+        catalog_with(garbage=rungs)
 
 
 def test_a_department_first_case_goes_department_supervisor_district_city(db):
