@@ -1,8 +1,15 @@
-"""Residents' words as index terms: English words lightly stemmed, Chinese as character bigrams (no jieba here)."""
+"""Residents' words as index terms: English words lightly stemmed, Chinese as character bigrams (no jieba here),
+and the thesaurus's groups (residents' words and officials' words for one thing, both languages) as one term each.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import yaml
 
 # Words that say how a question is asked, not what it is about.
 EN_STOPWORDS = frozenset("""
@@ -69,6 +76,52 @@ def is_cjk(text: str) -> bool:
     return bool(_CJK_RUN.fullmatch(text))
 
 
+THESAURUS = Path(__file__).with_name("thesaurus.yml")
+GROUP_PREFIX = "~"  # a group's term: "~12"; no word of a text can make one (words are [a-z0-9] or Chinese)
+
+
+class Thesaurus(NamedTuple):
+    """The phrases of every group, found in one pass: longest first, English ones on word boundaries."""
+
+    pattern: re.Pattern[str]
+    group_of: dict[str, int]
+
+
+def _folded(text: str) -> str:
+    """Lower case, hyphens and apostrophes dropped ("E-bike" and "ebike" meet), as english_terms reads words."""
+    return text.lower().replace("-", "").replace("'", "").replace("’", "")
+
+
+@lru_cache(maxsize=4)
+def thesaurus(path: Path = THESAURUS) -> Thesaurus:
+    """The thesaurus file's groups, compiled once per process."""
+    groups = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("groups") or []
+    group_of: dict[str, int] = {}
+    for number, group in enumerate(groups):
+        for phrase in group:
+            group_of.setdefault(" ".join(_folded(str(phrase)).split()), number)
+    alternatives = []
+    for phrase in sorted(group_of, key=len, reverse=True):
+        escaped = re.escape(phrase).replace(r"\ ", r"\s+")
+        # English: whole words, a plural ending allowed ("couches"); Chinese: anywhere in the run.
+        alternatives.append(rf"(?<![a-z0-9]){escaped}(?:e?s)?(?![a-z0-9])" if phrase[-1].isascii() else escaped)
+    return Thesaurus(re.compile("|".join(alternatives) or r"(?!)"), group_of)
+
+
 def terms(text: str) -> list[tuple[str, float]]:
-    """Every index term of `text`, whatever its languages (residents mix them: "e-bike 充电")."""
-    return english_terms(text) + chinese_terms(text)
+    """Every index term of `text`, whatever its languages (residents mix them: "e-bike 充电"). A phrase of the
+    thesaurus becomes its group's term instead of its words, so "couch" and "sofa" are the same term."""
+    known = thesaurus()
+    groups: list[tuple[str, float]] = []
+
+    def group_term(found: re.Match[str]) -> str:
+        phrase = " ".join(found.group(0).split())
+        # The phrase itself, or with its plural ending ("couches", "bins") taken off.
+        number = next((known.group_of[p] for p in (phrase, phrase[:-2], phrase[:-1]) if p in known.group_of), None)
+        if number is None:
+            return found.group(0)
+        groups.append((f"{GROUP_PREFIX}{number}", 1.0))
+        return " | "  # neither an English word nor a Chinese character: nothing joins across it
+
+    rest = known.pattern.sub(group_term, _folded(text))
+    return english_terms(rest) + chinese_terms(rest) + groups

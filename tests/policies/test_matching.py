@@ -105,3 +105,31 @@ def test_our_own_questions_meet_the_targets(sample, name):
 def test_empty_or_punctuation_only_questions_get_nothing(sample):
     assert ask(sample, "") == "none"
     assert ask(sample, "？？!!") == "none"
+
+
+def test_the_thesaurus_makes_residents_words_meet_officials_words(db):
+    with db.transaction() as session:
+        add(session, "bulky", title_en="Collection of large household items", answer_en="Book a free collection.",
+            keywords_en="sofa, wardrobe, mattress", title_zh="大件垃圾预约清运", answer_zh="可预约免费上门清运。",
+            keywords_zh="沙发, 衣柜, 床垫")
+        add(session, "fireworks", title_en="Fireworks rules", answer_en="Fireworks are banned in the centre.",
+            keywords_en="fireworks", title_zh="烟花爆竹燃放规定", answer_zh="中心城区禁止燃放烟花爆竹。",
+            keywords_zh="烟花爆竹")
+    cache = IndexCache()
+    # No word of these is in the answers: the thesaurus's groups are (couch = sofa, bangers = fireworks).
+    assert ask(db, "couches?", cache) == "bulky"
+    assert ask(db, "are bangers allowed", cache) == "fireworks"
+    assert ask(db, "鞭炮", cache) == "fireworks"
+    assert ask(db, "lawn mower", cache) == "none"
+
+
+def test_no_phrase_of_the_thesaurus_is_in_two_groups_and_permits_are_not_fines():
+    from cases.policies.words import THESAURUS, terms, thesaurus
+
+    groups = yaml.safe_load(THESAURUS.read_text(encoding="utf-8"))["groups"]
+    phrases = [phrase for group in groups for phrase in group]
+    assert len(phrases) == len(set(phrases)) and all(groups)
+    assert thesaurus().group_of  # compiled
+    term_of = {word: [t for t, _ in terms(word) if t.startswith("~")] for word in ("permit", "fine", "dog", "cat")}
+    assert all(len(found) == 1 for found in term_of.values()), term_of
+    assert term_of["permit"] != term_of["fine"] and term_of["dog"] != term_of["cat"]
