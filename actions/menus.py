@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,7 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import button, language, latest_intent, message_intent, previous_turn
 from actions.handoff import hand_over, misunderstood_messages
-from actions.runtime.deps import UsesCaseSystem
+from actions.policy import POLICY_INTENT, PolicyAnswers
+from actions.runtime.deps import Deps, UsesCaseSystem
+from actions.runtime.errors import log_failure
 from cases.catalog import load_catalog
 
 SUGGESTIONS = 3
@@ -80,14 +82,37 @@ def low_confidence_turns(tracker: Tracker) -> int:
     return 1
 
 
+def unsure_intent(tracker: Tracker) -> Optional[str]:
+    """The intent NLU found likeliest for a message it was not sure enough of (under nlu_fallback)."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    return next((ranked.get("name") for ranked in ranking if ranked.get("name") != "nlu_fallback"), None)
+
+
 class ActionSuggestRequestTypes(UsesCaseSystem, Action):
     """Low NLU confidence: offer the likeliest request types, "something else" and a person;
-    after `low_confidence_handoff_turns` such messages in a row, hand the conversation to a person."""
+    after `low_confidence_handoff_turns` such messages in a row, hand the conversation to a person.
+
+    A message NLU took most likely, though not surely, for a policy question gets the policy answer that fits,
+    when one fits (the matcher decides on its own evidence): that message was understood.
+    """
+
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
+        self.answers = PolicyAnswers(deps)
 
     def name(self) -> str:
         return ACTION_NAME
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        if unsure_intent(tracker) == POLICY_INTENT:
+            try:
+                match = self.answers.find((tracker.latest_message or {}).get("text") or "")
+            except Exception as error:  # noqa: BLE001 - the suggestions below still help; nothing is lost
+                log_failure("looking up a policy answer", error)
+                match = None
+            if match is not None:
+                self.answers.say(match, dispatcher, domain, language(tracker))
+                return [SlotSet("low_confidence_turns", 0.0)]
         turns, limit = low_confidence_turns(tracker), self.deps.settings.low_confidence_handoff_turns
         if 0 < limit <= turns:
             return hand_over(dispatcher, tracker, self.deps, trigger="low_confidence",

@@ -27,33 +27,52 @@ def validity(match: Match, domain: dict, lang: str) -> str:
         effective=entry.effective_from, until=last_day)
 
 
-class ActionAnswerPolicy(UsesCaseSystem, Action):
-    """The best live answer to the resident's question, with its source and dates; or the offer of a person."""
+POLICY_INTENT = "ask_policy"
+
+
+class PolicyAnswers:
+    """The policy database as the actions ask it: one index per process, rebuilt only when staff change it."""
 
     def __init__(self, deps: Deps) -> None:
-        super().__init__(deps)
-        self.cache = IndexCache()  # the index is built once and rebuilt only when staff change the answers
-
-    def name(self) -> str:
-        return "action_answer_policy"
+        self.deps = deps
+        self.cache = IndexCache()
 
     def today(self) -> date:
         """Today in the city (answers take effect and expire by the city's calendar)."""
         return utcnow().astimezone(ZoneInfo(self.deps.settings.timezone)).date()
 
-    @apologises()
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        lang, question = language(tracker), latest_text(tracker)
-        match: Optional[Match] = None
-        if question and not question.startswith("/"):
-            with self.deps.database().transaction() as session:
-                match = answer_question(session, cache=self.cache, question=question, today=self.today())
-        if match is None:
-            in_form = (tracker.active_loop or {}).get("name") is not None
-            dispatcher.utter_message(response="utter_policy_no_answer_in_form" if in_form else "utter_policy_no_answer")
-            return []
+    def find(self, question: str) -> Optional[Match]:
+        """The best live answer to the question, or None (also for a button payload)."""
+        if not question or question.startswith("/"):
+            return None
+        with self.deps.database().transaction() as session:
+            return answer_question(session, cache=self.cache, question=question, today=self.today())
+
+    @staticmethod
+    def say(match: Match, dispatcher: CollectingDispatcher, domain: dict, lang: str) -> None:
+        """The answer with its title, source and dates, in the resident's language."""
         entry = match.entry
         dispatcher.utter_message(response="utter_policy_answer", title=entry.title_in(lang),
                                  answer=entry.answer_in(lang), source=entry.source_url or "—",
                                  validity=validity(match, domain, lang))
+
+
+class ActionAnswerPolicy(UsesCaseSystem, Action):
+    """The best live answer to the resident's question, with its source and dates; or the offer of a person."""
+
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
+        self.answers = PolicyAnswers(deps)
+
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    @apologises()
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        match = self.answers.find(latest_text(tracker))
+        if match is None:
+            in_form = (tracker.active_loop or {}).get("name") is not None
+            dispatcher.utter_message(response="utter_policy_no_answer_in_form" if in_form else "utter_policy_no_answer")
+            return []
+        self.answers.say(match, dispatcher, domain, language(tracker))
         return []

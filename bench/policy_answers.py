@@ -5,9 +5,11 @@
 Loads the sample list (cases/policies/sample_policies.yml) into a temporary SQLite database and asks it the
 questions of tests/policies/heldout_{en,zh}.yml (`questions: [{text, answer: <code> or none}]`), as of today.
 Printed per language: top-1 accuracy on the questions that have an answer, and the share of the others that
-get no answer (targets: both >= 90%). With `--nlu` each question must first be classified `ask_policy` by
-the newest trained model (the Rasa environment parses them), as in the chat. Only counts are printed, never
-questions: the held-out sets are for measuring, not tuning.
+get no answer (targets: both >= 90%). With `--nlu` each question first goes through the newest trained model
+(the Rasa environment parses them) and reaches the matcher as in the chat: classified `ask_policy`;
+`out_of_scope` with no referral topic (actions/referral.py asks the policy list before the general answer); or
+`nlu_fallback` with `ask_policy` likeliest (actions/menus.py asks it before suggesting report types).
+Only counts are printed, never questions: the held-out sets are for measuring, not tuning.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import yaml
 from cases.clock import utcnow
 from cases.policies.loader import seed_sample
 from cases.policies.matching import IndexCache, answer_question
+from cases.referrals import referral_for
 from cases.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +36,7 @@ HELDOUT = {lang: ROOT / "tests" / "policies" / f"heldout_{lang}.yml" for lang in
 RASA_PYTHON = ROOT / ".venvs" / "rasa" / "bin" / "python"
 PARSER = ROOT / "tests" / "rasa_runtime" / "parse_with_model.py"
 TARGET = 0.90
-POLICY_INTENT = "ask_policy"
+POLICY_INTENT, OUT_OF_SCOPE, FALLBACK = "ask_policy", "out_of_scope", "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -62,24 +65,32 @@ def read_questions(path: Path) -> list[tuple[str, str]]:
     return [(str(q["text"]), str(q.get("answer") or "none")) for q in data.get("questions") or []]
 
 
-def intents_of(texts: list[str]) -> list[str]:
-    """The newest model's intent for each text (parsed in the Rasa environment)."""
+def intents_of(texts: list[str]) -> list[tuple[str, str | None]]:
+    """The newest model's intent for each text, and the likeliest one under nlu_fallback (parsed in the Rasa
+    environment)."""
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
         raise SystemExit("no trained model in models/: run `make model` first")
     done = subprocess.run([str(RASA_PYTHON), str(PARSER), str(models[-1]), "adjusted", *texts], cwd=ROOT,
                           check=True, capture_output=True, text=True)
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULTS "))
-    return [result["intent"] for result in json.loads(line[len("RESULTS "):])]
+    return [(result["intent"], result.get("likeliest")) for result in json.loads(line[len("RESULTS "):])]
 
 
-def measure(db: Database, questions: list[tuple[str, str]], today: date, intents: list[str] | None) -> Figures:
+def reaches_matcher(text: str, intent: str, likeliest: str | None) -> bool:
+    """Whether the chat asks the policy list for this message (see the module docstring)."""
+    return (intent == POLICY_INTENT or (intent == OUT_OF_SCOPE and referral_for(text) is None)
+            or (intent == FALLBACK and likeliest == POLICY_INTENT))
+
+
+def measure(db: Database, questions: list[tuple[str, str]], today: date,
+            intents: list[tuple[str, str | None]] | None) -> Figures:
     """Ask every question; count right answers and rightly declined ones."""
     cache = IndexCache()
     answerable = top1 = unanswerable = declined = 0
     with db.transaction() as session:
         for number, (text, expected) in enumerate(questions):
-            routed = intents is None or intents[number] == POLICY_INTENT
+            routed = intents is None or reaches_matcher(text, *intents[number])
             match = answer_question(session, cache=cache, question=text, today=today) if routed else None
             if expected == "none":
                 unanswerable += 1

@@ -7,8 +7,10 @@ import re
 from actions.menus import ActionAskRequestType, ActionShowMenu, ActionSuggestRequestTypes
 from actions.status import ActionCancelRequest
 from cases.catalog import load_catalog
+from cases.clock import utcnow
+from cases.policies import loader
 from tests.actions.test_status import file_case
-from tests.actions.trackers import run, tracker
+from tests.actions.trackers import run, slots_set, tracker
 
 PAYLOAD = re.compile(
     r'^/[a-z_]+(\{"(request_type|field|reference)":"[A-Za-z0-9_-]+"\})?$'
@@ -68,6 +70,26 @@ async def test_fallback_tops_up_from_the_catalog(deps, domain):
     ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "report_tree", "confidence": 0.3}]
     _, dispatcher = await run(ActionSuggestRequestTypes(deps), tracker("hmm", "nlu_fallback", ranking=ranking), domain)
     assert [dispatcher.messages[0][f"type_{n}"] for n in (1, 2, 3)] == ["tree", "pothole", "streetlight"]
+
+
+async def test_a_message_likeliest_a_policy_question_gets_the_answer_that_fits(deps, actions_db, domain):
+    with actions_db.transaction() as session:
+        loader.seed_sample(session, now=utcnow())
+    unsure = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_policy", "confidence": 0.41},
+              {"name": "report_garbage", "confidence": 0.3}]
+    events, dispatcher = await run(ActionSuggestRequestTypes(deps), tracker(
+        "firecrackers banned??", "nlu_fallback", ranking=unsure), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_policy_answer"]
+    assert "firework" in dispatcher.messages[0]["title"].lower()
+    assert slots_set(events) == {"low_confidence_turns": 0.0}
+    # Nothing fits: the usual suggestions. Likeliest a report: the suggestions, whatever the policy list holds.
+    _, dispatcher = await run(ActionSuggestRequestTypes(deps), tracker("blorp zzz", "nlu_fallback", ranking=unsure),
+                              domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_suggest_request_types"]
+    report_first = [unsure[0], unsure[2], unsure[1]]
+    _, dispatcher = await run(ActionSuggestRequestTypes(deps), tracker(
+        "firecrackers banned??", "nlu_fallback", ranking=report_first), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_suggest_request_types"]
 
 
 async def test_every_button_payload_fits_telegram_and_our_grammar(deps, actions_db, domain):

@@ -33,7 +33,10 @@ async def main(model: str, mode: str, messages: list[str]) -> None:
                                                                       parsed)], slots=agent.domain.slots)
         prediction = agent.predict_next_with_tracker(tracker)
         best = max(prediction["scores"], key=lambda s: s["score"]) if prediction else None
+        likeliest = next((ranked["name"] for ranked in parsed.get("intent_ranking") or []
+                          if ranked["name"] != "nlu_fallback"), None)  # under nlu_fallback, what NLU thought
         results.append({"intent": parsed["intent"]["name"], "confidence": parsed["intent"]["confidence"],
+                        "likeliest": likeliest,
                         "entities": sorted((e["entity"], e["value"]) for e in parsed["entities"]),
                         "next": best["action"] if best else None, "next_score": best["score"] if best else None})
     print("RESULTS " + json.dumps(results))
