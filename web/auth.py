@@ -41,7 +41,7 @@ async def resolve(request: Request) -> Optional[Current]:
         user = row.staff
         return Current(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
                        department=user.department, csrf_token=row.csrf_token,
-                       unread_alerts=alerts.unread_count(session, user))
+                       unread_alerts=alerts.unread_count(session, user), area_code=user.area_code)
 
     found = await console.run(find)
     request.state.staff, request.state.staff_resolved = found, True

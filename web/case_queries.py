@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cases.areas.areas import AreaMap
@@ -15,13 +15,13 @@ from cases.catalog import Catalog
 from cases.guards.cleaning import clean_text
 from cases.models import Case
 from cases.queries import overdue_clause
+from cases.reporting.areas import TRIAGE, in_area
 from cases.workflow import Status
-from web.core import whole_number
+from web.core import Current, whole_number
 
 PAGE_SIZE = 25
 MAX_PAGE = 999_999  # an offset far past any list, still small enough for every database
 SORTS = {"due": "due date", "newest": "newest first"}
-TRIAGE = "triage"  # the area filter's value for cases in no grid (the triage desk places them)
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,6 @@ class CaseFilters:
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def in_area(areas: AreaMap, code: str) -> ColumnElement[bool]:
-    """The SQL condition: cases in this area's grids (TRIAGE: in no grid)."""
-    return Case.grid_code.is_(None) if code == TRIAGE else Case.grid_code.in_(areas.grids_under(code))
 
 
 def _conditions(filters: CaseFilters, *, staff_id: int, now: datetime, with_status: bool = True,
@@ -146,6 +141,12 @@ def merged_into(session: Session, case: Case) -> list[Case]:
 def optional_int(value: Optional[str]) -> Optional[int]:
     """A whole number from a form field that an id column can hold, else None."""
     return whole_number((value or "").strip())
+
+
+def own_area(me: Current, areas: AreaMap) -> Optional[str]:
+    """The area a grid worker or an area's supervisor answers for: they list, open, act on and report on its cases
+    only. None for department staff and admins, who see every case."""
+    return me.area_code if me.role != "admin" and areas.get(me.area_code) is not None else None
 
 
 def area_options(areas: AreaMap) -> list[tuple[str, str]]:

@@ -16,7 +16,6 @@ from starlette.responses import FileResponse, Response
 
 from cases import following, lifecycle, publication, queries, references, workflow
 from cases.areas import ladder, routing
-from cases.areas.areas import AreaMap
 from cases.catalog import UnknownRequestType
 from cases.clock import utcnow
 from cases.extract import find_duration
@@ -31,6 +30,7 @@ from web.case_queries import (
     area_path,
     merged_into,
     optional_int,
+    own_area,
     page_count,
     search_cases,
     status_counts,
@@ -53,7 +53,7 @@ async def case_list(request: Request) -> Response:
     now = utcnow()
 
     def page(session) -> Response:
-        scope = own_area(session, me, areas)
+        scope = own_area(me, areas)
         rows, total = search_cases(session, filters, staff_id=me.id, now=now, areas=areas, scope=scope)
         counts = status_counts(session, filters, staff_id=me.id, now=now, areas=areas, scope=scope)
         return console.render(
@@ -70,13 +70,6 @@ async def case_list(request: Request) -> Response:
     return await console.run(page)
 
 
-def own_area(session, me: Current, areas: AreaMap) -> Optional[str]:
-    """The area a grid worker or an area's supervisor answers for (None: department staff and admins see all)."""
-    account = session.get(StaffUser, me.id)
-    own = account.area_code if account is not None and me.role != "admin" else None
-    return own if areas.get(own) is not None else None
-
-
 def _case_or_404(session, reference: str, me: Current) -> Case:
     """The case, if this staff member may see it: anyone, except that a grid worker or an area's supervisor sees
     the cases of their area and those assigned to them. Any other is "no such case", as the list shows it."""
@@ -85,7 +78,7 @@ def _case_or_404(session, reference: str, me: Current) -> Case:
     except queries.CaseNotFound:
         raise HTTPException(404, f"There is no case {reference}.") from None
     areas = routing.router().areas
-    scope = own_area(session, me, areas)
+    scope = own_area(me, areas)
     if scope is not None and case.assignee_id != me.id and case.grid_code not in areas.grids_under(scope):
         raise HTTPException(404, f"There is no case {reference} in your area.")
     return case

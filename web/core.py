@@ -57,6 +57,7 @@ class Current:
     csrf_token: str
     unread_alerts: int
     active: bool = True
+    area_code: Optional[str] = None  # the area a grid worker or an area's supervisor answers for
 
 
 def departments(catalog: Catalog) -> list[str]:

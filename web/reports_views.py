@@ -1,4 +1,4 @@
-"""Reports: a weekly or monthly report for the city or one department, as a page or a CSV file."""
+"""Reports: a weekly or monthly report for the city, one department or one area, as a page or a CSV file."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from typing import Optional
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cases.areas import routing
+from cases.areas.areas import AreaMap
 from cases.clock import utcnow
 from cases.reporting import figures as reports
+from cases.reporting.areas import TRIAGE
 from cases.staff import accounts
 from web.auth import forbidden, guard
+from web.case_queries import area_options, own_area
 from web.charts import bar_chart
 from web.core import Current, console_of, current, departments, with_query
 
@@ -39,6 +43,20 @@ def _department_for(me: Current, asked: str, known: list[str]) -> Optional[str]:
     return me.department
 
 
+def _area_for(me: Current, asked: str, areas: AreaMap) -> Optional[str]:
+    """The area whose report this person gets (None: every area). A grid worker's or an area supervisor's is
+    their area, or an area inside it; others may pick any area or the triage desk. Filters narrow, never widen."""
+    asked = (asked or "").strip()
+    if asked and asked != TRIAGE and areas.get(asked) is None:
+        raise BadReportRequest(f"there is no area {asked}")
+    own = own_area(me, areas)
+    if own is None:
+        return asked or None
+    if asked and own not in areas.lineage(asked):
+        raise PermissionError("You may see your own area's report only.")
+    return asked or own
+
+
 def _parameters(request: Request):
     console, me = console_of(request), current(request)
     period = request.query_params.get("period") or "weekly"
@@ -56,22 +74,28 @@ def _parameters(request: Request):
         start, end = reports.period_bounds(period, day)
     else:
         start, end = reports.previous_period(period, today)
-    department = _department_for(me, request.query_params.get("department", ""), departments(console.catalog))
-    return period, start, end, department
+    areas, known = routing.router().areas, departments(console.catalog)
+    area, asked_department = _area_for(me, request.query_params.get("area", ""), areas), \
+        (request.query_params.get("department") or "").strip()
+    if own_area(me, areas) is not None:  # their area's figures, narrowed to a department if they pick one
+        if asked_department and asked_department not in known:
+            raise BadReportRequest(f"there is no department called {asked_department}")
+        return period, start, end, asked_department or None, area
+    return period, start, end, _department_for(me, asked_department, known), area
 
 
 async def _build(request: Request):
     """The report the query string asks for, or an error response."""
     console = console_of(request)
     try:
-        period, start, end, department = _parameters(request)
+        period, start, end, department, area = _parameters(request)
     except PermissionError as exc:
         return None, forbidden(request, str(exc))
     except BadReportRequest as exc:
         message = str(exc)[0].upper() + str(exc)[1:] + "."
         return None, console.render(request, "error.html", status_code=400, title="Report", message=message)
     report = await console.run(lambda session: reports.build_report(
-        session, period=period, start=start, end=end, department=department,
+        session, period=period, start=start, end=end, department=department, area=area,
         timezone=console.settings.timezone, catalog=console.catalog))
     return report, None
 
@@ -87,7 +111,10 @@ async def report_page(request: Request) -> Response:
     report, error = await _build(request)
     if error is not None:
         return error
-    params = dict(period=report.period, start=report.start.isoformat(), department=report.department or "")
+    areas = routing.router().areas
+    own = own_area(me, areas)
+    params = dict(period=report.period, start=report.start.isoformat(), department=report.department or "",
+                  area=report.area or "")
     daily = [(d.strftime("%d"), n) for d, n in report.daily_received]
     charts = {
         "daily": bar_chart(daily, title="Cases received per day", label_every=1 if len(daily) <= 10 else 3),
@@ -98,8 +125,12 @@ async def report_page(request: Request) -> Response:
     }
     return console.render(
         request, "reports.html", report=report, charts=charts, periods=PERIODS,
-        departments=departments(console.catalog) if accounts.may(me, "view_city_report") else [me.department],
-        city_allowed=accounts.may(me, "view_city_report"),
+        departments=(departments(console.catalog) if accounts.may(me, "view_city_report") or own
+                     else [me.department]),
+        city_allowed=accounts.may(me, "view_city_report") or own is not None,
+        area_options=[(code, label) for code, label in area_options(areas)
+                      if own is None or own in areas.lineage(code)],
+        all_areas_allowed=own is None,
         csv_url=with_query("/reports.csv", **params))
 
 
@@ -109,7 +140,8 @@ async def report_csv(request: Request) -> Response:
     report, error = await _build(request)
     if error is not None:
         return error
-    name = f"huiyin-{report.period}-{report.start.isoformat()}-{_slug(report.department)}.csv"
+    name = f"huiyin-{report.period}-{report.start.isoformat()}-{_slug(report.department)}"
+    name += f"-{_slug(report.area)}.csv" if report.area else ".csv"
     return Response(reports.report_csv(report), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"',
                              "cache-control": "no-store"})

@@ -13,7 +13,18 @@ from sqlalchemy.orm import Session
 from cases.areas.areas import LEVELS, AreaMap
 from cases.models import Case
 
-TRIAGE = "triage"
+TRIAGE = "triage"  # the area filter's value for cases in no grid (the triage desk places them)
+
+
+def area_label(areas: AreaMap, code: str) -> str:
+    """An area as staff read it: "Jing'an Temple (D01-S01)", or the triage desk."""
+    area = areas.get(code)
+    return "the triage desk" if code == TRIAGE else f"{area.name} ({area.code})" if area else code
+
+
+def in_area(areas: AreaMap, code: str) -> ColumnElement[bool]:
+    """The SQL condition: cases in this area's grids (TRIAGE: in no grid)."""
+    return Case.grid_code.is_(None) if code == TRIAGE else Case.grid_code.in_(areas.grids_under(code))
 
 
 @dataclass(frozen=True)

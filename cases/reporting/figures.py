@@ -1,7 +1,7 @@
 """Weekly and monthly figures on how the city handles requests, for the console, CSV and Telegram.
 
 A period is [start, end) in city days (weeks start on Monday). Definitions, all limited to
-Case.department when a department is given:
+Case.department when a department is given, and to the cases of an area's grids when an area is:
 - received: cases created in the period;
 - resolved: cases whose FIRST move to "resolved" happened in the period (a case resolved, reopened
   and resolved again counts once, in the period of its first resolution);
@@ -40,7 +40,7 @@ from cases.areas.areas import AreaMap
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.models import Case, CaseChase, CaseEvent, Survey
-from cases.reporting.areas import AreaLine, by_area
+from cases.reporting.areas import AreaLine, area_label, by_area, in_area
 from cases.workflow import Status
 
 PERIODS = ("weekly", "monthly")
@@ -65,12 +65,14 @@ class OpenCaseLine:
 
 @dataclass
 class Report:
-    """The figures of one period (and department, or the whole city)."""
+    """The figures of one period (and department, or the whole city; and area, or every area)."""
 
     period: str
     start: date
     end: date
     department: Optional[str]
+    area: Optional[str] = None  # a district, sub-district, community or grid code, or the triage desk
+    area_name: Optional[str] = None
     received: int = 0
     resolved: int = 0
     on_time_percent: Optional[float] = None
@@ -129,6 +131,7 @@ def build_report(
     timezone: str,
     catalog: Optional[Catalog] = None,
     areas: Optional[AreaMap] = None,
+    area: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> Report:
     """Compute every figure of the report for [start, end) in city days (see the module docstring)."""
@@ -139,8 +142,12 @@ def build_report(
     zone = ZoneInfo(timezone)
     begin, finish = _utc(start, zone), _utc(end, zone)
     department = (department or "").strip() or None
+    areas = areas or routing.router().areas
     in_dept = [Case.department == department] if department else []
-    report = Report(period=period, start=start, end=end, department=department)
+    if area:  # an area's people read their area's figures (the triage desk: cases in no grid)
+        in_dept.append(in_area(areas, area))
+    report = Report(period=period, start=start, end=end, department=department, area=area or None,
+                    area_name=area_label(areas, area) if area else None)
 
     received_types = _received(session, report, begin, finish, in_dept, zone)
     resolved_types = _resolved(session, report, begin, finish, in_dept)
@@ -177,7 +184,7 @@ def build_report(
                      created_at=c.created_at, due_at=c.due_at, days_open=round(_hours(now, c.created_at) / 24, 1),
                      overdue=queries.is_overdue(c, now))
         for c in oldest]
-    report.by_area = by_area(session, areas=areas or routing.router().areas, begin=begin, finish=finish,
+    report.by_area = by_area(session, areas=areas, begin=begin, finish=finish,
                              open_statuses=OPEN_STATUSES, conditions=in_dept)
     return report
 
@@ -251,6 +258,7 @@ def report_csv(report: Report) -> str:
         ("period", report.period), ("start", report.start.isoformat()),
         ("last_day", (report.end - timedelta(days=1)).isoformat()),
         ("department", report.department or "All departments"),
+        ("area", report.area_name or "All areas"),
         ("received", report.received), ("resolved", report.resolved), ("on_time_percent", report.on_time_percent),
         ("median_first_response_hours", report.median_first_response_hours),
         ("median_resolution_hours", report.median_resolution_hours), ("reopened", report.reopened),
@@ -281,7 +289,8 @@ def report_summary(report: Report, link: str) -> str:
     open_now = sum(report.open_by_status.values())
     oldest = f", the oldest {report.oldest_open[0].days_open} days old" if report.oldest_open else ""
     lines = [
-        f"{title}, {report.department or 'all departments'}: {report.start:%Y-%m-%d} to {last:%Y-%m-%d}",
+        f"{title}, {report.department or 'all departments'}{f', {report.area_name}' if report.area_name else ''}: "
+        f"{report.start:%Y-%m-%d} to {last:%Y-%m-%d}",
         f"Received {report.received}, resolved {report.resolved} (on time: {_or_dash(report.on_time_percent, '%')}).",
         f"Median first response {_or_dash(report.median_first_response_hours, ' h')}, "
         f"median resolution {_or_dash(report.median_resolution_hours, ' h')}.",

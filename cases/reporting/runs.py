@@ -54,8 +54,10 @@ def report_recipients(session: Session, department: Optional[str]) -> list[Staff
     if department:
         query = query.where(StaffUser.role == "supervisor", StaffUser.department == department)
     else:
+        # An area's supervisors have no department either, but the city's figures are not theirs to get.
         query = query.where(or_(StaffUser.role == "admin",
-                                (StaffUser.role == "supervisor") & StaffUser.department.is_(None)))
+                                (StaffUser.role == "supervisor") & StaffUser.department.is_(None)
+                                & StaffUser.area_code.is_(None)))
     return list(session.scalars(query.order_by(StaffUser.id)))
 
 

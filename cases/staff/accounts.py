@@ -186,8 +186,8 @@ class HasRole(Protocol):
 
 
 def is_city_supervisor(staff: HasRole) -> bool:
-    """A supervisor without a department oversees the whole city."""
-    return staff.role == "supervisor" and not staff.department
+    """A supervisor without a department or an area oversees the whole city."""
+    return staff.role == "supervisor" and not staff.department and not getattr(staff, "area_code", None)
 
 
 # Permissions are data: action -> who may do it. `staff` is anything with .role and .department.

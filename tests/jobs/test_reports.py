@@ -215,6 +215,7 @@ def test_csv_of_a_department(month):
         "summary,start,2026-10-01\n"
         "summary,last_day,2026-10-31\n"
         "summary,department,Sanitation\n"
+        "summary,area,All areas\n"
         "summary,received,6\n"
         "summary,resolved,3\n"
         "summary,on_time_percent,66.7\n"
