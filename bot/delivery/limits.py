@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
 from collections.abc import Callable
+from typing import Optional
 
 from huiyin.settings import Settings
 
@@ -68,8 +68,7 @@ class PushLimiter:
                 async with self._turns:
                     while (delay := self._next_global() - self.clock()) > 0:
                         self._answered.clear()  # an answer may free a place before `delay` is up
-                        with contextlib.suppress(asyncio.TimeoutError):
-                            await asyncio.wait_for(self._answered.wait(), None if delay == math.inf else delay)
+                        await _event_or_timeout(self._answered, None if delay == math.inf else delay)
                     chat.in_window = [math.inf]
                     self._window.append(chat.in_window)
                     self._next_at = max(self._next_at, self.clock()) + self.spacing
@@ -109,3 +108,13 @@ class PushLimiter:
             answered = sorted(entry[0] for entry in self._window)
             times.append(answered[len(answered) - self.limit] + self.window)
         return max(times)
+
+
+async def _event_or_timeout(event: asyncio.Event, timeout: Optional[float]) -> None:
+    """Wait until `event` is set or `timeout` passes. Not asyncio.wait_for: on Python 3.10 a cancellation that
+    arrives as the event is set is swallowed (gh-86296), and a sender being stopped would go on to send."""
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=timeout)
+    finally:
+        waiter.cancel()
