@@ -90,6 +90,13 @@ def pin_slots(pin: tuple[float, float]) -> dict[str, Any]:
     return {"location": format_pin(*pin), "latitude": pin[0], "longitude": pin[1]}
 
 
+def place_from_photo(dispatcher: Any, pin: tuple[float, float]) -> dict[str, Any]:
+    """The place slots for a photo's EXIF position, the report having none yet; the resident is told (the summary
+    shows it, with "Change location")."""
+    dispatcher.utter_message(response="utter_location_from_photo", location=format_pin(*pin))
+    return pin_slots(pin)
+
+
 def safe_photo_path(value: Any) -> Optional[str]:
     """A photo path relative to the media directory, or None if it could point anywhere else."""
     if not isinstance(value, str):

@@ -15,10 +15,10 @@ from actions.answers import (
     clean_address,
     clean_description,
     entity_value,
-    format_pin,
     is_typed,
     parse_pin,
     pin_slots,
+    place_from_photo,
     safe_photo_path,
 )
 from actions.conversation import REQUESTED_SLOT, latest_entities, latest_intent, latest_text
@@ -249,9 +249,7 @@ class ValidateCaseForm(UsesCaseSystem, FormValidationAction):
             pin = parse_pin(latest_entities(tracker))  # the position in the photo's EXIF (bot/photos.py)
             if pin is None or tracker.get_slot("location"):
                 return {"photo": path, "photo_skipped": False}
-            # No place yet: the photo's position is the place; the resident is told, and the summary shows it.
-            dispatcher.utter_message(response="utter_location_from_photo", location=format_pin(*pin))
-            return {"photo": path, "photo_skipped": False, **pin_slots(pin)}
+            return {"photo": path, "photo_skipped": False, **place_from_photo(dispatcher, pin)}
         if tracker.get_slot(REQUESTED_SLOT) != "photo":
             return {"photo": value}  # a photo shared just before the report started
         if latest_intent(tracker) == "deny" or latest_text(tracker).strip().lower() in SKIP_WORDS:

@@ -16,10 +16,10 @@ from actions.answers import (
     address_in,
     clean_description,
     entity_value,
-    format_pin,
     is_typed,
     parse_pin,
     pin_slots,
+    place_from_photo,
     safe_photo_path,
 )
 from actions.conversation import (
@@ -155,9 +155,8 @@ class ActionStartReport(UsesCaseSystem, Action):
             # summary shows it, with "Change location").
             events.append(SlotSet("location", address))
         elif context.photo_pin:
-            # No place given, but the photo sent just before has one: the resident is told (and can change it).
-            dispatcher.utter_message(response="utter_location_from_photo", location=format_pin(*context.photo_pin))
-            events += [SlotSet(name, value) for name, value in pin_slots(context.photo_pin).items()]
+            # No place given, but the photo sent just before has one.
+            events += [SlotSet(name, value) for name, value in place_from_photo(dispatcher, context.photo_pin).items()]
         if context.photo:
             events.append(SlotSet("photo", context.photo))
         return events
