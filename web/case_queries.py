@@ -17,7 +17,7 @@ from cases.models import Case
 from cases.queries import overdue_clause
 from cases.reporting.areas import TRIAGE, in_area
 from cases.workflow import Status
-from web.core import Current, whole_number
+from web.core import whole_number
 
 PAGE_SIZE = 25
 MAX_PAGE = 999_999  # an offset far past any list, still small enough for every database
@@ -141,12 +141,6 @@ def merged_into(session: Session, case: Case) -> list[Case]:
 def optional_int(value: Optional[str]) -> Optional[int]:
     """A whole number from a form field that an id column can hold, else None."""
     return whole_number((value or "").strip())
-
-
-def own_area(me: Current, areas: AreaMap) -> Optional[str]:
-    """The area a grid worker or an area's supervisor answers for: they list, open, act on and report on its cases
-    only. None for department staff and admins, who see every case."""
-    return me.area_code if me.role != "admin" and areas.get(me.area_code) is not None else None
 
 
 def area_options(areas: AreaMap) -> list[tuple[str, str]]:

@@ -30,7 +30,6 @@ from web.case_queries import (
     area_path,
     merged_into,
     optional_int,
-    own_area,
     page_count,
     search_cases,
     status_counts,
@@ -53,7 +52,7 @@ async def case_list(request: Request) -> Response:
     now = utcnow()
 
     def page(session) -> Response:
-        scope = own_area(me, areas)
+        scope = accounts.own_area(me, areas)
         rows, total = search_cases(session, filters, staff_id=me.id, now=now, areas=areas, scope=scope)
         counts = status_counts(session, filters, staff_id=me.id, now=now, areas=areas, scope=scope)
         return console.render(
@@ -78,8 +77,7 @@ def _case_or_404(session, reference: str, me: Current) -> Case:
     except queries.CaseNotFound:
         raise HTTPException(404, f"There is no case {reference}.") from None
     areas = routing.router().areas
-    scope = own_area(me, areas)
-    if scope is not None and case.assignee_id != me.id and case.grid_code not in areas.grids_under(scope):
+    if not accounts.may_see_case(me, case, areas):
         raise HTTPException(404, f"There is no case {reference} in your area.")
     return case
 

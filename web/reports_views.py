@@ -16,7 +16,7 @@ from cases.reporting import figures as reports
 from cases.reporting.areas import TRIAGE
 from cases.staff import accounts
 from web.auth import forbidden, guard
-from web.case_queries import area_options, own_area
+from web.case_queries import area_options
 from web.charts import bar_chart
 from web.core import Current, console_of, current, departments, with_query
 
@@ -49,7 +49,7 @@ def _area_for(me: Current, asked: str, areas: AreaMap) -> Optional[str]:
     asked = (asked or "").strip()
     if asked and asked != TRIAGE and areas.get(asked) is None:
         raise BadReportRequest(f"there is no area {asked}")
-    own = own_area(me, areas)
+    own = accounts.own_area(me, areas)
     if own is None:
         return asked or None
     if asked and own not in areas.lineage(asked):
@@ -77,7 +77,7 @@ def _parameters(request: Request):
     areas, known = routing.router().areas, departments(console.catalog)
     area, asked_department = _area_for(me, request.query_params.get("area", ""), areas), \
         (request.query_params.get("department") or "").strip()
-    if own_area(me, areas) is not None:  # their area's figures, narrowed to a department if they pick one
+    if accounts.own_area(me, areas) is not None:  # their area's figures, narrowed to a department if they pick one
         if asked_department and asked_department not in known:
             raise BadReportRequest(f"there is no department called {asked_department}")
         return period, start, end, asked_department or None, area
@@ -112,7 +112,7 @@ async def report_page(request: Request) -> Response:
     if error is not None:
         return error
     areas = routing.router().areas
-    own = own_area(me, areas)
+    own = accounts.own_area(me, areas)
     params = dict(period=report.period, start=report.start.isoformat(), department=report.department or "",
                   area=report.area or "")
     daily = [(d.strftime("%d"), n) for d, n in report.daily_received]

@@ -16,8 +16,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cases.areas.areas import AreaMap
 from cases.clock import utcnow
-from cases.models import StaffSession, StaffUser
+from cases.models import Case, StaffSession, StaffUser
 
 ROLES = ("agent", "supervisor", "admin")
 USERNAME = re.compile(r"[a-z0-9._-]{3,64}")
@@ -188,6 +189,21 @@ class HasRole(Protocol):
 def is_city_supervisor(staff: HasRole) -> bool:
     """A supervisor without a department or an area oversees the whole city."""
     return staff.role == "supervisor" and not staff.department and not getattr(staff, "area_code", None)
+
+
+def own_area(staff: HasRole, areas: AreaMap) -> Optional[str]:
+    """The area a grid worker or an area's supervisor answers for: they list, open, act on and report on its cases
+    only. None for department staff and admins, who see every case."""
+    code = getattr(staff, "area_code", None)
+    return code if staff.role != "admin" and areas.get(code) is not None else None
+
+
+def may_see_case(staff: HasRole, case: Case, areas: AreaMap) -> bool:
+    """Whether this staff member may open a case: anyone, except that an area's people see their area's cases and
+    those assigned to them by name."""
+    scope = own_area(staff, areas)
+    return (scope is None or case.assignee_id == getattr(staff, "id", None)
+            or case.grid_code in areas.grids_under(scope))
 
 
 # Permissions are data: action -> who may do it. `staff` is anything with .role and .department.
