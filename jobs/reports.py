@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from cases.clock import utcnow
+from cases.reporting import export
 from cases.reporting import figures as reports
 from cases.reporting import runs as report_runs
 from cases.store.db import Database
@@ -33,7 +34,7 @@ def _queue(db: Database, settings: Settings, now: datetime) -> list[tuple[str, d
                                               department=department or None, timezone=settings.timezone, now=now)
                 link = report_runs.report_link(settings.console_public_url, period=period, start=start,
                                                department=department)
-                count = report_runs.queue_report(session, run=run, text=reports.report_summary(report, link))
+                count = report_runs.queue_report(session, run=run, text=export.report_summary(report, link))
                 queued.append((period, start, department, count))
     return queued
 

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from cases.areas import routing
 from cases.areas.areas import AreaMap
 from cases.clock import utcnow
+from cases.reporting import export
 from cases.reporting import figures as reports
 from cases.reporting.areas import TRIAGE
 from cases.staff import accounts
@@ -142,6 +143,6 @@ async def report_csv(request: Request) -> Response:
         return error
     name = f"huiyin-{report.period}-{report.start.isoformat()}-{_slug(report.department)}"
     name += f"-{_slug(report.area)}.csv" if report.area else ".csv"
-    return Response(reports.report_csv(report), media_type="text/csv; charset=utf-8",
+    return Response(export.report_csv(report), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"',
                              "cache-control": "no-store"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from cases import lifecycle
-from cases.reporting import figures
+from cases.reporting import export, figures
 from tests.cases.builders import T0, TZ, resident
 from tests.city import CITY
 from tests.web.conftest import add_staff, login
@@ -53,7 +53,7 @@ def test_figures_by_grid_and_level(db):
     roads = {(line.level, line.code): (line.received, line.open) for line in march(db, "Roads and Highways").by_area}
     assert roads == {("district", "D01"): (1, 1), ("subdistrict", "D01-S01"): (1, 1),
                      ("community", "D01-S01-C02"): (1, 1), ("grid", "D01-S01-C02-G05"): (1, 1)}
-    csv = figures.report_csv(march(db))
+    csv = export.report_csv(march(db))
     assert "received_by_grid,D01-S01-C02-G06,2\n" in csv and "open_by_district,D01,4\n" in csv
     assert "received_by_triage,triage,1\n" in csv
 
@@ -79,8 +79,8 @@ def test_an_areas_report_counts_only_its_cases(db):
     assert {line.code for line in community.by_area} == {"D01", "D01-S01", "D01-S01-C02", "D01-S01-C02-G05",
                                                           "D01-S01-C02-G06"}
     assert community.area_name == "Jing'an Temple Community 2 (D01-S01-C02)"
-    assert "summary,area,Jing'an Temple Community 2 (D01-S01-C02)\n" in figures.report_csv(community)
-    assert "Jing'an Temple Community 2 (D01-S01-C02): 2026-03-01" in figures.report_summary(community, "link")
+    assert "summary,area,Jing'an Temple Community 2 (D01-S01-C02)\n" in export.report_csv(community)
+    assert "Jing'an Temple Community 2 (D01-S01-C02): 2026-03-01" in export.report_summary(community, "link")
     assert (triage.received, triage.area_name) == (1, "the triage desk")
 
 

@@ -27,6 +27,7 @@ import pytest
 
 from cases import lifecycle
 from cases.followup import chase, escalation, survey
+from cases.reporting import export
 from cases.reporting import figures as reports
 from cases.reporting.figures import OpenCaseLine
 from tests.cases.builders import TZ, case, resident, staff
@@ -209,7 +210,7 @@ def test_department_filter(month):
 def test_csv_of_a_department(month):
     db, refs = month
     daily = "".join(f"daily_received,2026-10-{d:02d},{1 if d in {3, 7, 15, 22, 25, 28} else 0}\n" for d in range(1, 32))
-    assert reports.report_csv(report(db, SANITATION)) == (
+    assert export.report_csv(report(db, SANITATION)) == (
         "section,metric,value\n"
         "summary,period,monthly\n"
         "summary,start,2026-10-01\n"
@@ -247,7 +248,7 @@ def test_csv_of_a_department(month):
 def test_summary_text(month):
     db, _ = month
     link = "https://console.example/reports?period=monthly&start=2026-10-01&department="
-    assert reports.report_summary(report(db), link) == (
+    assert export.report_summary(report(db), link) == (
         "Monthly report, all departments: 2026-10-01 to 2026-10-31\n"
         "Received 12, resolved 7 (on time: 71.4%).\n"
         "Median first response 2.0 h, median resolution 48.0 h.\n"
