@@ -90,10 +90,13 @@ class ReportRun(Base):
     """A weekly or monthly report that was produced, its Telegram summaries queued in the outbox (once)."""
 
     __tablename__ = "report_runs"
-    __table_args__ = (UniqueConstraint("period", "period_start", "department"),)
+    # One run per period and department, or per period and area (an area's supervisors get their area's).
+    __table_args__ = (UniqueConstraint("period", "period_start", "department", "area_code",
+                                       name="uq_report_runs_period_scope"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period: Mapped[str] = mapped_column(String(16))  # weekly, monthly
     period_start: Mapped[date] = mapped_column(Date)
     department: Mapped[str] = mapped_column(String(200))  # "" for the whole city
+    area_code: Mapped[str] = mapped_column(String(32), default="", server_default="")  # "" unless an area's run
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,7 @@
-"""When weekly and monthly reports are due, for which departments, to whom, and that each goes once.
+"""When weekly and monthly reports are due, for which departments and areas, to whom, and that each goes once.
+
+A run is the city's (department and area ""), a department's, or an area's (a community, sub-district or
+district whose supervisors are on Telegram): each gets the report of its own cases.
 
 A ReportRun row is inserted in the transaction that queues the report's Telegram summaries in the
 outbox, so a run is queued by one scheduler only, and its messages are delivered like every other.
@@ -16,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cases import outbox, workflow
+from cases.areas.areas import AreaMap
 from cases.clock import utcnow
 from cases.hours import DAYS
 from cases.models import Case, ReportRun, StaffUser
@@ -48,10 +52,20 @@ def report_departments(session: Session, *, start: date, end: date, timezone: st
         .distinct().order_by(Case.department)))
 
 
-def report_recipients(session: Session, department: Optional[str]) -> list[StaffUser]:
-    """Who gets the report on Telegram: the department's supervisors, or city supervisors and admins."""
+def report_areas(session: Session, areas: AreaMap) -> list[str]:
+    """The areas whose supervisors get their area's report: those with an active supervisor on Telegram."""
+    codes = session.scalars(select(StaffUser.area_code).where(
+        StaffUser.active.is_(True), StaffUser.role == "supervisor", StaffUser.area_code.is_not(None),
+        StaffUser.telegram_chat_id.is_not(None)).distinct())
+    return sorted(code for code in codes if code and areas.get(code) is not None)
+
+
+def report_recipients(session: Session, department: Optional[str], area: Optional[str] = None) -> list[StaffUser]:
+    """Who gets the report on Telegram: the area's supervisors, the department's, or city supervisors and admins."""
     query = select(StaffUser).where(StaffUser.active.is_(True), StaffUser.telegram_chat_id.is_not(None))
-    if department:
+    if area:
+        query = query.where(StaffUser.role == "supervisor", StaffUser.area_code == area)
+    elif department:
         query = query.where(StaffUser.role == "supervisor", StaffUser.department == department)
     else:
         # An area's supervisors have no department either, but the city's figures are not theirs to get.
@@ -61,10 +75,11 @@ def report_recipients(session: Session, department: Optional[str]) -> list[Staff
     return list(session.scalars(query.order_by(StaffUser.id)))
 
 
-def claim_run(session: Session, *, period: str, start: date, department: str,
+def claim_run(session: Session, *, period: str, start: date, department: str, area: str = "",
               now: Optional[datetime] = None) -> Optional[ReportRun]:
-    """The new run to produce now, or None if this period and department has one already."""
-    run = ReportRun(period=period, period_start=start, department=department, created_at=now or utcnow())
+    """The new run to produce now, or None if this period and department (or area) has one already."""
+    run = ReportRun(period=period, period_start=start, department=department, area_code=area,
+                    created_at=now or utcnow())
     try:
         with session.begin_nested():
             session.add(run)
@@ -77,11 +92,14 @@ def claim_run(session: Session, *, period: str, start: date, department: str,
 def queue_report(session: Session, *, run: ReportRun, text: str) -> int:
     """Queue the report's summary to each of its recipients on Telegram, with the run; how many."""
     queued = [outbox.queue_for_staff(session, staff=member, text=text, kind=outbox.REPORT, now=run.created_at)
-              for member in {s.telegram_chat_id: s for s in report_recipients(session, run.department)}.values()]
+              for member in {s.telegram_chat_id: s for s in report_recipients(
+                  session, run.department, run.area_code or None)}.values()]
     return sum(row is not None for row in queued)
 
 
-def report_link(base_url: str, *, period: str, start: date, department: Optional[str], csv: bool = False) -> str:
+def report_link(base_url: str, *, period: str, start: date, department: Optional[str], area: str = "",
+                csv: bool = False) -> str:
     """The console address of a report (or its CSV)."""
-    query = urlencode({"period": period, "start": start.isoformat(), "department": department or ""})
+    fields = {"period": period, "start": start.isoformat(), "department": department or ""}
+    query = urlencode({**fields, "area": area} if area else fields)
     return f"{base_url.rstrip('/')}/reports{'.csv' if csv else ''}?{query}"

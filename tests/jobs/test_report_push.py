@@ -148,3 +148,42 @@ def test_report_link():
         )
         == "http://c/reports.csv?period=monthly&start=2026-10-01&department=Parks+%26+Trees"
     )
+    assert report_runs.report_link("http://c", period="weekly", start=date(2026, 10, 26), department="",
+                                   area="D01-S01") == "http://c/reports?period=weekly&start=2026-10-26&department=&area=D01-S01"
+
+
+async def test_an_areas_supervisors_get_their_areas_report(db, telegram, telegram_bot, push_limiter, jobs_settings):
+    """A community's and a district's supervisors on Telegram get their area's figures, once per period; a grid
+    worker (an agent) and an area with no supervisor on Telegram get none; the city's report is unchanged."""
+    square, other_district = (31.2304, 121.4737), (31.2404, 121.4937)  # D01-S01-C02-G06, D02-S02-C01-G02
+    with db.transaction() as s:
+        staff(s, "csup", role="supervisor", chat_id="803")
+        staff(s, "comm", role="supervisor", chat_id="810").area_code = "D01-S01-C02"
+        staff(s, "comm2", role="supervisor", chat_id="811").area_code = "D01-S01-C02"
+        staff(s, "dist", role="supervisor", chat_id="812").area_code = "D01"
+        staff(s, "grid", role="agent", chat_id="813").area_code = "D01-S01-C02-G06"
+        staff(s, "offline", role="supervisor").area_code = "D02"
+        for n, (lat, lon) in enumerate([square, square, other_district]):
+            lifecycle.open_case(s, resident=resident(s, str(n)), request_type="garbage", description="x",
+                                latitude=lat, longitude=lon, now=local(10, 10 + n, 9), reference_prefix="HY")
+    jobs = dict(db=db, settings=jobs_settings)
+    at = local(11, 2, 7, 59)  # October's report is due, last week's not yet
+    assert await queue_due_reports(**jobs, now=lambda: at) == [
+        ("monthly", date(2026, 10, 1), ""),
+        ("monthly", date(2026, 10, 1), SANITATION),
+        ("monthly", date(2026, 10, 1), "area D01"),
+        ("monthly", date(2026, 10, 1), "area D01-S01-C02"),
+    ]
+    assert await queue_due_reports(**jobs, now=lambda: at) == []
+    await deliver_due(db=db, bot=telegram_bot, limiter=push_limiter, settings=jobs_settings)
+    community = [telegram.sent_messages(chat)[0].text for chat in (810, 811)]
+    assert community[0] == community[1]
+    assert community[0].startswith("Monthly report, all departments, ")
+    assert "D01-S01-C02" in community[0].splitlines()[0] and "Received 2, resolved 0" in community[0]
+    assert community[0].endswith("&department=&area=D01-S01-C02")
+    assert "Received 2, resolved 0" in telegram.sent_messages(812)[0].text  # D01 holds the same two
+    assert "Received 3, resolved 0" in telegram.sent_messages(803)[0].text  # the city's: all three
+    assert telegram.sent_messages(813) == [] and telegram.violations == []
+    with db.transaction() as s:
+        assert [(r.department, r.area_code) for r in s.scalars(select(ReportRun).order_by(ReportRun.id))] == [
+            ("", ""), (SANITATION, ""), ("", "D01"), ("", "D01-S01-C02")]
