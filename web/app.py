@@ -89,6 +89,7 @@ def routes() -> list:
         Route("/cases/{reference}/status", cases_views.change_status, methods=["POST"]),
         Route("/cases/{reference}/assign", cases_views.assign, methods=["POST"]),
         Route("/cases/{reference}/type", cases_views.change_type, methods=["POST"]),
+        Route("/cases/{reference}/grid", cases_views.place_in_grid, methods=["POST"]),
         Route("/cases/{reference}/duplicate", cases_views.mark_duplicate, methods=["POST"]),
         Route("/cases/{reference}/publication", cases_views.moderate, methods=["POST"]),
         Route("/cases/{reference}/photos/{photo_id:id}", cases_views.case_photo, methods=["GET"]),

@@ -164,3 +164,11 @@ def area_path(areas: AreaMap, grid_code: Optional[str]) -> str:
     if not codes:
         return "triage desk (in no grid)"
     return ", ".join([f"{areas.areas[codes[0]].name} ({codes[0]})", *(areas.areas[c].name for c in codes[1:])])
+
+
+def grid_options(areas: AreaMap, scope: Optional[str] = None) -> list[tuple[str, str]]:
+    """The grids a case may be placed in (only those inside `scope`, an area, when given), (code, label) by code,
+    labelled from the top down: "Jing'an › Jing'an Temple › Jing'an Temple Community 2 › Grid 6 (D01-S01-C02-G06)"."""
+    codes = areas.grids_under(scope) if scope else list(areas.polygons)
+    return [(code, " › ".join(areas.areas[c].name for c in reversed(areas.lineage(code))) + f" ({code})")
+            for code in sorted(codes)]

@@ -15,11 +15,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from cases import following, lifecycle, publication, queries, references, workflow
-from cases.areas import ladder, routing
+from cases.areas import ladder, placing, routing
 from cases.catalog import UnknownRequestType
 from cases.clock import utcnow
 from cases.extract import find_duration
 from cases.models import Case, CasePhoto, StaffUser
+from cases.reporting.areas import area_label
 from cases.staff import accounts, canned
 from cases.workflow import Actor, Status, TransitionNotAllowed, next_statuses
 from web.auth import guard
@@ -28,6 +29,7 @@ from web.case_queries import (
     CaseFilters,
     area_options,
     area_path,
+    grid_options,
     merged_into,
     optional_int,
     page_count,
@@ -96,7 +98,7 @@ async def case_page(request: Request) -> Response:
         rungs = ladder.ladder_for(case, catalog=console.catalog, areas=areas)
         return console.render(
             request, "case.html", case=case, resident=case.resident, events=list(case.events),
-            grid=area_path(areas, case.grid_code),
+            grid=area_path(areas, case.grid_code), grid_choices=_grid_choices(case, me),
             rungs=[ladder.describe(case, rung, areas) for rung in rungs],
             photos=list(case.photos), merged=merged_into(session, case), moves=moves,
             followers=following.follower_count(session, case=case),
@@ -110,6 +112,16 @@ async def case_page(request: Request) -> Response:
             public_photos=sum(1 for p in case.photos if p.public))
 
     return await console.run(page)
+
+
+def _grid_choices(case: Case, me: Current) -> list[tuple[str, str]]:
+    """The grids this staff member may place the case in (an area's people: their area's), other than its own;
+    none for a closed case."""
+    if not workflow.is_active(Status(case.status)):
+        return []
+    areas = routing.router().areas
+    choices = grid_options(areas, accounts.own_area(me, areas))
+    return [(code, label) for code, label in choices if code != case.grid_code]
 
 
 def _osm_link(case: Case) -> Optional[str]:
@@ -201,6 +213,21 @@ async def change_type(request: Request) -> Response:
                                     catalog=console.catalog)
 
     return await _act(request, work, "Request type changed; the resident will be told.")
+
+
+@guard()
+async def place_in_grid(request: Request) -> Response:
+    """Place the case in a grid, or move it to another (staff only: the resident is not told)."""
+    console = console_of(request)
+    areas = routing.router().areas
+    grid_code = str((await form_of(request)).get("grid_code") or "").strip()
+
+    def work(session, case, me, form) -> None:
+        placing.place_in_grid(session, case=case, grid_code=grid_code, staff=me,
+                              internal_note=str(form.get("internal_note") or ""), catalog=console.catalog,
+                              areas=areas)
+
+    return await _act(request, work, f"Placed in grid {area_label(areas, grid_code)}; the resident is not told.")
 
 
 @guard()

@@ -88,9 +88,11 @@ def _escalate(session: Session, case: Case, level: int, rung: str, *, tell_resid
     event = events.record_event(
         session, case=case, kind=events.ESCALATION, actor=Actor.SYSTEM, actor_name="Deadline check",
         internal_note=f"Overdue (due {due}): escalated to level {level}, {who}.", now=now)
-    # The due date is in the key: a case re-routed to another type gets a new due date and may escalate anew.
+    # The due date is in the key: a case re-routed to another type gets a new due date and may escalate anew;
+    # so is the grid: a case placed in a grid climbs that grid's ladder, whose rungs are other people.
+    grid = f":{case.grid_code}" if case.grid_code else ""
     alerts.alert(
-        session, key=f"escalation:{case.id}:{level}:{case.due_at:%Y%m%dT%H%M}", kind="escalation", case=case,
+        session, key=f"escalation:{case.id}:{level}:{case.due_at:%Y%m%dT%H%M}{grid}", kind="escalation", case=case,
         now=now, **alerts.responsible(case, level, catalog=catalog, areas=areas),
         text=f"{case.reference} ({case.department}) is overdue: it was due {due}. Escalated to level {level} ({who}).")
     if not tell_resident:  # a sweep that skipped a level tells the resident only where the case is now
