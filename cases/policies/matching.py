@@ -29,8 +29,8 @@ TEXT_ONLY = 0.5
 UNSEEN_FACTOR = 1.0
 # Whether the best answer fits is a logistic model of how it ranked (features below), fitted by
 # `python -m bench.policy_fit` on our own question sets (tests/policies/own*, dev*), never on the held-out ones.
-DECISION_WEIGHTS = (1.0962, -0.4160, 0.0177, 1.8784, -2.2076, 0.7015, -2.8390)
-DECISION_BIAS = -2.2277
+DECISION_WEIGHTS = (2.0238, -0.7797, 0.4476, 2.0508, -1.8583, 0.6113, -3.1768)
+DECISION_BIAS = -3.2220
 MIN_FIT = 0.5
 # An answer that holds nearly all of the question is given whatever the model says: in a short list (a city
 # starting with a few answers) idf is small everywhere, and the model, fitted on a longer list, would doubt it.

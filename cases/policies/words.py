@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import yaml
 
+from cases.guards.cleaning import simplified
+
 # Words that say how a question is asked, not what it is about.
 EN_STOPWORDS = frozenset("""
 a an the and or but if of to in on at by for from with about into as is are was were be been being am do does did
@@ -109,10 +111,12 @@ def thesaurus(path: Path = THESAURUS) -> Thesaurus:
 
 
 def terms(text: str) -> list[tuple[str, float]]:
-    """Every index term of `text`, whatever its languages (residents mix them: "e-bike 充电"). A phrase of the
-    thesaurus becomes its group's term instead of its words, so "couch" and "sofa" are the same term."""
+    """Every index term of `text`, whatever its languages (residents mix them: "e-bike 充电"), traditional
+    characters read as simplified. A phrase of the thesaurus becomes its group's term instead of its words, so
+    "couch" and "sofa" are the same term."""
     known = thesaurus()
     groups: list[tuple[str, float]] = []
+    text = simplified(text)  # 廢電池 and 废电池 are the same words (residents from Hong Kong and Taiwan)
 
     def group_term(found: re.Match[str]) -> str:
         phrase = " ".join(found.group(0).split())

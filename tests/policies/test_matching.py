@@ -102,6 +102,12 @@ def test_our_own_questions_meet_the_targets(sample, name):
     assert declined / len(unanswered) >= 0.75  # the no-answer figure we reach on our own set (README)
 
 
+@pytest.mark.parametrize("traditional,expected", [
+    ("電動車可以在樓道充電嗎", "ebike_charging"), ("養狗要辦證嗎", "dog_registration"), ("護照怎麼辦理", "none")])
+def test_traditional_characters_are_read_as_simplified(sample, traditional, expected):
+    assert ask(sample, traditional) == expected
+
+
 def test_empty_or_punctuation_only_questions_get_nothing(sample):
     assert ask(sample, "") == "none"
     assert ask(sample, "？？!!") == "none"
