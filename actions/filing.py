@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import (
@@ -33,6 +33,7 @@ from actions.conversation import (
     message_intent,
     reset_filing,
 )
+from actions.policy import PolicyAnswers, may_ask_policy
 from actions.questions import answers_to_file, request_type_of, summary_lines
 from actions.runtime.deps import Deps, UsesCaseSystem
 from actions.runtime.errors import apologises, log_failure
@@ -125,12 +126,28 @@ def remember_filing(deps: Deps, sender_id: str, filing: bool) -> None:
 
 
 class ActionStartReport(UsesCaseSystem, Action):
-    """A report_<code> intent: start a fresh report of that type, its first message as the description."""
+    """A report_<code> intent: start a fresh report of that type, its first message as the description.
+
+    A report put as a question that may be a policy question ("the site next door pours concrete at 2am, are
+    they allowed to?", actions.policy.may_ask_policy) gets the policy answer that fits, when one fits, and a
+    button to report it after all (the report then starts from that message); no report is started.
+    """
+
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
+        self.answers = PolicyAnswers(deps)
 
     def name(self) -> str:
         return "action_start_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        intent = latest_intent(tracker)
+        if intent and may_ask_policy(tracker):
+            match = self.answers.find_or_none(latest_text(tracker), "before starting a report")
+            if match is not None:
+                self.answers.say(match, dispatcher, domain, language(tracker))
+                dispatcher.utter_message(response="utter_policy_or_report", report_intent=intent)
+                return [FollowupAction("action_listen")]  # no form: the resident reads the answer first
         remember_filing(self.deps, tracker.sender_id, True)
         events = reset_filing()
         kind = load_catalog().from_intent(latest_intent(tracker))

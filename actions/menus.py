@@ -8,11 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import button, language, latest_intent, message_intent, previous_turn
+from actions.conversation import button, language, latest_intent, latest_text, message_intent, previous_turn
 from actions.handoff import hand_over, misunderstood_messages
-from actions.policy import POLICY_INTENT, PolicyAnswers
+from actions.policy import POLICY_INTENT, PolicyAnswers, may_ask_policy
 from actions.runtime.deps import Deps, UsesCaseSystem
-from actions.runtime.errors import log_failure
 from cases.catalog import load_catalog
 
 SUGGESTIONS = 3
@@ -92,8 +91,9 @@ class ActionSuggestRequestTypes(UsesCaseSystem, Action):
     """Low NLU confidence: offer the likeliest request types, "something else" and a person;
     after `low_confidence_handoff_turns` such messages in a row, hand the conversation to a person.
 
-    A message NLU took most likely, though not surely, for a policy question gets the policy answer that fits,
-    when one fits (the matcher decides on its own evidence): that message was understood.
+    A message NLU took most likely, though not surely, for a policy question, or a question NLU gave some
+    confidence in being one (actions.policy.may_ask_policy), gets the policy answer that fits, when one fits
+    (the matcher decides on its own evidence): that message was understood.
     """
 
     def __init__(self, deps: Deps) -> None:
@@ -104,12 +104,8 @@ class ActionSuggestRequestTypes(UsesCaseSystem, Action):
         return ACTION_NAME
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        if unsure_intent(tracker) == POLICY_INTENT:
-            try:
-                match = self.answers.find((tracker.latest_message or {}).get("text") or "")
-            except Exception as error:  # noqa: BLE001 - the suggestions below still help; nothing is lost
-                log_failure("looking up a policy answer", error)
-                match = None
+        if unsure_intent(tracker) == POLICY_INTENT or may_ask_policy(tracker):
+            match = self.answers.find_or_none(latest_text(tracker), "instead of suggesting report types")
             if match is not None:
                 self.answers.say(match, dispatcher, domain, language(tracker))
                 return [SlotSet("low_confidence_turns", 0.0)]

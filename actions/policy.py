@@ -12,8 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import language, latest_text
 from actions.language import response_in
 from actions.runtime.deps import Deps, UsesCaseSystem
-from actions.runtime.errors import apologises
+from actions.runtime.errors import apologises, log_failure
 from cases.clock import utcnow
+from cases.policies.asking import worth_asking
 from cases.policies.matching import IndexCache, Match, answer_question
 
 
@@ -28,6 +29,19 @@ def validity(match: Match, domain: dict, lang: str) -> str:
 
 
 POLICY_INTENT = "ask_policy"
+
+
+def policy_confidence(message: dict) -> float:
+    """NLU's confidence that a parsed message is a policy question, whatever intent it chose."""
+    ranking = message.get("intent_ranking") or []
+    return next((ranked.get("confidence") or 0.0 for ranked in ranking if ranked.get("name") == POLICY_INTENT), 0.0)
+
+
+def may_ask_policy(tracker: Tracker) -> bool:
+    """Whether the latest message may be a policy question although NLU chose another intent (see
+    cases.policies.asking.worth_asking)."""
+    message = tracker.latest_message or {}
+    return worth_asking(message.get("text") or "", policy_confidence(message))
 
 
 class PolicyAnswers:
@@ -47,6 +61,14 @@ class PolicyAnswers:
             return None
         with self.deps.database().transaction() as session:
             return answer_question(session, cache=self.cache, question=question, today=self.today())
+
+    def find_or_none(self, question: str, doing: str) -> Optional[Match]:
+        """`find`, for a caller with something else to offer: a failure is logged and counts as no answer."""
+        try:
+            return self.find(question)
+        except Exception as error:  # noqa: BLE001 - the caller's own answer still helps; nothing is lost
+            log_failure(f"looking up a policy answer ({doing})", error)
+            return None
 
     @staticmethod
     def say(match: Match, dispatcher: CollectingDispatcher, domain: dict, lang: str) -> None:

@@ -170,3 +170,53 @@ async def test_change_answer_without_a_report(domain):
         ActionChangeAnswer(), tracker("change the location", "change_answer", ("field", "location")), domain
     )
     assert events == [] and responses(dispatcher) == ["utter_nothing_to_change"]
+
+
+def asked(confidence: float, report: str = "report_noise") -> list[dict]:
+    """An intent ranking where NLU chose a report and gave ask_policy `confidence`."""
+    return [{"name": report, "confidence": 0.9}, {"name": "ask_policy", "confidence": confidence},
+            {"name": "help", "confidence": 0.001}]
+
+
+async def test_a_report_put_as_a_policy_question_gets_the_answer_and_a_report_button(deps, actions_db, domain):
+    from cases.clock import utcnow
+    from cases.policies import loader
+
+    with actions_db.transaction() as session:
+        loader.seed_sample(session, now=utcnow())
+    question = "the builders next door pour concrete at 2am, are they allowed to work at night?"
+    events, dispatcher = await run(ActionStartReport(deps), tracker(question, "report_noise", ranking=asked(0.05)),
+                                   domain)
+    assert responses(dispatcher) == ["utter_policy_answer", "utter_policy_or_report"]
+    assert "construction" in dispatcher.messages[0]["title"].lower()
+    assert dispatcher.messages[1]["report_intent"] == "report_noise"
+    assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]  # no report started
+    # "Report it": the report starts, its description the question the resident typed.
+    events, dispatcher = await run(ActionStartReport(deps), tracker(
+        "/report_noise", "report_noise", history=(user_event(question, "report_noise"),)), domain)
+    assert slots_set(events)["request_type"] == "noise" and slots_set(events)["description"] == question
+    # Told, not asked; asked with no confidence in a policy question; or nothing fits: the report starts.
+    for text, confidence in ((question.replace(", are they allowed to work at night?", "."), 0.05),
+                             (question, 0.001),
+                             ("the music from the karaoke bar downstairs is so loud, who do I call?", 0.05)):
+        events, dispatcher = await run(ActionStartReport(deps), tracker(text, "report_noise",
+                                                                        ranking=asked(confidence)), domain)
+        assert responses(dispatcher) == ["utter_report_started"], text
+        assert slots_set(events)["request_type"] == "noise"
+
+
+async def test_a_chinese_report_put_as_a_policy_question(deps, actions_db, domain):
+    from cases.clock import utcnow
+    from cases.policies import loader
+
+    with actions_db.transaction() as session:
+        loader.seed_sample(session, now=utcnow())
+    _, dispatcher = await run(ActionStartReport(deps), tracker(
+        "楼下的树枝伸到我家阳台了，可以申请修剪吗？", "report_tree", slots={"language": "zh"},
+        ranking=asked(0.15, "report_tree")), domain)
+    assert responses(dispatcher) == ["utter_policy_answer", "utter_policy_or_report"]
+    assert "树" in dispatcher.messages[0]["title"]
+    _, dispatcher = await run(ActionStartReport(deps), tracker(
+        "楼下的树枝伸到我家阳台了，挡住了窗户", "report_tree", slots={"language": "zh"},
+        ranking=asked(0.15, "report_tree")), domain)
+    assert responses(dispatcher) == ["utter_report_started"]

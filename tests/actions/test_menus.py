@@ -82,14 +82,33 @@ async def test_a_message_likeliest_a_policy_question_gets_the_answer_that_fits(d
     assert [m["response"] for m in dispatcher.messages] == ["utter_policy_answer"]
     assert "firework" in dispatcher.messages[0]["title"].lower()
     assert slots_set(events) == {"low_confidence_turns": 0.0}
-    # Nothing fits: the usual suggestions. Likeliest a report: the suggestions, whatever the policy list holds.
+    # Nothing fits: the usual suggestions. Likeliest a report, with next to no confidence in a policy question:
+    # the suggestions, whatever the policy list holds.
     _, dispatcher = await run(ActionSuggestRequestTypes(deps), tracker("blorp zzz", "nlu_fallback", ranking=unsure),
                               domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_suggest_request_types"]
-    report_first = [unsure[0], unsure[2], unsure[1]]
+    report_first = [unsure[0], unsure[2], {"name": "ask_policy", "confidence": 0.005}]
     _, dispatcher = await run(ActionSuggestRequestTypes(deps), tracker(
         "firecrackers banned??", "nlu_fallback", ranking=report_first), domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_suggest_request_types"]
+
+
+async def test_a_question_with_some_confidence_in_a_policy_question_gets_the_answer(deps, actions_db, domain):
+    """Under nlu_fallback with a report likeliest, a message put as a question that NLU gave ask_policy some
+    confidence in is looked up too; a message that tells, or a question with no such confidence, is not."""
+    with actions_db.transaction() as session:
+        loader.seed_sample(session, now=utcnow())
+
+    def unsure(policy: float) -> list[dict]:
+        return [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "report_noise", "confidence": 0.3},
+                {"name": "ask_policy", "confidence": policy}]
+
+    for text, policy, expected in (("can kids set off firecrackers at new year?", 0.05, "utter_policy_answer"),
+                                   ("can kids set off firecrackers at new year?", 0.002, "utter_suggest_request_types"),
+                                   ("kids setting off firecrackers at new year", 0.05, "utter_suggest_request_types")):
+        _, dispatcher = await run(ActionSuggestRequestTypes(deps),
+                                  tracker(text, "nlu_fallback", ranking=unsure(policy)), domain)
+        assert [m["response"] for m in dispatcher.messages] == [expected], (text, policy)
 
 
 async def test_every_button_payload_fits_telegram_and_our_grammar(deps, actions_db, domain):
@@ -107,7 +126,8 @@ async def test_every_button_payload_fits_telegram_and_our_grammar(deps, actions_
     for variations in domain["responses"].values():
         for variation in variations:
             for b in variation.get("buttons", []):
-                payload = re.sub(r"\{type_\d\}", longest, b["payload"]).replace("{{", "{").replace("}}", "}")
+                payload = re.sub(r"\{type_\d\}", longest, b["payload"]).replace("{report_intent}", f"report_{longest}")
+                payload = payload.replace("{{", "{").replace("}}", "}")
                 payloads.append(payload)
     assert len(payloads) > 20
     for payload in payloads:

@@ -72,6 +72,12 @@ def texts_of(response: httpx.Response) -> list[str]:
     return [reply["text"] for reply in response.json()["replies"]]
 
 
+def buttons_of(response: httpx.Response) -> list[dict]:
+    """Every button of every reply in a web chat answer."""
+    assert response.status_code == 200, response.text
+    return [b for reply in response.json()["replies"] for b in reply.get("buttons") or []]
+
+
 def session_of(client: httpx.AsyncClient) -> str:
     return client.cookies[COOKIE].split(".")[0]
 

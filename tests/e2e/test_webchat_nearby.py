@@ -12,6 +12,7 @@ from cases import lifecycle, queries, residents
 from cases.models import Case
 from tests.bot.webchat_harness import (
     browser,
+    buttons_of,
     say,
     session_of,
     stack_app,  # noqa: F401 - fixtures
@@ -25,18 +26,13 @@ PIN = {"latitude": 48.8566, "longitude": 2.3522}
 FIVE_METRES_NORTH = {"latitude": 48.85665, "longitude": 2.3522}
 
 
-def buttons(response) -> list[dict]:
-    assert response.status_code == 200, response.text
-    return [b for reply in response.json()["replies"] for b in reply.get("buttons") or []]
-
-
 async def test_a_second_resident_follows_the_first_report_and_gets_its_updates(stack_app):
     db = stack_app.state.db
     async with browser(stack_app) as first:
         assert texts_of(await say(first, "there's a deep pothole in the road outside the school"))
         assert texts_of(await first.post("/api/location", json=PIN))
         summary = await first.post("/api/messages", json={"payload": "/deny"})  # no photo
-        assert "/affirm" in [b["payload"] for b in buttons(summary)], summary.json()
+        assert "/affirm" in [b["payload"] for b in buttons_of(summary)], summary.json()
         done = " ".join(texts_of(await first.post("/api/messages", json={"payload": "/affirm"})))
         reference = REFERENCE.search(done).group(0)
 
@@ -45,7 +41,7 @@ async def test_a_second_resident_follows_the_first_report_and_gets_its_updates(s
         offer = await second.post("/api/location", json=FIVE_METRES_NORTH)
         offered = " ".join(texts_of(offer))
         assert reference in offered and "Pothole" in offered, offer.json()
-        payloads = [b["payload"] for b in buttons(offer)]
+        payloads = [b["payload"] for b in buttons_of(offer)]
         assert payloads == [f'/follow_case{{"reference":"{reference}"}}', "/deny"]
         followed = " ".join(texts_of(await second.post("/api/messages", json={"payload": payloads[0]})))
         assert reference in followed and "follow" in followed

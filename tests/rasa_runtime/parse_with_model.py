@@ -1,7 +1,8 @@
 """Parse messages with the trained model, with or without rasa_runtime's adjustments; JSON results on stdout.
 
 Run with the Rasa environment's Python: `parse_with_model.py MODEL adjusted|plain MESSAGE...`. Prints, per
-message, the intent, its confidence and the entities; and for a short conversation, the next actions.
+message, the intent, its confidence, the likeliest intent under nlu_fallback, the confidence in ask_policy and
+the entities; and for a short conversation, the next actions.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ async def main(model: str, mode: str, messages: list[str]) -> None:
         best = max(prediction["scores"], key=lambda s: s["score"]) if prediction else None
         likeliest = next((ranked["name"] for ranked in parsed.get("intent_ranking") or []
                           if ranked["name"] != "nlu_fallback"), None)  # under nlu_fallback, what NLU thought
+        policy = next((ranked["confidence"] for ranked in parsed.get("intent_ranking") or []
+                       if ranked["name"] == "ask_policy"), 0.0)  # what actions/policy.py reads
         results.append({"intent": parsed["intent"]["name"], "confidence": parsed["intent"]["confidence"],
-                        "likeliest": likeliest,
+                        "likeliest": likeliest, "policy_confidence": policy,
                         "entities": sorted((e["entity"], e["value"]) for e in parsed["entities"]),
                         "next": best["action"] if best else None, "next_score": best["score"] if best else None})
     print("RESULTS " + json.dumps(results))
