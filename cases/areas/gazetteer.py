@@ -3,8 +3,8 @@
 The file (YAML, or JSON when it ends in .json) has `streets`: each with `names` ({language: name}) and
 `ranges` (`from`, `to` inclusive, `grid`), and `landmarks`: each with `names` and `grid`. An address naming
 a street and a number in one of its ranges goes to that range's grid ("88 Fuzhou Road", "Fuzhou Rd No. 88",
-"福州路88号"); otherwise one naming a landmark goes to its grid; anything else (an unknown street, a number
-out of range, no number) is None: the triage desk decides.
+"福州路88号", "福州路八十八号"); otherwise one naming a landmark goes to its grid; anything else (an unknown
+street, a number out of range, no number) is None: the triage desk decides.
 """
 
 from __future__ import annotations
@@ -21,11 +21,39 @@ import yaml
 _NUMBER_BEFORE = re.compile(r"(\d+)\s*[a-z]?\s*$")
 _NUMBER_AFTER = re.compile(r"^\s*(?:no\s*|number\s*|#\s*)?(\d+)")
 _ABBREVIATIONS = {r"\brd\b": "road", r"\bst\b": "street", r"\bave\b": "avenue"}
+# A house number in Chinese numerals ("福州路八十八号", "一二三号"): only before 号/號/弄, so that street names
+# with numerals in them (九江路, 三元里) are left alone.
+_ZH_NUMBER = re.compile(r"([零〇一二两三四五六七八九十百千]+)(?=[号號弄])")
+_ZH_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_number(numerals: str) -> Optional[int]:
+    """The value of Chinese numerals, read as a number ("八十八" 88, "一百零五" 105, "十二" 12) or digit by digit
+    ("一二三" 123); None when they make no number ("十十")."""
+    if not any(c in _ZH_UNITS for c in numerals):
+        return int("".join(str(_ZH_DIGITS[c]) for c in numerals))
+    total, digit, last_unit = 0, None, 10_000
+    for char in numerals:
+        if char in _ZH_DIGITS:
+            digit = _ZH_DIGITS[char]
+        else:
+            unit = _ZH_UNITS[char]
+            if unit >= last_unit:
+                return None
+            total, digit, last_unit = total + (1 if digit is None else digit) * unit, None, unit
+    return total + (digit or 0)
+
+
+def _arabic(match: re.Match[str]) -> str:
+    value = chinese_number(match.group(1))
+    return match.group(0) if value is None else str(value)
 
 
 def normalize(text: str) -> str:
-    """Lower case, full-width digits and letters made ASCII, punctuation and repeated spaces dropped."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """Lower case, full-width digits and letters made ASCII, house numbers in Chinese numerals made digits,
+    punctuation and repeated spaces dropped."""
+    text = _ZH_NUMBER.sub(_arabic, unicodedata.normalize("NFKC", text).lower())
     text = re.sub(r"[,.;:()\[\]\"'’、，。：；（）]", " ", text)
     for pattern, word in _ABBREVIATIONS.items():
         text = re.sub(pattern, word, text)

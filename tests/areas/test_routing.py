@@ -96,6 +96,19 @@ def test_chinese_addresses(router):
     assert typed(router, "上海市福州路388号") == "D01-S01-C02-G06"
     assert typed(router, "福州路３８８号") == "D01-S01-C02-G06"  # full-width digits
     assert typed(router, "北京路120号") == "D01-S02-C01-G06"
+    # house numbers in Chinese numerals, read as a number or digit by digit, traditional 號 too
+    assert typed(router, "福州路三百八十八号门口") == "D01-S01-C02-G06"
+    assert typed(router, "福州路三八八號") == "D01-S01-C02-G06"
+    assert typed(router, "北京路一百二十号") == "D01-S02-C01-G06"
+
+
+def test_chinese_numerals():
+    from cases.areas.gazetteer import chinese_number, normalize
+
+    assert [chinese_number(n) for n in ("八十八", "十二", "一百零五", "两千零一十", "一二三", "〇五")] == [
+        88, 12, 105, 2010, 123, 5]
+    assert chinese_number("十十") is None and chinese_number("百千") is None
+    assert normalize("九江路十号") == "九江路10号"  # the street's own numeral stays
 
 
 def test_unknown_addresses_go_to_triage(router):
