@@ -20,7 +20,16 @@ from cases.store.db import Database
 from huiyin.asgi import CatchErrors, SecurityHeaders
 from huiyin.bootstrap import database
 from huiyin.settings import Settings, get_settings
-from web import admin_views, api_keys_views, auth, cases_views, inbox_views, policies_views, reports_views
+from web import (
+    admin_views,
+    api_keys_views,
+    auth,
+    cases_views,
+    inbox_views,
+    policies_views,
+    reports_views,
+    responsiveness_views,
+)
 from web.auth import guard
 from web.core import HERE, Console, DatabaseDown, IdConvertor, console_of, json_response
 
@@ -107,6 +116,8 @@ def routes() -> list:
         Route("/alerts/{alert_id}/read", admin_views.alert_read, methods=["POST"]),
         Route("/reports", reports_views.report_page, methods=["GET"]),
         Route("/reports.csv", reports_views.report_csv, methods=["GET"]),
+        Route("/reports/responsiveness", responsiveness_views.responsiveness_page, methods=["GET"]),
+        Route("/reports/responsiveness.csv", responsiveness_views.responsiveness_csv, methods=["GET"]),
         Route("/canned", admin_views.canned_list, methods=["GET"]),
         Route("/canned", admin_views.canned_create, methods=["POST"]),
         Route("/canned/{reply_id:id}", admin_views.canned_update, methods=["POST"]),

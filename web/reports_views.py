@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Optional
+from typing import Any, Optional
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -58,7 +58,9 @@ def _area_for(me: Current, asked: str, areas: AreaMap) -> Optional[str]:
     return asked or own
 
 
-def _parameters(request: Request):
+def parameters(request: Request):
+    """(period, start, end, department, area) of the query string, narrowed to what this person may see; raises
+    PermissionError or BadReportRequest."""
     console, me = console_of(request), current(request)
     period = request.query_params.get("period") or "weekly"
     if period not in PERIODS:
@@ -85,35 +87,39 @@ def _parameters(request: Request):
     return period, start, end, _department_for(me, asked_department, known), area
 
 
+def refusal(request: Request, exc: Exception) -> Response:
+    """A scope this person may not see (403), or parameters we cannot use (400), as a page saying so."""
+    if isinstance(exc, PermissionError):
+        return forbidden(request, str(exc))
+    message = str(exc)[0].upper() + str(exc)[1:] + "."
+    return console_of(request).render(request, "error.html", status_code=400, title="Report", message=message)
+
+
 async def _build(request: Request):
     """The report the query string asks for, or an error response."""
     console = console_of(request)
     try:
-        period, start, end, department, area = _parameters(request)
-    except PermissionError as exc:
-        return None, forbidden(request, str(exc))
-    except BadReportRequest as exc:
-        message = str(exc)[0].upper() + str(exc)[1:] + "."
-        return None, console.render(request, "error.html", status_code=400, title="Report", message=message)
+        period, start, end, department, area = parameters(request)
+    except (PermissionError, BadReportRequest) as exc:
+        return None, refusal(request, exc)
     report = await console.run(lambda session: reports.build_report(
         session, period=period, start=start, end=end, department=department, area=area,
         timezone=console.settings.timezone, catalog=console.catalog))
     return report, None
 
 
-def _slug(text: Optional[str]) -> str:
+def slug(text: Optional[str]) -> str:
+    """A file-name fragment for a department or area ("city" for none)."""
     return re.sub(r"[^a-z0-9]+", "-", (text or "city").lower()).strip("-") or "city"
 
 
 @guard("view_reports")
 async def report_page(request: Request) -> Response:
     """The report with its charts and tables."""
-    console, me = console_of(request), current(request)
+    console = console_of(request)
     report, error = await _build(request)
     if error is not None:
         return error
-    areas = routing.router().areas
-    own = accounts.own_area(me, areas)
     params = dict(period=report.period, start=report.start.isoformat(), department=report.department or "",
                   area=report.area or "")
     daily = [(d.strftime("%d"), n) for d, n in report.daily_received]
@@ -125,14 +131,24 @@ async def report_page(request: Request) -> Response:
                           title="Open cases by status"),
     }
     return console.render(
-        request, "reports.html", report=report, charts=charts, periods=PERIODS,
+        request, "reports.html", report=report, charts=charts, **filters(request),
+        csv_url=with_query("/reports.csv", **params),
+        responsiveness_url=with_query("/reports/responsiveness", **params))
+
+
+def filters(request: Request) -> dict[str, Any]:
+    """The choices of the period, department and area filters this person may pick from."""
+    console, me = console_of(request), current(request)
+    areas = routing.router().areas
+    own = accounts.own_area(me, areas)
+    return dict(
+        periods=PERIODS,
         departments=(departments(console.catalog) if accounts.may(me, "view_city_report") or own
                      else [me.department]),
         city_allowed=accounts.may(me, "view_city_report") or own is not None,
         area_options=[(code, label) for code, label in area_options(areas)
                       if own is None or own in areas.lineage(code)],
-        all_areas_allowed=own is None,
-        csv_url=with_query("/reports.csv", **params))
+        all_areas_allowed=own is None)
 
 
 @guard("view_reports")
@@ -141,8 +157,8 @@ async def report_csv(request: Request) -> Response:
     report, error = await _build(request)
     if error is not None:
         return error
-    name = f"huiyin-{report.period}-{report.start.isoformat()}-{_slug(report.department)}"
-    name += f"-{_slug(report.area)}.csv" if report.area else ".csv"
+    name = f"huiyin-{report.period}-{report.start.isoformat()}-{slug(report.department)}"
+    name += f"-{slug(report.area)}.csv" if report.area else ".csv"
     return Response(export.report_csv(report), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"',
                              "cache-control": "no-store"})

@@ -1,4 +1,5 @@
-"""A report's figures as text: the CSV download and the few lines Telegram carries to supervisors."""
+"""A report's figures as text: the CSV downloads (the report's and the responsiveness record's) and the few lines
+Telegram carries to supervisors."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 from datetime import timedelta
 
 from cases.reporting.figures import Report
+from cases.reporting.responsiveness import Row
 
 
 def _value(value: object) -> str:
@@ -38,6 +40,20 @@ def report_csv(report: Report) -> str:
     writer.writerows(("oldest_open_days", line.reference, line.days_open) for line in report.oldest_open)
     writer.writerows((f"received_by_{line.level}", line.code, line.received) for line in report.by_area)
     writer.writerows((f"open_by_{line.level}", line.code, line.open) for line in report.by_area)
+    return out.getvalue()
+
+
+RESPONSIVENESS_COLUMNS = ("level", "key", "name", "handled", "received", "median_first_response_hours", "resolved",
+                          "on_time_percent", "reopened", "reopen_rate_percent", "chased", "satisfaction_average",
+                          "satisfaction_answers")
+
+
+def responsiveness_csv(rows: list[Row]) -> str:
+    """The responsiveness record as one CSV table: a row per official, department or area."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RESPONSIVENESS_COLUMNS)
+    writer.writerows([_value(getattr(row, column)) for column in RESPONSIVENESS_COLUMNS] for row in rows)
     return out.getvalue()
 
 

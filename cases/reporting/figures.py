@@ -23,9 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
-from statistics import median
+from datetime import date, datetime, timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -37,8 +35,10 @@ from cases.areas import routing
 from cases.areas.areas import AreaMap
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
-from cases.models import Case, CaseChase, CaseEvent, Survey
+from cases.models import Case, CaseEvent
+from cases.reporting import measures
 from cases.reporting.areas import AreaLine, area_label, by_area, in_area
+from cases.reporting.measures import hours, median_hours
 from cases.workflow import Status
 
 PERIODS = ("weekly", "monthly")
@@ -106,17 +106,9 @@ def previous_period(period: str, today: date) -> tuple[date, date]:
     return period_bounds(period, start - timedelta(days=1))
 
 
-def _utc(day: date, zone: ZoneInfo) -> datetime:
-    """Midnight of a city day, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(dt_timezone.utc)
-
-
-def _hours(later: datetime, earlier: datetime) -> float:
-    return (later - earlier).total_seconds() / 3600
-
-
-def _median_hours(values: list[float]) -> Optional[float]:
-    return round(median(values), 2) if values else None
+def case_scope(areas: AreaMap, *, department: Optional[str], area: Optional[str]) -> list[ColumnElement[bool]]:
+    """The SQL conditions on Case of a department's and an area's figures (the triage desk: cases in no grid)."""
+    return [*([Case.department == department] if department else []), *([in_area(areas, area)] if area else [])]
 
 
 def build_report(
@@ -138,31 +130,23 @@ def build_report(
     catalog = catalog or load_catalog()
     now = now or utcnow()
     zone = ZoneInfo(timezone)
-    begin, finish = _utc(start, zone), _utc(end, zone)
+    begin, finish = measures.period_utc(start, end, timezone)
     department = (department or "").strip() or None
     areas = areas or routing.router().areas
-    in_dept = [Case.department == department] if department else []
-    if area:  # an area's people read their area's figures (the triage desk: cases in no grid)
-        in_dept.append(in_area(areas, area))
+    in_dept = case_scope(areas, department=department, area=area)
     report = Report(period=period, start=start, end=end, department=department, area=area or None,
                     area_name=area_label(areas, area) if area else None)
 
-    received_types = _received(session, report, begin, finish, in_dept, zone)
-    resolved_types = _resolved(session, report, begin, finish, in_dept)
+    within = measures.Scope(begin=begin, finish=finish, conditions=in_dept)
+    received_types = _received(session, report, within, zone)
+    resolved_types = _resolved(session, report, within)
 
-    def distinct_cases(*conditions: ColumnElement[bool]) -> int:
-        return session.scalar(select(func.count(func.distinct(CaseEvent.case_id))).select_from(CaseEvent).join(Case)
-                              .where(CaseEvent.created_at >= begin, CaseEvent.created_at < finish,
-                                     *conditions, *in_dept)) or 0
-
-    report.reopened = distinct_cases(CaseEvent.kind == events.STATUS_EVENT,
-                                     CaseEvent.from_status == Status.RESOLVED.value,
-                                     CaseEvent.to_status == Status.IN_PROGRESS.value)
-    report.escalated = distinct_cases(CaseEvent.kind == events.ESCALATION)
-    report.chased = session.scalar(select(func.count()).select_from(CaseChase).join(Case)
-                                   .where(CaseChase.created_at >= begin, CaseChase.created_at < finish,
-                                          *in_dept)) or 0
-    _satisfaction(session, report, begin, finish, in_dept)
+    report.reopened = measures.event_cases(session, within, event=measures.REOPEN_EVENT).get(None, 0)
+    report.escalated = measures.event_cases(session, within, event=(CaseEvent.kind == events.ESCALATION,)).get(None, 0)
+    report.chased = measures.chases(session, within).get(None, 0)
+    ratings = measures.ratings(session, within).get(None, Counter())
+    report.satisfaction_counts = {n: ratings.get(n, 0) for n in range(1, 6)}
+    report.satisfaction_average = measures.satisfaction_average(ratings)
 
     open_counts = dict(session.execute(select(Case.status, func.count()).where(
         Case.created_at < finish, Case.status.in_(OPEN_STATUSES), *in_dept).group_by(Case.status)).tuples().all())
@@ -179,7 +163,7 @@ def build_report(
     report.oldest_open = [
         OpenCaseLine(reference=c.reference or str(c.id), request_type=c.request_type,
                      type_name=_type_name(catalog, c.request_type), department=c.department, status=c.status,
-                     created_at=c.created_at, due_at=c.due_at, days_open=round(_hours(now, c.created_at) / 24, 1),
+                     created_at=c.created_at, due_at=c.due_at, days_open=round(hours(now, c.created_at) / 24, 1),
                      overdue=queries.is_overdue(c, now))
         for c in oldest]
     report.by_area = by_area(session, areas=areas, begin=begin, finish=finish,
@@ -187,56 +171,29 @@ def build_report(
     return report
 
 
-def _received(session: Session, report: Report, begin: datetime, finish: datetime,
-              in_dept: list[ColumnElement[bool]], zone: ZoneInfo) -> Counter[str]:
+def _received(session: Session, report: Report, within: measures.Scope, zone: ZoneInfo) -> Counter[str]:
     """Fill in the figures on cases received in the period; return their count by request type."""
-    in_period = [Case.created_at >= begin, Case.created_at < finish, *in_dept]
+    in_period = [Case.created_at >= within.begin, Case.created_at < within.finish, *within.conditions]
     by_type = Counter(dict(session.execute(
         select(Case.request_type, func.count()).where(*in_period).group_by(Case.request_type)).tuples().all()))
     report.received = sum(by_type.values())
     # The median and the city day of each case need the times themselves, not a count.
-    times = session.execute(select(Case.created_at, Case.first_response_at).where(*in_period)).tuples().all()
-    report.median_first_response_hours = _median_hours(
-        [_hours(responded, created) for created, responded in times if responded is not None])
+    times = [(created, responded) for _, created, responded in measures.received_times(session, within)]
+    report.median_first_response_hours = median_hours(
+        [hours(responded, created) for created, responded in times if responded is not None])
     per_day = Counter(created.astimezone(zone).date() for created, _ in times)
     report.daily_received = [(report.start + timedelta(days=n), per_day.get(report.start + timedelta(days=n), 0))
                              for n in range((report.end - report.start).days)]
     return by_type
 
 
-def _resolved(session: Session, report: Report, begin: datetime, finish: datetime,
-              in_dept: list[ColumnElement[bool]]) -> Counter[str]:
+def _resolved(session: Session, report: Report, within: measures.Scope) -> Counter[str]:
     """Fill in the figures on cases first resolved in the period; return their count by request type."""
-    first_resolved = (select(CaseEvent.case_id, func.min(CaseEvent.created_at).label("at"))
-                      .where(CaseEvent.kind == events.STATUS_EVENT, CaseEvent.to_status == Status.RESOLVED.value)
-                      .group_by(CaseEvent.case_id).subquery())
-    resolved = session.execute(
-        select(Case.request_type, Case.created_at, Case.due_at, first_resolved.c.at)
-        .join(first_resolved, first_resolved.c.case_id == Case.id)
-        .where(first_resolved.c.at >= begin, first_resolved.c.at < finish, *in_dept)).tuples().all()
+    resolved = measures.first_resolutions(session, within)
     report.resolved = len(resolved)
-    if resolved:
-        # The database may hand back a naive timestamp for an aggregate: it is UTC, as stored.
-        at = [(created, due, _aware(moment)) for _, created, due, moment in resolved]
-        report.on_time_percent = round(100 * sum(m <= due for _, due, m in at) / len(at), 1)
-        report.median_resolution_hours = _median_hours([_hours(m, created) for created, _, m in at])
-    return Counter(request_type for request_type, *_ in resolved)
-
-
-def _satisfaction(session: Session, report: Report, begin: datetime, finish: datetime,
-                  in_dept: list[ColumnElement[bool]]) -> None:
-    """Fill in the average rating and the count per rating of the surveys answered in the period."""
-    counts = {rating: n for rating, n in session.execute(
-        select(Survey.rating, func.count()).select_from(Survey).join(Case)
-        .where(Survey.answered_at >= begin, Survey.answered_at < finish, Survey.rating.is_not(None), *in_dept)
-        .group_by(Survey.rating)).tuples() if rating is not None}
-    report.satisfaction_counts = {n: counts.get(n, 0) for n in range(1, 6)}
-    total = sum(counts.values())
-    report.satisfaction_average = round(sum(r * n for r, n in counts.items()) / total, 2) if total else None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt_timezone.utc)
+    report.on_time_percent = measures.percent(sum(at <= due for *_, due, at in resolved), len(resolved))
+    report.median_resolution_hours = median_hours([hours(at, created) for _, _, created, _, at in resolved])
+    return Counter(request_type for _, request_type, *_ in resolved)
 
 
 def _type_name(catalog: Catalog, code: str) -> str:
