@@ -37,6 +37,10 @@ TEXTS = {
         "forget_done": "Your data has been deleted. If you write again, we will start afresh.",
         "forget_kept": "Nothing was deleted.",
         "forget_none": "We hold no data about you.",
+        # Channels without buttons (WeChat: bot/wechat/choices.py) number the choices instead.
+        "choose_number": "Reply with a number to choose.",
+        "export_wechat": "Sorry, I can't send your data file in WeChat yet. Please ask the city's service desk "
+                         "for a copy.",
     },
     "zh": {
         "unavailable": "抱歉，由于技术问题，我没能回复您刚才的消息。请几分钟后重新发送。",
@@ -63,6 +67,8 @@ TEXTS = {
         "forget_done": "您的数据已删除。如果您再次联系我们，将重新开始。",
         "forget_kept": "没有删除任何数据。",
         "forget_none": "我们没有保存关于您的数据。",
+        "choose_number": "回复数字选择",
+        "export_wechat": "抱歉，暂时无法在微信中发送数据文件。如需副本，请联系市民服务窗口。",
     },
 }
 

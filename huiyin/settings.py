@@ -88,6 +88,19 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
 
+    # The WeChat Official Account channel (python -m bot.wechat; README "WeChat"): off until the token, app id and
+    # secret are set. The token is the one typed in the admin console's server settings (URL signatures); an
+    # EncodingAESKey (43 characters) set means safe mode (messages AES-encrypted). The API base changes only in tests.
+    wechat_token: Optional[str] = None
+    wechat_app_id: Optional[str] = None
+    wechat_app_secret: Optional[str] = None
+    wechat_encoding_aes_key: Optional[str] = None
+    wechat_api_base: str = "https://api.weixin.qq.com/"
+    # WeChat tells us no language: new WeChat residents start in this one (they change it with /language).
+    wechat_language: str = "zh"
+    wechat_host: str = "127.0.0.1"
+    wechat_port: int = 8002
+
     # The staff console (python -m web): its own port, meant for the city's internal network.
     console_host: str = "127.0.0.1"
     console_port: int = 8001
@@ -161,6 +174,7 @@ class Settings(BaseSettings):
     @field_validator(
         "telegram_bot_token", "telegram_webhook_url", "telegram_webhook_secret", "web_secret",
         "action_server_url", "action_server_token",
+        "wechat_token", "wechat_app_id", "wechat_app_secret", "wechat_encoding_aes_key",
         mode="before",
     )
     @classmethod
@@ -183,6 +197,18 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"[!-~]{16,}", value):
             raise ValueError("ACTION_SERVER_TOKEN must be at least 16 printable ASCII characters without spaces")
         return value
+
+    @field_validator("wechat_encoding_aes_key")
+    @classmethod
+    def _aes_key_is_43_characters(cls, value: Optional[str]) -> Optional[str]:
+        # WeChat's EncodingAESKey: 43 base64 characters, a 32-byte AES key once "=" is added.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9+/]{43}", value):
+            raise ValueError("WECHAT_ENCODING_AES_KEY must be the 43 characters of the admin console's EncodingAESKey")
+        return value
+
+    def wechat_enabled(self) -> bool:
+        """Whether the WeChat channel is configured (token, app id and app secret all set)."""
+        return bool(self.wechat_token and self.wechat_app_id and self.wechat_app_secret)
 
     def action_endpoint_url(self) -> str:
         """Where Rasa sends action calls: ACTION_SERVER_URL, or the action server's own host and port."""

@@ -84,9 +84,10 @@ async def purge_throttles(*, db: Database, settings: Settings, now: Callable[[],
 
 
 async def forget_seen_updates(*, db: Database, now: Callable[[], datetime] = utcnow) -> int:
-    """Forget the ids of Telegram updates handled over a week ago: no redelivery comes that late."""
-    [forgotten] = await in_transaction(db, lambda s: [inbox.forget_seen(s, channel="telegram",
-                                                                        before=now() - SEEN_UPDATES_KEPT)])
+    """Forget the ids of Telegram updates and WeChat calls handled over a week ago: no redelivery comes that late."""
+    [forgotten] = await in_transaction(db, lambda s: [sum(inbox.forget_seen(s, channel=channel,
+                                                                            before=now() - SEEN_UPDATES_KEPT)
+                                                          for channel in ("telegram", "wechat"))])
     if forgotten:
         log.info("%d handled update id(s) older than a week forgotten", forgotten)
     return forgotten

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # only for the annotations; SQLAlchemy finds the classes by n
 
 
 class Resident(Base):
-    """A person who talks to us on one channel (Telegram chat, web chat session)."""
+    """A person who talks to us on one channel (Telegram chat, web chat session, WeChat OpenID)."""
 
     __tablename__ = "residents"
     __table_args__ = (UniqueConstraint("channel", "external_id"),)
@@ -32,6 +32,9 @@ class Resident(Base):
     filing_started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Until when the web chat takes a photo from them: the bot's latest replies asked for one.
     photo_wanted_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The buttons of the bot's latest reply on a channel without buttons (WeChat), offered as numbered choices:
+    # a JSON list of [title, payload]; a reply that is just a number picks one (bot/wechat/choices.py).
+    offered_choices: Mapped[Optional[str]] = mapped_column(Text)
     # The privacy notice (cases/residents_data/notice.py): which version they were shown and when; consent is
     # writing to us again after seeing it (never a gate: help is never withheld for want of it).
     notice_version: Mapped[Optional[str]] = mapped_column(String(32))

@@ -76,7 +76,8 @@ def forget_traffic(session: Session, *, channel: str, external_id: str, pacing: 
     for column in columns:
         session.execute(delete(column.class_).where(or_(*(column.like(p) for p in patterns)))
                         .execution_options(synchronize_session=False))
-    session.execute(delete(InboundUpdate).where(InboundUpdate.channel == f"{channel}_button",
+    # Pressed keyboards (Telegram) and handled events (WeChat: bot/wechat/records.py) name the chat between colons.
+    session.execute(delete(InboundUpdate).where(InboundUpdate.channel.in_((f"{channel}_button", channel)),
                                                 InboundUpdate.update_id.like(f"%:{external_id}:%"))
                     .execution_options(synchronize_session=False))
 
@@ -140,6 +141,7 @@ def forget_resident(session: Session, *, resident: Resident, timezone: str, quie
     resident.display_name = None
     resident.notice_version = resident.notice_shown_at = resident.consented_at = None
     resident.photo_wanted_until = resident.filing_started_at = resident.unreachable_at = None
+    resident.offered_choices = None
     session.flush()
     return done
 

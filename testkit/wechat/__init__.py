@@ -1,0 +1,6 @@
+"""A fake of WeChat's servers for tests and benchmarks: its API (server) and its calls to our channel (calls)."""
+
+from testkit.wechat.calls import WeChatCaller, gps_jpeg
+from testkit.wechat.server import FakeWeChatServer
+
+__all__ = ["FakeWeChatServer", "WeChatCaller", "gps_jpeg"]

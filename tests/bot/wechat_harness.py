@@ -1,0 +1,76 @@
+"""What the WeChat channel's tests share: the app on a real database with the fake WeChat API, and a caller that
+signs (and in safe mode encrypts) calls as WeChat's server does."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Optional
+
+import httpx
+
+from bot.rasa_client import RasaClient
+from bot.wechat.api import WeChatApi
+from bot.wechat.app import create_app
+from cases import residents
+from cases.store.db import Database
+from testkit.wechat import FakeWeChatServer, WeChatCaller
+from tests.city import make_settings
+
+TOKEN = "huiyin-wechat-token"
+
+
+def new_aes_key() -> str:
+    """An EncodingAESKey as the admin console makes one: 43 base64 characters."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()[:43]
+
+
+def new_openid() -> str:
+    """An OpenID-shaped id (28 characters)."""
+    return "o" + secrets.token_urlsafe(20)[:27]
+
+
+def wechat_settings(fake: FakeWeChatServer, *, database_url: str, media_dir, aes_key: Optional[str] = None,
+                    **values):
+    """Settings of a WeChat channel talking to the fake API."""
+    return make_settings(database_url=database_url, media_dir=media_dir, wechat_token=TOKEN,
+                         wechat_app_id=fake.app_id, wechat_app_secret=fake.secret, wechat_encoding_aes_key=aes_key,
+                         wechat_api_base=fake.base_url, **values)
+
+
+@dataclass
+class Channel:
+    """A running channel: its app, WeChat calling it, the fake API and the database."""
+
+    app: object
+    wechat: WeChatCaller
+    fake: FakeWeChatServer
+    db: Database
+    rasa: RasaClient
+
+    def resident(self, openid: str):
+        """The resident row of an OpenID (detached), or None."""
+        with self.db.transaction() as session:
+            resident = residents.find_resident(session, channel="wechat", external_id=openid)
+            if resident is not None:
+                session.expunge(resident)
+            return resident
+
+
+@asynccontextmanager
+async def wechat_channel(db: Database, rasa: RasaClient, media_dir, *, aes_key: Optional[str] = None, **values):
+    """The WeChat app on `db` and `rasa`, with the fake API; waits for running turns before closing."""
+    async with FakeWeChatServer() as fake:
+        settings = wechat_settings(fake, database_url=db.url, media_dir=media_dir, aes_key=aes_key, **values)
+        api = WeChatApi(settings)
+        app = create_app(settings=settings, db=db, rasa=rasa, api=api)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://wechat",
+                                         timeout=30) as client:
+                yield Channel(app, WeChatCaller(client, token=TOKEN, app_id=fake.app_id, aes_key=aes_key),
+                              fake, db, rasa)
+        finally:
+            await app.state.turns.drain()
+            api.close()

@@ -1,0 +1,60 @@
+"""A resident files a report over WeChat, everything real but WeChat's servers (testkit/wechat fakes them): the
+real Rasa model and action server, the database, the channel's app. Each call is answered at once ("success"),
+the replies arrive as customer-service messages with their buttons as numbered choices."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.photos import clean_photo
+from bot.rasa_client import RasaClient
+from bot.wechat import choices
+from cases.queries import find_case
+from cases.store.db import Database
+from testkit.wechat import gps_jpeg
+from tests.bot.wechat_harness import new_openid, wechat_channel
+from tests.e2e.loop_harness import REFERENCE, WAIT
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_wechat_resident_files_a_pothole_report(stack):
+    openid, photo = new_openid(), gps_jpeg()
+    db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
+    try:
+        async with wechat_channel(db, rasa, stack.media_dir) as channel:
+            wechat, fake = channel.wechat, channel.fake
+
+            async def turn(call) -> list[str]:
+                """Make a call; WeChat gets "success" within its 5 seconds; the texts sent for it."""
+                before = len(fake.texts_to(openid))
+                started = time.monotonic()
+                answer = await call
+                assert (answer.status_code, answer.text) == (200, "success")
+                assert time.monotonic() - started < 1.0  # the turn runs after the answer, never within it
+                return (await fake.wait_until_quiet(openid, timeout=WAIT))[before:]
+
+            greeting = await turn(wechat.event(openid, "subscribe"))
+            assert greeting[0].startswith("隐私说明") and greeting[1].startswith("您好！我是回音")
+
+            asked = await turn(wechat.text(openid, "人民路12号门口有个大坑"))
+            assert "照片" in asked[-1] and asked[-1].endswith("回复数字选择"), asked
+            summary = await turn(wechat.image(openid, fake.add_media(photo)))
+            offered = choices.loaded(channel.resident(openid).offered_choices)
+            assert "/affirm" in [payload for _, payload in offered], summary
+            done = await turn(wechat.text(openid, str([p for _, p in offered].index("/affirm") + 1)))
+            [reference] = {r for text in done for r in REFERENCE.findall(text)}
+
+            with db.transaction() as session:
+                case = find_case(session, reference=reference)
+                assert case.request_type == "pothole"
+                assert "人民路12号" in case.description
+                assert (case.resident.channel, case.resident.external_id) == ("wechat", openid)
+                [stored] = case.photos
+                assert (stack.media_dir / stored.path).read_bytes() == clean_photo(photo).data
+            assert len(fake.tokens) == 1
+    finally:
+        await rasa.aclose()
+        db.dispose()
