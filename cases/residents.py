@@ -16,9 +16,8 @@ from cases.messages import TEMPLATES
 from cases.models import Resident
 from cases.store.db import affected_rows
 
-# Where residents talk to us, and can be written to (WeChat's pushes wait in the outbox: their delivery is not
-# built yet, README "WeChat"); and Open311 clients' reporters, who read their requests' status through the API
-# and get no messages from us.
+# Where residents talk to us, and can be written to (WeChat within its rules: README "WeChat"); and Open311 clients'
+# reporters, who read their requests' status through the API and get no messages from us.
 MESSAGING_CHANNELS = ("telegram", "web", "wechat")
 OPEN311 = "open311"
 CHANNELS = (*MESSAGING_CHANNELS, OPEN311)

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     wechat_language: str = "zh"
     wechat_host: str = "127.0.0.1"
     wechat_port: int = 8002
+    # The template message (模板消息) a status push becomes when the resident last wrote more than 48 hours ago (WeChat
+    # then refuses customer-service messages). Its fields: keyword1 the case reference, keyword2 its status, keyword3
+    # the time; it links to the case's page on the public board when BOARD_PUBLIC_URL is set. Unset: such pushes are
+    # marked failed ("outside WeChat's 48-hour window"), README "WeChat".
+    wechat_status_template_id: Optional[str] = None
 
     # The staff console (python -m web): its own port, meant for the city's internal network.
     console_host: str = "127.0.0.1"
@@ -174,7 +179,7 @@ class Settings(BaseSettings):
     @field_validator(
         "telegram_bot_token", "telegram_webhook_url", "telegram_webhook_secret", "web_secret",
         "action_server_url", "action_server_token",
-        "wechat_token", "wechat_app_id", "wechat_app_secret", "wechat_encoding_aes_key",
+        "wechat_token", "wechat_app_id", "wechat_app_secret", "wechat_encoding_aes_key", "wechat_status_template_id",
         mode="before",
     )
     @classmethod

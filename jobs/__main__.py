@@ -14,7 +14,7 @@ from bot.delivery.push import push_bot
 from huiyin import bootstrap
 from huiyin.settings import get_settings
 from jobs.leader import SchedulerLock
-from jobs.scheduler import build_scheduler, stop_scheduler
+from jobs.scheduler import build_scheduler, stop_scheduler, wechat_client
 
 log = logging.getLogger("jobs")
 SHUTDOWN_GRACE_SECONDS = 30.0  # room for sends on the wire to finish and be recorded (PTB's HTTP timeouts fit)
@@ -43,8 +43,11 @@ async def run() -> None:
             else:
                 log.warning("TELEGRAM_BOT_TOKEN is not set: Telegram pushes are off "
                             "(web chat residents still get their updates when they poll)")
+            wechat = wechat_client(settings, db)
+            if wechat is not None:
+                stack.callback(wechat.close)
             while await _lead(lock, stop):
-                scheduler = build_scheduler(settings=settings, db=db, bot=bot)
+                scheduler = build_scheduler(settings=settings, db=db, bot=bot, wechat=wechat)
                 scheduler.start()
                 log.info("scheduler running: %s", ", ".join(job.id for job in scheduler.get_jobs()) or "no jobs yet")
                 await _while_held(lock, stop)

@@ -13,6 +13,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
 from bot.delivery.push import PushLimiter, deliver_due
+from bot.wechat import push as wechat_push
+from bot.wechat.api import WeChatApi
 from cases.store.db import Database
 from huiyin.settings import Settings
 from jobs import casework, media, retention
@@ -30,8 +32,10 @@ class Job:
     seconds: float
 
 
-def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> list[Job]:
-    """Every periodic job of this deployment (those that talk to Telegram only when there is a bot)."""
+def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot],
+                   wechat: Optional[WeChatApi] = None) -> list[Job]:
+    """Every periodic job of this deployment (those that talk to Telegram only when there is a bot, to WeChat only
+    when there is a WeChat client: `wechat_client` makes one when WeChat is configured)."""
     jobs = [
         Job("escalation", partial(casework.escalate_overdue, db=db, settings=settings), 60),
         Job("surveys", partial(casework.send_surveys, db=db, settings=settings), 60),
@@ -54,13 +58,22 @@ def scheduled_jobs(*, settings: Settings, db: Database, bot: Optional[Bot]) -> l
             # Staff alerts' Telegram copies are queued with the alerts; this queues the reports' summaries.
             Job("reports", partial(queue_due_reports, db=db, settings=settings), 300),
         ]
+    if wechat is not None:
+        jobs.append(Job("wechat_push", partial(wechat_push.deliver_due, db=db, api=wechat, settings=settings),
+                        settings.push_interval_seconds))
     return jobs
 
 
-def build_scheduler(*, settings: Settings, db: Database, bot: Optional[Bot]) -> AsyncIOScheduler:
+def wechat_client(settings: Settings, db: Database) -> Optional[WeChatApi]:
+    """The WeChat client the jobs send with (its access token shared with the channel's), or None if WeChat is off."""
+    return WeChatApi(settings, db=db) if settings.wechat_enabled() else None
+
+
+def build_scheduler(*, settings: Settings, db: Database, bot: Optional[Bot],
+                    wechat: Optional[WeChatApi] = None) -> AsyncIOScheduler:
     """An AsyncIOScheduler with every job, not yet started; each job runs once at a time."""
     scheduler = AsyncIOScheduler(timezone="UTC")
-    for job in scheduled_jobs(settings=settings, db=db, bot=bot):
+    for job in scheduled_jobs(settings=settings, db=db, bot=bot, wechat=wechat):
         # Sweeps are idempotent over database state: a run missed or skipped is caught up by the next.
         scheduler.add_job(partial(_until_shutdown, job), "interval", seconds=job.seconds, id=job.id,
                           name=job.id, max_instances=1, coalesce=True, misfire_grace_time=None)

@@ -1,7 +1,9 @@
-"""Sending one claimed outbox row and recording Telegram's answer: sent, retried, failed or handed back."""
+"""Recording what became of a claimed outbox row (sent, retried, failed or handed back), for every channel's
+sender, and sending one to Telegram."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional, Protocol, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
@@ -19,6 +22,7 @@ from cases import outbox
 from cases.guards.privacy import resident_tag
 from cases.models import Resident
 from cases.residents import mark_unreachable
+from cases.store.db import Database
 from huiyin.settings import Settings
 
 log = logging.getLogger("bot.delivery.push")  # one logger for the sender's modules
@@ -65,18 +69,102 @@ class Write(Protocol):
     def __call__(self, work: Callable[[Session], T], item: Optional[Item] = None) -> Awaitable[T]: ...
 
 
+async def in_transaction(db: Database, work: Callable[[Session], T]) -> T:
+    """Run `work` in its own short transaction off the event loop; tried three times if the database is busy."""
+    for attempt in range(2):
+        try:
+            return await asyncio.to_thread(_transaction, db, work)
+        except OperationalError:
+            await asyncio.sleep(0.2 * (attempt + 1))
+    return await asyncio.to_thread(_transaction, db, work)  # the third try: its error goes up
+
+
+def _transaction(db: Database, work: Callable[[Session], T]) -> T:
+    with db.transaction() as session:
+        return work(session)
+
+
 def retry_delay(attempts: int) -> float:
     """Seconds before another try after `attempts` failed ones: exponential, capped, with jitter."""
     return min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)) * random.uniform(0.5, 1.0)
 
 
-class RowSender:
-    """Sends a claimed row and records the outcome; the sweep decides which row and when."""
+class Outcomes:
+    """Records what became of a claimed row, whatever the channel: sent, retried with back-off, failed for good,
+    or handed back; each in its own transaction (`write`), counted in `stats`."""
+
+    def __init__(self, *, channel: str, settings: Settings, now: Callable[[], datetime], stats: DeliveryStats,
+                 write: Write):
+        self.channel, self.settings, self.now, self.stats, self._write = channel, settings, now, stats, write
+
+    async def sent(self, item: Item) -> tuple[str, Optional[str]]:
+        """The platform took the row's message."""
+        await self._write(lambda s: outbox.mark_sent(s, notification_id=item.id, now=self.now()), item)
+        self.stats.sent += 1
+        return SENT, None
+
+    async def handed_back(self, item: Item, seconds: float) -> tuple[str, Optional[str]]:
+        """Give the row back for `seconds` without counting the attempt (our limits or our credentials, not the row)."""
+        retry_at = self.now() + timedelta(seconds=seconds)
+        await self._write(lambda s: outbox.release(s, notification_id=item.id, retry_at=retry_at), item)
+        self.stats.released += 1
+        return PAUSED, None
+
+    async def failed(self, item: Item, error: str, *, unreachable: bool = False,
+                     gone: bool = False) -> tuple[str, Optional[str]]:
+        """Give up on a row for good; `unreachable`: the platform refuses the resident every message (they blocked
+        or unfollowed us); `gone`: the chat's other rows fail too."""
+
+        def fail(session: Session) -> None:
+            if unreachable and item.resident_id is not None:  # a staff member who blocked the bot stays in the console
+                mark_unreachable(session, resident=session.get_one(Resident, item.resident_id), now=self.now())
+            outbox.mark_failed(session, notification_id=item.id, error=error)
+
+        await self._write(fail, item)
+        self.stats.failed += 1
+        log.warning("notification %s to resident %s failed: %s", item.id, resident_tag(self.channel, item.chat_id),
+                    error)
+        return (GONE if gone or unreachable else FAILED), error
+
+    async def retried(self, item: Item, error: str) -> tuple[str, Optional[str]]:
+        """Try a row again later with back-off, or fail it after the last attempt."""
+        retry_at = self.now() + timedelta(seconds=retry_delay(item.attempts))
+        again = await self._write(lambda s: outbox.mark_retry(
+            s, notification_id=item.id, error=error, retry_at=retry_at,
+            max_attempts=self.settings.push_max_attempts), item)
+        if again:
+            self.stats.retried += 1
+        else:
+            self.stats.failed += 1
+        log.warning("notification %s to resident %s: %s (%s)", item.id, resident_tag(self.channel, item.chat_id),
+                    error, f"attempt {item.attempts}, retry at {retry_at:%H:%M:%S}" if again else "giving up")
+        return (RETRY if again else FAILED), error
+
+    async def settle_rest(self, rest: list[Item], gone: Optional[str]) -> None:
+        """A chat's rows left unsent: failed if the chat refuses messages (`gone`: why), else handed back unsent."""
+        retry_at = self.now()
+
+        def settle(session: Session) -> None:
+            for item in rest:
+                if gone:
+                    outbox.mark_failed(session, notification_id=item.id, error=gone)
+                else:
+                    outbox.release(session, notification_id=item.id, retry_at=retry_at)
+
+        await self._write(settle)
+        if gone:
+            self.stats.failed += len(rest)
+        else:
+            self.stats.released += len(rest)
+
+
+class RowSender(Outcomes):
+    """Sends a claimed row to Telegram and records the outcome; the sweep decides which row and when."""
 
     def __init__(self, *, bot: Bot, limiter: PushLimiter, settings: Settings, now: Callable[[], datetime],
                  stats: DeliveryStats, write: Write):
-        self.bot, self.limiter, self.settings, self.now = bot, limiter, settings, now
-        self.stats, self._write = stats, write
+        super().__init__(channel=CHANNEL, settings=settings, now=now, stats=stats, write=write)
+        self.bot, self.limiter = bot, limiter
 
     async def send(self, item: Item, key: int) -> tuple[str, Optional[str]]:
         """Send one row and record the outcome in its own transaction; returns (outcome, error)."""
@@ -88,9 +176,7 @@ class RowSender:
         finally:
             self.limiter.release(key)
         if refused is None:
-            await self._write(lambda s: outbox.mark_sent(s, notification_id=item.id, now=self.now()), item)
-            self.stats.sent += 1
-            return SENT, None
+            return await self.sent(item)
         if isinstance(refused, RetryAfter):
             self.stats.rate_limited += 1
             log.warning("Telegram asked us to wait %.0f s", _seconds(refused.retry_after))
@@ -100,46 +186,19 @@ class RowSender:
             return await self._hand_back(item, TOKEN_PAUSE_SECONDS)
         if isinstance(refused, (Forbidden, BadRequest, ChatMigrated, ValueError)):
             return await self.fail(item, refused)
-        return await self._retry(item, refused)  # NetworkError, TimedOut, 5xx and anything unexpected
+        # NetworkError, TimedOut, 5xx and anything unexpected
+        return await self.retried(item, f"{type(refused).__name__}: {refused}")
 
     async def _hand_back(self, item: Item, seconds: float) -> tuple[str, Optional[str]]:
         """Pause every send for `seconds` and give the row back without counting the attempt."""
         self.limiter.pause(seconds)
-        retry_at = self.now() + timedelta(seconds=seconds)
-        await self._write(lambda s: outbox.release(s, notification_id=item.id, retry_at=retry_at), item)
-        self.stats.released += 1
-        return PAUSED, None
+        return await self.handed_back(item, seconds)
 
     async def fail(self, item: Item, exc: Exception) -> tuple[str, Optional[str]]:
         """Give up on a row Telegram refused for good; a blocked bot makes the resident unreachable."""
-        error = f"{type(exc).__name__}: {exc}"
-        blocked = isinstance(exc, Forbidden)
-        gone = blocked or "chat not found" in str(exc).lower()
+        return await self.failed(item, f"{type(exc).__name__}: {exc}", unreachable=isinstance(exc, Forbidden),
+                                 gone="chat not found" in str(exc).lower())
 
-        def fail(session: Session) -> None:
-            if blocked and item.resident_id is not None:  # a staff member who blocked the bot stays in the console
-                mark_unreachable(session, resident=session.get_one(Resident, item.resident_id), now=self.now())
-            outbox.mark_failed(session, notification_id=item.id, error=error)
-
-        await self._write(fail, item)
-        self.stats.failed += 1
-        log.warning("notification %s to resident %s failed: %s", item.id, resident_tag(CHANNEL, item.chat_id), error)
-        return (GONE if gone else FAILED), error
-
-    async def _retry(self, item: Item, exc: Exception) -> tuple[str, Optional[str]]:
-        """Try a row again later with back-off, or fail it after the last attempt."""
-        error = f"{type(exc).__name__}: {exc}"
-        retry_at = self.now() + timedelta(seconds=retry_delay(item.attempts))
-        again = await self._write(lambda s: outbox.mark_retry(
-            s, notification_id=item.id, error=error, retry_at=retry_at,
-            max_attempts=self.settings.push_max_attempts), item)
-        if again:
-            self.stats.retried += 1
-        else:
-            self.stats.failed += 1
-        log.warning("notification %s to resident %s: %s (%s)", item.id, resident_tag(CHANNEL, item.chat_id), error,
-                    f"attempt {item.attempts}, retry at {retry_at:%H:%M:%S}" if again else "giving up")
-        return (RETRY if again else FAILED), error
 
 def _seconds(value) -> float:
     """RetryAfter.retry_after in seconds, whether PTB gives an int or a timedelta."""

@@ -14,7 +14,7 @@ from typing import Optional, TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot.delivery.outcomes import CHANNEL, GONE, PAUSED, RETRY, DeliveryStats, Item, RowSender
+from bot.delivery.outcomes import CHANNEL, GONE, PAUSED, RETRY, DeliveryStats, Item, RowSender, in_transaction
 from cases import outbox
 from cases.guards.privacy import resident_tag
 from cases.models import Notification
@@ -170,20 +170,7 @@ class Sweep:
 
     async def _settle_rest(self, rest: list[Item], gone: Optional[str]) -> None:
         """Fail the rows of a chat that refuses messages; hand any others back unsent."""
-        retry_at = self.now()
-
-        def settle(session: Session) -> None:
-            for item in rest:
-                if gone:
-                    outbox.mark_failed(session, notification_id=item.id, error=gone)
-                else:
-                    outbox.release(session, notification_id=item.id, retry_at=retry_at)
-
-        await self._write(settle)
-        if gone:
-            self.stats.failed += len(rest)
-        else:
-            self.stats.released += len(rest)
+        await self.sender.settle_rest(rest, gone)
 
     async def _take_turn(self, item: Item, key: int) -> None:
         """This process's limits, then the chat's turn shared with every process (the bot's replies too)."""
@@ -215,14 +202,4 @@ class Sweep:
                 self.pacer.settle_in(session, int(item.chat_id), held_from)
                 return outcome(session)
 
-        for attempt in range(2):
-            try:
-                return await asyncio.to_thread(self._transaction, work)
-            except OperationalError:
-                await asyncio.sleep(0.2 * (attempt + 1))
-        return await asyncio.to_thread(self._transaction, work)  # the third try: its error goes up
-
-    def _transaction(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in a transaction (in a worker thread)."""
-        with self.db.transaction() as session:
-            return work(session)
+        return await in_transaction(self.db, work)

@@ -1,5 +1,6 @@
-"""What the WeChat channel records in the database: messages seen once, residents by OpenID, their offered choices,
-who unsubscribed, relayed messages during a live chat. Each function is one transaction (run in a worker thread)."""
+"""What the WeChat channel records in the database: messages seen once, residents by OpenID and when they last
+wrote (WeChat's 48-hour window), their offered choices, who unsubscribed, relayed messages during a live chat.
+Each function is one transaction (run in a worker thread)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def admit(db: Database, openid: str, language: str) -> Admitted:
     """Find or create the resident of a message (new ones start in `language`: WeChat tells us none)."""
     with db.transaction() as session:
         resident = get_or_create_resident(session, channel=CHANNEL, external_id=openid, language=language)
+        resident.last_inbound_at = utcnow()
         return Admitted(resident.language, live_chat.in_handoff(session, resident),
                         choices.loaded(resident.offered_choices))
 
@@ -57,7 +59,17 @@ def subscribed(db: Database, openid: str, language: str) -> str:
     with db.transaction() as session:
         resident = get_or_create_resident(session, channel=CHANNEL, external_id=openid, language=language)
         resident.unreachable_at = None
+        resident.last_inbound_at = utcnow()
         return resident.language
+
+
+def heard_from(db: Database, openid: str) -> None:
+    """Any other event from a resident we know (a menu link opened, a location report): WeChat's 48-hour window for
+    customer-service messages starts again."""
+    with db.transaction() as session:
+        resident = find_resident(session, channel=CHANNEL, external_id=openid)
+        if resident is not None:
+            resident.last_inbound_at = utcnow()
 
 
 def unsubscribed(db: Database, openid: str) -> bool:

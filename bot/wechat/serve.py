@@ -1,7 +1,7 @@
 """The WeChat channel's process: `python -m bot.wechat` serves /wechat on WECHAT_HOST:WECHAT_PORT.
 
-One process: the access token is cached in its memory (shared by its calls, not with other processes: WeChat
-allows one valid token at a time per account, so run one process until the token is shared, README "WeChat").
+The access token is shared with every other process through the database (bot/wechat/tokens.py), so several
+channel processes and the jobs' sender may run side by side.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def create(settings: Settings) -> Starlette:
     """The app with its database, Rasa client and WeChat API client, closed when it stops."""
     db = database(settings)
     rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
-    api = WeChatApi(settings)
+    api = WeChatApi(settings, db=db)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -112,7 +112,8 @@ class Turn:
                 return
             else:
                 await self.answer(payload)
-        # Other events (a menu link opened, the periodic location report) need no answer.
+        else:  # a menu link opened, the periodic location report...: no answer, but the window opens again
+            await self._db(records.heard_from, self.openid)
 
     async def rasa_message(self, message: Any, offered: list[choices.Choice]) -> Optional[str]:
         """What to send Rasa for a message, or None when the channel has already answered it."""

@@ -13,10 +13,11 @@ from cases.models.handoff import HandoffMessage, HandoffRequest
 from cases.models.outbox import Notification
 from cases.models.policy import PolicyAnswer
 from cases.models.staff import CannedReply, ReportRun, StaffAlert, StaffSession, StaffUser
-from cases.models.traffic import ChatLease, ChatPace, InboundUpdate, PendingUpdate, Throttle
+from cases.models.traffic import ApiToken, ChatLease, ChatPace, InboundUpdate, PendingUpdate, Throttle
 
 __all__ = [
     "ApiKey",
+    "ApiToken",
     "Base",
     "CannedReply",
     "Case",

@@ -35,6 +35,9 @@ class Resident(Base):
     # The buttons of the bot's latest reply on a channel without buttons (WeChat), offered as numbered choices:
     # a JSON list of [title, payload]; a reply that is just a number picks one (bot/wechat/choices.py).
     offered_choices: Mapped[Optional[str]] = mapped_column(Text)
+    # When the resident last wrote to us (WeChat only): WeChat takes customer-service messages for 48 hours after
+    # that, template messages only beyond (bot/wechat/push.py).
+    last_inbound_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # The privacy notice (cases/residents_data/notice.py): which version they were shown and when; consent is
     # writing to us again after seeing it (never a gate: help is never withheld for want of it).
     notice_version: Mapped[Optional[str]] = mapped_column(String(32))

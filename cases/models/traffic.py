@@ -1,4 +1,5 @@
-"""Bookkeeping of the channels' traffic: updates already handled, rate-limit counters, per-chat pacing."""
+"""Bookkeeping of the channels' traffic: updates already handled, rate-limit counters, per-chat pacing, the access
+tokens of the platforms we call."""
 
 from __future__ import annotations
 
@@ -65,3 +66,13 @@ class ChatPace(Base):
 
     chat_key: Mapped[str] = mapped_column(String(160), primary_key=True)  # channel:chat id
     next_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ApiToken(Base):
+    """A platform's access token shared by every process that calls it (WeChat keeps one valid per account)."""
+
+    __tablename__ = "api_tokens"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # e.g. wechat:<app id>
+    token: Mapped[str] = mapped_column(Text)  # empty until first fetched
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

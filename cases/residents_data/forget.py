@@ -141,7 +141,7 @@ def forget_resident(session: Session, *, resident: Resident, timezone: str, quie
     resident.display_name = None
     resident.notice_version = resident.notice_shown_at = resident.consented_at = None
     resident.photo_wanted_until = resident.filing_started_at = resident.unreachable_at = None
-    resident.offered_choices = None
+    resident.offered_choices = resident.last_inbound_at = None
     session.flush()
     return done
 

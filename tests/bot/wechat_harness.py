@@ -64,7 +64,7 @@ async def wechat_channel(db: Database, rasa: RasaClient, media_dir, *, aes_key: 
     """The WeChat app on `db` and `rasa`, with the fake API; waits for running turns before closing."""
     async with FakeWeChatServer() as fake:
         settings = wechat_settings(fake, database_url=db.url, media_dir=media_dir, aes_key=aes_key, **values)
-        api = WeChatApi(settings)
+        api = WeChatApi(settings, db=db)
         app = create_app(settings=settings, db=db, rasa=rasa, api=api)
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://wechat",

@@ -1,26 +1,51 @@
 """A resident files a report over WeChat, everything real but WeChat's servers (testkit/wechat fakes them): the
 real Rasa model and action server, the database, the channel's app. Each call is answered at once ("success"),
-the replies arrive as customer-service messages with their buttons as numbered choices."""
+the replies arrive as customer-service messages with their buttons as numbered choices; staff's status change
+reaches them through the real jobs process, with the access token the channel stored."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from bot.photos import clean_photo
 from bot.rasa_client import RasaClient
 from bot.wechat import choices
+from cases import lifecycle
 from cases.queries import find_case
 from cases.store.db import Database
-from testkit.wechat import gps_jpeg
-from tests.bot.wechat_harness import new_openid, wechat_channel
-from tests.e2e.loop_harness import REFERENCE, WAIT
+from testkit.stack import APP_PYTHON, PROJECT_ROOT
+from testkit.wechat import FakeWeChatServer, gps_jpeg
+from tests.bot.wechat_harness import TOKEN, new_openid, wechat_channel
+from tests.city import CITY
+from tests.e2e.loop_harness import QUIET_HOURS_OFF_ENV, REFERENCE, WAIT
 
 pytestmark = pytest.mark.e2e
 
 
-async def test_wechat_resident_files_a_pothole_report(stack):
+@contextlib.contextmanager
+def jobs_running(stack, fake: FakeWeChatServer, log_path) -> Iterator[subprocess.Popen]:
+    """The real scheduler process (`python -m jobs`), WeChat configured against the fake API, Telegram off; stopped
+    at the end."""
+    env = {**os.environ, "DATABASE_URL": stack.database_url, "MEDIA_DIR": str(stack.media_dir),
+           "TIMEZONE": "Asia/Shanghai", "TELEGRAM_BOT_TOKEN": "", "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": fake.app_id,
+           "WECHAT_APP_SECRET": fake.secret, "WECHAT_API_BASE": fake.base_url, "PUSH_INTERVAL_SECONDS": "0.5",
+           **QUIET_HOURS_OFF_ENV}
+    jobs = subprocess.Popen([str(APP_PYTHON), "-m", "jobs"], env=env, cwd=PROJECT_ROOT, stdout=log_path.open("w"),
+                            stderr=subprocess.STDOUT)
+    try:
+        yield jobs
+    finally:
+        jobs.terminate()
+        jobs.wait(timeout=30)
+
+
+async def test_wechat_resident_files_a_pothole_report_and_hears_of_its_progress(stack, tmp_path):
     openid, photo = new_openid(), gps_jpeg()
     db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
     try:
@@ -55,6 +80,16 @@ async def test_wechat_resident_files_a_pothole_report(stack):
                 [stored] = case.photos
                 assert (stack.media_dir / stored.path).read_bytes() == clean_photo(photo).data
             assert len(fake.tokens) == 1
+
+            with db.transaction() as session:  # staff start the work (the console calls the same function)
+                lifecycle.change_status(session, case=find_case(session, reference=reference), to_status="in_progress",
+                                        actor="staff", public_note="工程队已出发", **CITY)
+            before = len(fake.texts_to(openid))
+            with jobs_running(stack, fake, tmp_path / "jobs.log"):
+                pushed = (await fake.wait_for_texts(openid, before + 1, timeout=WAIT))[before:]
+            assert reference in pushed[0] and "工程队已出发" in pushed[0], pushed
+            assert fake.templates == []  # they wrote minutes ago: inside WeChat's 48 hours
+            assert len(fake.tokens) == 1  # the jobs process used the token the channel stored
     finally:
         await rasa.aclose()
         db.dispose()

@@ -12,7 +12,7 @@ from cases import lifecycle
 from cases.clock import utcnow
 from cases.models import Notification
 from cases.store import inbox
-from jobs.scheduler import build_scheduler, scheduled_jobs, stop_scheduler
+from jobs.scheduler import build_scheduler, scheduled_jobs, stop_scheduler, wechat_client
 from tests.bot.test_push import bot, fake, push_settings, queue_pushes  # noqa: F401 (fixtures)
 from tests.cases.builders import open_case, resident
 from tests.city import CITY
@@ -47,6 +47,17 @@ def test_every_job_runs_once_at_a_time_on_its_interval(sqlite_db, push_settings)
         name: timedelta(seconds=seconds) for name, seconds in {**DATABASE_JOBS, **TELEGRAM_JOBS}.items()
     }
     assert {(job.max_instances, job.coalesce) for job in jobs.values()} == {(1, True)}
+
+
+def test_wechat_configured_adds_its_sender(sqlite_db, push_settings):
+    settings = push_settings.model_copy(update=dict(wechat_token="t", wechat_app_id="wx-app", wechat_app_secret="s"))
+    wechat = wechat_client(settings, sqlite_db)
+    assert wechat is not None and wechat_client(push_settings, sqlite_db) is None
+    try:
+        jobs = {job.id: job.seconds for job in scheduled_jobs(settings=settings, db=sqlite_db, bot=None, wechat=wechat)}
+    finally:
+        wechat.close()
+    assert jobs == {**DATABASE_JOBS, "wechat_push": settings.push_interval_seconds}
 
 
 def test_without_a_bot_only_the_database_jobs_run(sqlite_db, push_settings):
