@@ -26,14 +26,13 @@ from actions.conversation import (
     button,
     earlier_user_messages,
     language,
-    latest_entities,
     latest_intent,
     latest_text,
     message_entities,
     message_intent,
     reset_filing,
 )
-from actions.policy import PolicyAnswers, may_ask_policy
+from actions.policy import PolicyAnswers
 from actions.questions import answers_to_file, request_type_of, summary_lines
 from actions.runtime.deps import Deps, UsesCaseSystem
 from actions.runtime.errors import apologises, log_failure
@@ -48,26 +47,6 @@ log = logging.getLogger(__name__)
 FORM = "case_form"
 # Earlier messages that may hold the description when a report starts from a button.
 DESCRIBING_INTENTS = frozenset({"nlu_fallback", "inform", "out_of_scope"})
-# Which slots each answer lives in (change_answer's `field` entity; a few everyday aliases too).
-FIELD_SLOTS = {
-    "request_type": ("request_type", "nearby_choice", "nearby_offer"),  # another type: look for cases nearby again
-    "description": ("description",),
-    "location": ("location", "latitude", "longitude", "nearby_choice", "nearby_offer"),
-    "photo": ("photo", "photo_skipped"),
-    "answers": ("answers", "question_answer"),  # the request type's own questions, asked again
-    "publication": ("publish_ok",),  # "Don't publish my words": set to false, not cleared
-}
-FIELD_ALIASES = {
-    "type": "request_type", "category": "request_type", "address": "location", "place": "location",
-    "picture": "photo", "image": "photo", "pic": "photo", "details": "description", "text": "description",
-}
-# Words for each answer in languages written without spaces, where the `field` lookup (which needs word
-# boundaries) finds nothing: "我要改一下地址".
-FIELD_WORDS_IN_TEXT = {
-    "地址": "location", "位置": "location", "地点": "location", "照片": "photo", "图片": "photo", "相片": "photo",
-    "描述": "description", "内容": "description", "说明": "description", "类型": "request_type",
-    "类别": "request_type", "分类": "request_type", "补充": "answers",
-}
 MAX_IDEMPOTENCY_KEY = 200
 CHANGE_ANSWERS = {"zh": "修改补充信息"}
 # What the summary says of publication on the public board, by language (English when missing).
@@ -141,13 +120,8 @@ class ActionStartReport(UsesCaseSystem, Action):
         return "action_start_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        intent = latest_intent(tracker)
-        if intent and may_ask_policy(tracker):
-            match = self.answers.find_or_none(latest_text(tracker), "before starting a report")
-            if match is not None:
-                self.answers.say(match, dispatcher, domain, language(tracker))
-                dispatcher.utter_message(response="utter_policy_or_report", report_intent=intent)
-                return [FollowupAction("action_listen")]  # no form: the resident reads the answer first
+        if self.answers.answer_instead_of_report(dispatcher, tracker, domain):
+            return [FollowupAction("action_listen")]  # no form: the resident reads the answer first
         remember_filing(self.deps, tracker.sender_id, True)
         events = reset_filing()
         kind = load_catalog().from_intent(latest_intent(tracker))
@@ -284,33 +258,3 @@ class ActionDiscardReport(UsesCaseSystem, Action):
         remember_filing(self.deps, tracker.sender_id, False)
         dispatcher.utter_message(response="utter_report_discarded")
         return [ActiveLoop(None), *reset_filing()]
-
-
-def field_to_change(tracker: Tracker) -> Optional[str]:
-    """The answer the resident wants to change (`field` entity), or None if they did not say."""
-    value = str(entity_value(latest_entities(tracker), "field") or "").strip().lower()
-    value = FIELD_ALIASES.get(value, value)
-    if value in FIELD_SLOTS:
-        return value
-    text = latest_text(tracker) or ""
-    return next((field for word, field in FIELD_WORDS_IN_TEXT.items() if word in text), None)
-
-
-class ActionChangeAnswer(Action):
-    """Change an answer while filing: clear it so the form asks again, or ask which one."""
-
-    def name(self) -> str:
-        return "action_change_answer"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        if tracker.active_loop_name != FORM:
-            dispatcher.utter_message(response="utter_nothing_to_change")
-            return []
-        field = field_to_change(tracker)
-        if field is None:
-            dispatcher.utter_message(response="utter_ask_which_change")
-            return []
-        if field == "publication":  # the summary comes back saying only the public facts will be shown
-            return [SlotSet("publish_ok", False), SlotSet("confirmed", None)]
-        # Clearing `confirmed` too brings the summary back once the new answer is in.
-        return [SlotSet(name, None) for name in FIELD_SLOTS[field]] + [SlotSet("confirmed", None)]

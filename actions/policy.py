@@ -44,12 +44,17 @@ def may_ask_policy(tracker: Tracker) -> bool:
     return worth_asking(message.get("text") or "", policy_confidence(message))
 
 
+# One index per process (per database), shared by every action that asks the list; rebuilt only when staff
+# change the answers.
+_INDEX = IndexCache()
+
+
 class PolicyAnswers:
     """The policy database as the actions ask it: one index per process, rebuilt only when staff change it."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.cache = IndexCache()
+        self.cache = _INDEX
 
     def today(self) -> date:
         """Today in the city (answers take effect and expire by the city's calendar)."""
@@ -69,6 +74,19 @@ class PolicyAnswers:
         except Exception as error:  # noqa: BLE001 - the caller's own answer still helps; nothing is lost
             log_failure(f"looking up a policy answer ({doing})", error)
             return None
+
+    def answer_instead_of_report(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> bool:
+        """For a report put as a policy question (may_ask_policy): the answer that fits and a "Report it" button
+        (the report intent again, so the report starts from this message); whether it was given."""
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        if not intent or not may_ask_policy(tracker):
+            return False
+        match = self.find_or_none(latest_text(tracker), "before starting a report")
+        if match is None:
+            return False
+        self.say(match, dispatcher, domain, language(tracker))
+        dispatcher.utter_message(response="utter_policy_or_report", report_intent=intent)
+        return True
 
     @staticmethod
     def say(match: Match, dispatcher: CollectingDispatcher, domain: dict, lang: str) -> None:
