@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from actions.changing import ActionChangeAnswer
 from actions.filing import (
     ActionAskConfirmed,
-    ActionChangeAnswer,
     ActionDiscardReport,
     ActionStartReport,
 )

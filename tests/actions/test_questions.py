@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from actions.case_form import ValidateCaseForm
-from actions.filing import ActionAskConfirmed, ActionChangeAnswer, ActionOpenCase
+from actions.changing import ActionChangeAnswer
+from actions.filing import ActionAskConfirmed, ActionOpenCase
 from actions.questions import ActionAskQuestionAnswer
 from cases.models import Case
 from tests.actions.trackers import responses, run, slots_set, tracker
