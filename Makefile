@@ -6,7 +6,7 @@ PY := .venvs/app/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run run-production test setup venvs model validate lint test-rasa test-python test-fast test-model test-production test-nlu nlu-report bench \
-	clean-models help
+	clean-models help translations
 
 help:
 	@echo "make run    - set up (once), train if needed, start Rasa, actions, bot + web chat, scheduler"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint   - ruff and mypy (no model needed)"
 	@echo "make test-fast - the pytest tests that need no trained model (no training); make test-model - the e2e and browser ones"
 	@echo "make bench  - print benchmark figures (reply latency, cold start, push throughput)"
+	@echo "make translations - extract the console's, notices' and circular's strings into locale/zh/LC_MESSAGES/*.po to translate"
 	@echo "make nlu-report - cross-validation and held-out evaluation per language, reports and confusion matrices in results/nlu-report"
 
 setup venvs:
@@ -74,6 +75,17 @@ bench: model
 	$(PY) -m bench.reply_latency
 	$(PY) -m bench.cold_start
 	$(PY) -m bench.push_throughput
+
+# Staff-facing strings: extract each domain's (locale/<domain>.cfg) and update its catalogues; then translate
+# what is new or fuzzy in locale/zh/LC_MESSAGES/<domain>.po (tests/i18n fails until every string is).
+translations: venvs
+	@for domain in console notices circular; do \
+	  .venvs/app/bin/pybabel -q extract -F locale/$$domain.cfg -k translate:2 -k translate_plural:2,3 \
+	    --sort-by-file --no-wrap -o locale/$$domain.pot . && \
+	  if [ -f locale/zh/LC_MESSAGES/$$domain.po ]; then \
+	    .venvs/app/bin/pybabel -q update -i locale/$$domain.pot -d locale -D $$domain -l zh --no-wrap --ignore-obsolete; \
+	  else .venvs/app/bin/pybabel -q init -i locale/$$domain.pot -d locale -D $$domain -l zh --no-wrap; fi; \
+	done
 
 clean-models:
 	rm -rf models results

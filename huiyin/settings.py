@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Generated secrets live in VAR_DIR/secrets (owner-only); the data defaults above are under it too.
     var_dir: Path = PROJECT_ROOT / "var"
     timezone: str = "Asia/Shanghai"
+    # The language staff read the console, alerts and reports in unless their account or browser says otherwise
+    # ("en" or "zh", cases/i18n.py).
+    staff_language: str = "en"
     reference_prefix: str = "HY"
 
     rasa_url: str = "http://127.0.0.1:5005"

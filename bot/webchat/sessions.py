@@ -11,7 +11,7 @@ from typing import Optional
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cases import residents
+from cases import i18n, residents
 from huiyin import bootstrap
 from huiyin.settings import Settings
 
@@ -54,18 +54,7 @@ def session_secret(settings: Settings) -> bytes:
 
 def preferred_language(header: Optional[str]) -> str:
     """The first language we support in an Accept-Language header, by quality; English otherwise."""
-    ranked = []
-    for position, part in enumerate((header or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if quality > 0:  # q=0 means "not this one"
-            ranked.append((-quality, position, tag.strip()))
-    for _, _, tag in sorted(ranked):
+    for tag in i18n.accept_language_tags(header):
         base = tag.split("-")[0].split("_")[0].lower()
         if base in residents.SUPPORTED_LANGUAGES:
             return base
