@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases import lifecycle, queries
+from cases import i18n, lifecycle, queries
 from cases.areas import people, routing
 from cases.clock import utcnow
 from cases.messages import format_date
@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", help="full name shown to colleagues and residents")
     create.add_argument("--department", help="an agent's or department supervisor's department")
     create.add_argument("--telegram-chat-id", help="where alerts and reports reach this person")
+    create.add_argument("--language", choices=i18n.LANGUAGES,
+                        help="the language they read the console, alerts and reports in (default: their browser's)")
+    create.add_argument("--wechat-openid", help="their OpenID on the city's Official Account: alerts and reports there")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     commands.add_parser("list-staff", help="list console accounts")
     policies = commands.add_parser("load-policies", help="add or update policy answers from a YAML file")
@@ -89,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     set_area.add_argument("username")
     set_area.add_argument("area", help="a grid, community, sub-district or district code; 'none' to clear")
     commands.add_parser("list-areas", help="list the city's areas and who answers for each")
+    set_wechat = commands.add_parser("set-wechat", help="where WeChat reaches a staff member with alerts and reports")
+    set_wechat.add_argument("username")
+    set_wechat.add_argument("openid", help="their OpenID on the city's Official Account; 'none' to clear")
     return parser
 
 
@@ -111,7 +117,8 @@ def _create_staff(session: Session, args: argparse.Namespace, settings: Settings
     # args.password was read and checked in main, before the database was opened
     user = staff.create_staff(session, username=args.username, password=args.password, role=args.role,
                               display_name=args.name, department=args.department,
-                              telegram_chat_id=args.telegram_chat_id)
+                              telegram_chat_id=args.telegram_chat_id, language=args.language,
+                              wechat_openid=args.wechat_openid)
     print(f"Created {user.role} {user.username} ({user.display_name}"
           f"{', ' + user.department if user.department else ''}).")
 
@@ -131,6 +138,18 @@ def _set_area(session: Session, args: argparse.Namespace, settings: Settings) ->
     people.set_area(session, staff=user, area_code=code, areas=areas)
     area = areas.get(user.area_code)
     print(f"{user.username} now answers for {f'{area.level} {area.code} ({area.name})' if area else 'no area'}.")
+
+
+def _set_wechat(session: Session, args: argparse.Namespace, settings: Settings) -> None:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == args.username))
+    if user is None:
+        raise ValueError(f"there is no account {args.username}")
+    openid = None if args.openid.strip().lower() in ("none", "-", "") else args.openid
+    try:
+        staff.set_wechat_openid(session, staff=user, openid=openid)
+    except staff.StaffError as exc:  # "Not done", not the account's "Not created"
+        raise ValueError(str(exc)) from None
+    print(f"{user.username} gets alerts and reports on WeChat {'at ' + openid if openid else 'no more'}.")
 
 
 def _list_areas(session: Session, args: argparse.Namespace, settings: Settings) -> None:
@@ -161,6 +180,7 @@ _COMMANDS: dict[str, Callable[[Session, argparse.Namespace, Settings], None]] = 
     "load-policies": _load_policies,
     "set-area": _set_area,
     "list-areas": _list_areas,
+    "set-wechat": _set_wechat,
 }
 
 

@@ -1,5 +1,6 @@
-"""Weekly and monthly reports for supervisors: each run once per period and department, its Telegram
-summaries queued in the outbox in the same transaction (the outbox's sender delivers them)."""
+"""Weekly and monthly reports for supervisors: each run once per period and department, its summaries (Telegram,
+WeChat; in each reader's language, the monthly one naming the slowest officials) queued in the outbox in the same
+transaction (the outbox's senders deliver them)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cases.clock import utcnow
 from cases.reporting import export
 from cases.reporting import figures as reports
 from cases.reporting import runs as report_runs
+from cases.reporting.responsiveness import responsiveness
 from cases.store.db import Database
 from huiyin.settings import Settings
 
@@ -41,7 +43,17 @@ def _queue(db: Database, settings: Settings, now: datetime) -> list[tuple[str, d
                                               timezone=settings.timezone, now=now)
                 link = report_runs.report_link(settings.console_public_url, period=period, start=start,
                                                department=department, area=area)
-                count = report_runs.queue_report(session, run=run, text=export.report_summary(report, link))
+                officials = (responsiveness(session, period=period, start=start, end=end, timezone=settings.timezone,
+                                            by="staff", department=department or None, area=area or None,
+                                            areas=areas, now=now) if period == "monthly" else None)
+
+                # Bound now: the loop goes on before queue_report calls it.
+                def summary(language: str, report=report, link=link, officials=officials) -> str:
+                    return export.report_summary(report, link, language=language, responsiveness=officials,
+                                                 areas=areas)
+
+                count = report_runs.queue_report(session, run=run, text=summary,
+                                                 default_language=settings.staff_language)
                 queued.append((period, start, f"area {area}" if area else department, count))
     return queued
 

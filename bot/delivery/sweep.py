@@ -18,7 +18,7 @@ from bot.delivery.outcomes import CHANNEL, GONE, PAUSED, RETRY, DeliveryStats, I
 from cases import outbox
 from cases.guards.privacy import resident_tag
 from cases.models import Notification
-from cases.staff.alerts import with_console
+from cases.staff.alerts import copy_for_sending, with_console
 
 log = logging.getLogger("bot.delivery.push")  # one logger for the sender's modules
 T = TypeVar("T")
@@ -78,9 +78,9 @@ class Sweep:
             except asyncio.TimeoutError:
                 pass
 
-    def _item(self, row: Notification) -> Item:
+    def _item(self, session: Session, row: Notification) -> Item:
         assert row.claimed_at is not None  # claim_due has just set it
-        return Item(row.id, row.resident_id, row.chat_id, self._text(row), row.attempts, row.claimed_at,
+        return Item(row.id, row.resident_id, row.chat_id, self._text(session, row), row.attempts, row.claimed_at,
                      tuple(outbox.buttons_of(row)))
 
     async def _claim(self) -> list[Item]:
@@ -89,7 +89,7 @@ class Sweep:
         def claim(session: Session) -> list[Item]:
             rows = outbox.claim_due(session, channel=CHANNEL, limit=self.batch_size,
                                     lease_seconds=self.lease_seconds, now=self.now())
-            return [self._item(r) for r in rows]
+            return [self._item(session, r) for r in rows]
 
         # Shielded: a sweep cancelled while the claim's transaction runs (a deploy stops the jobs) would lose
         # the claimed rows until their lease ends; instead it waits for the claim and hands its rows back.
@@ -105,10 +105,12 @@ class Sweep:
                 await self._settle_rest(claimed[0], None)
             raise
 
-    def _text(self, row: Notification) -> str:
-        """What to send for a row: a staff alert's console link gets the console's public address."""
+    def _text(self, session: Session, row: Notification) -> str:
+        """What to send for a row: a staff alert in its reader's language, its console link with the console's
+        public address."""
         if row.kind == outbox.STAFF_ALERT:
-            return with_console(row.text, self.settings.console_public_url)
+            text = copy_for_sending(session, row, default_language=self.settings.staff_language)
+            return with_console(text, self.settings.console_public_url)
         return row.text
 
     def _enqueue(self, items: list[Item]) -> None:

@@ -1,5 +1,5 @@
-"""The sender of queued WeChat messages (residents' status pushes, receipts, surveys, live-chat replies), run by the
-jobs process beside the Telegram one.
+"""The sender of queued WeChat messages (residents' status pushes, receipts, surveys, live-chat replies; staff alerts
+and report summaries), run by the jobs process beside the Telegram one.
 
 Rows are claimed, leased and marked as Telegram's are (cases/outbox/sending.py, bot/delivery/outcomes.py). WeChat's
 rule decides how a row goes: a customer-service message only within 48 hours of the resident's last message to us
@@ -7,6 +7,11 @@ rule decides how a row goes: a customer-service message only within 48 hours of 
 reference, status and time, or nothing, recorded as failed with the reason. WeChat's answer decides the rest:
 unfollowed or blocked makes the resident unreachable, out of the window falls back to the template, limits and
 network errors are retried with back-off.
+
+A staff member on WeChat (StaffUser.wechat_openid) is under the same rule: their window is their own last message to
+the account (the channel records whoever writes as a resident, staff too). Beyond it, an alert about a case goes as
+the template message naming the case and what the alert is about, linking to the console; a report summary, about
+no case, is recorded as failed with the reason.
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ from bot.delivery.sweep import LEASE_MARGIN
 from bot.rasa_client import Button, Reply
 from bot.wechat import choices, records
 from bot.wechat.api import TOKEN_REFUSED, WeChatApi, WeChatApiError
-from cases import messages, outbox
+from cases import i18n, messages, outbox
 from cases.clock import utcnow
-from cases.models import Case, CaseEvent, Notification
+from cases.models import Case, CaseEvent, Notification, StaffAlert, StaffUser
+from cases.residents import find_resident
+from cases.staff import alerts
 from cases.store.db import Database
 from huiyin.settings import Settings
 
@@ -61,6 +68,8 @@ class Push:
     reference: Optional[str]  # the case it reports, if any
     status: Optional[str]  # the status it reports (the event's, else the case's)
     queued_at: datetime
+    headline: Optional[str] = None  # a staff alert's: what it is about (the template's second field, for status)
+    link: Optional[str] = None  # a staff alert's: its console page (the template's link, for the public board's)
 
 
 def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
@@ -86,10 +95,10 @@ def _last_fit(text: str, limit: int, separator: str) -> int:
 
 def template_data(push: Push, *, timezone: str) -> dict[str, dict[str, str]]:
     """The template's fields: keyword1 the case reference, keyword2 its status, keyword3 the time (city time)."""
-    assert push.reference is not None and push.status is not None
+    assert push.reference is not None and (push.status is not None or push.headline is not None)
     moment = push.queued_at.astimezone(ZoneInfo(timezone))
     return {"keyword1": {"value": push.reference},
-            "keyword2": {"value": messages.status_label(push.status, push.language)},
+            "keyword2": {"value": push.headline or messages.status_label(push.status or "", push.language)},
             "keyword3": {"value": f"{moment:%Y-%m-%d %H:%M}"}}
 
 
@@ -119,7 +128,8 @@ class WeChatSender:
         def claim(session: Session) -> list[Push]:
             rows = outbox.claim_due(session, channel=records.CHANNEL, limit=limit, lease_seconds=self.lease_seconds,
                                     now=self.now())
-            return [self._push(session, row) for row in rows]
+            return [self._push(session, row) if row.staff_id is None else self._staff_push(session, row)
+                    for row in rows]
 
         try:
             return await self._write(claim)
@@ -139,6 +149,24 @@ class WeChatSender:
         return Push(item, resident.language if resident else "zh", bool(resident and resident.unreachable_at),
                     resident.last_inbound_at if resident else None, case.reference if case is not None else None,
                     status, row.created_at)
+
+    def _staff_push(self, session: Session, row: Notification) -> Push:
+        """A staff member's row: an alert worded in their language now, their own window, the alert's case."""
+        assert row.claimed_at is not None  # claim_due has just set it
+        member = session.get(StaffUser, row.staff_id)
+        language = i18n.language_for(member.language if member else None, None, self.settings.staff_language)
+        text = alerts.copy_for_sending(session, row, default_language=self.settings.staff_language)
+        console = self.settings.console_public_url
+        item = Item(row.id, None, row.chat_id, alerts.with_console(text, console), row.attempts, row.claimed_at, ())
+        reader = find_resident(session, channel=records.CHANNEL, external_id=row.chat_id)
+        alert = session.get(StaffAlert, row.alert_id) if row.alert_id is not None else None
+        case = session.get(Case, alert.case_id) if alert is not None and alert.case_id is not None else None
+        reference = case.reference if case is not None else None
+        return Push(item, language, bool(reader and reader.unreachable_at), reader.last_inbound_at if reader else None,
+                    reference, None, row.created_at,
+                    headline=alerts.kind_label(alert.kind, language) if alert is not None else None,
+                    link=alerts.with_console(alerts.console_path(alert, case_reference=reference), console)
+                    if alert is not None and console else None)
 
     async def send_all(self, pushes: list[Push]) -> None:
         """Send the claimed rows: residents at once, each resident's rows one after another."""
@@ -211,12 +239,12 @@ class WeChatSender:
         if not template_id:
             return await self.outcomes.failed(
                 push.item, "not deliverable: outside WeChat's 48-hour window and WECHAT_STATUS_TEMPLATE_ID is not set")
-        if push.reference is None or push.status is None:
+        if push.reference is None or (push.status is None and push.headline is None):
             return await self.outcomes.failed(
                 push.item, "not deliverable: outside WeChat's 48-hour window and not about a case (no template)")
+        link = push.link if push.headline is not None else board_link(self.settings, push.reference, push.language)
         await self.api.send_template(push.item.chat_id, template_id,
-                                     template_data(push, timezone=self.settings.timezone),
-                                     board_link(self.settings, push.reference, push.language))
+                                     template_data(push, timezone=self.settings.timezone), link)
         return await self.outcomes.sent(push.item)
 
     async def _refused(self, item: Item, exc: WeChatApiError) -> tuple[str, Optional[str]]:

@@ -18,12 +18,14 @@ from cases.areas.areas import LEVEL_NAMES, Area, AreaMap
 from cases.catalog import Catalog
 from cases.clock import utcnow
 from cases.events import ASSIGNMENT, record_event
+from cases.i18n import N_
 from cases.models import Case, CaseEvent, StaffUser
 from cases.reporting.areas import TRIAGE, area_label
-from cases.staff import alerts
+from cases.staff import alerts, wording
 from cases.staff.accounts import own_area
 
 PLACED = "placed"  # the alert's kind
+PLACED_TEXT = N_("Case %(reference)s was placed in grid %(grid)s (%(code)s) by %(staff)s.")
 
 
 class PlacementRefused(ValueError):
@@ -55,8 +57,9 @@ def place_in_grid(
     event = record_event(session, case=case, kind=ASSIGNMENT, actor=workflow.Actor.STAFF, staff=staff,
                          internal_note=note, now=now)
     alerts.alert(session, key=f"{PLACED}:{case.id}:{grid.code}:{event.id}", kind=PLACED, case=case, now=now,
-                 **alerts.responsible(case, 0, catalog=catalog, areas=areas),
-                 text=f"Case {case.reference} was placed in grid {grid.name} ({grid.code}) by {staff.username}.")
+                 **alerts.responsible(case, 0, catalog=catalog, areas=areas), message=PLACED_TEXT,
+                 params={"reference": case.reference, "grid": wording.names(grid.name_in), "code": grid.code,
+                         "staff": staff.username})
     return event
 
 

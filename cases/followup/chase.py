@@ -11,12 +11,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cases import workflow
+from cases.catalog import load_catalog
 from cases.clock import utcnow
 from cases.events import CHASE, record_event
+from cases.i18n import N_
 from cases.models import Case, CaseChase, Resident
 from cases.queries import CaseNotFound, active_cases_for_resident, find_case_for_resident, followed_case, is_overdue
+from cases.staff import wording
 from cases.staff.alerts import alert, responsible
 from cases.workflow import Actor, Status
+
+CHASED = N_("%(reference)s (%(type)s) was chased by the resident: it was due %(due)s and is still %(status)s.")
 
 
 class CannotChase(Exception):
@@ -65,8 +70,11 @@ def chase_case(
         raise CannotChase("already_today", case) from None
     record_event(session, case=worked, kind=CHASE, actor=Actor.RESIDENT, actor_name=resident.display_name,
                  internal_note=f"Chased by the resident ({case.reference}).", now=now)
-    alert(session, key=f"chase:{worked.id}:{day.isoformat()}", kind="chase", case=worked,
-          text=f"{worked.reference} was chased by the resident: it was due {worked.due_at:%Y-%m-%d}.", now=now,
+    alert(session, key=f"chase:{worked.id}:{day.isoformat()}", kind="chase", case=worked, now=now,
+          message=CHASED, params={"reference": worked.reference,
+                                  "type": wording.request_type(load_catalog(), worked.request_type),
+                                  "due": wording.day(local_day(worked.due_at, timezone)),
+                                  "status": wording.status(worked.status)},
           **responsible(worked))
     return chase
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -23,10 +24,19 @@ from cases.areas.areas import AreaMap
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.hours import QuietHours
+from cases.i18n import N_
 from cases.models import Case
-from cases.staff import alerts
+from cases.staff import alerts, wording
 from cases.store.db import affected_rows
 from cases.workflow import Actor
+
+# Who answers at each rung (cases/areas/ladder.py), as an alert names them in its reader's language.
+RUNG_PHRASES = {"grid": N_("the grid worker of %(area)s"), "department": N_("the agents of %(department)s"),
+                "department_supervisor": N_("the supervisor of %(department)s"),
+                "community": N_("the supervisors of %(area)s"), "subdistrict": N_("the supervisors of %(area)s"),
+                "district": N_("the supervisors of %(area)s"), "city": N_("the city's supervisors")}
+OVERDUE = N_("%(reference)s (%(type)s, %(department)s) is overdue: it was due %(due)s. "
+             "Escalated to level %(level)s (%(who)s).")
 
 
 def target_level(case: Case, *, now: datetime, step_hours: float, top: int = 2) -> int:
@@ -91,10 +101,16 @@ def _escalate(session: Session, case: Case, level: int, rung: str, *, tell_resid
     # The due date is in the key: a case re-routed to another type gets a new due date and may escalate anew;
     # so is the grid: a case placed in a grid climbs that grid's ladder, whose rungs are other people.
     grid = f":{case.grid_code}" if case.grid_code else ""
+    department = wording.department(catalog, case.department, case.request_type)
+    area = areas.get(ladder.area_at(case, rung, areas))
     alerts.alert(
         session, key=f"escalation:{case.id}:{level}:{case.due_at:%Y%m%dT%H%M}{grid}", kind="escalation", case=case,
-        now=now, **alerts.responsible(case, level, catalog=catalog, areas=areas),
-        text=f"{case.reference} ({case.department}) is overdue: it was due {due}. Escalated to level {level} ({who}).")
+        now=now, **alerts.responsible(case, level, catalog=catalog, areas=areas), message=OVERDUE, params={
+            "reference": case.reference, "type": wording.request_type(catalog, case.request_type),
+            "department": department, "due": wording.day(case.due_at.astimezone(ZoneInfo(timezone)).date()),
+            "level": level, "who": wording.phrase(
+                RUNG_PHRASES[rung], department=department,
+                area=wording.names(lambda language: f"{area.name_in(language)} ({area.code})") if area else "")})
     if not tell_resident:  # a sweep that skipped a level tells the resident only where the case is now
         return
     for resident in [case.resident, *queries.followers(session, case)]:

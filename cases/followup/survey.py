@@ -21,11 +21,12 @@ from cases import events, lifecycle, outbox, queries
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.hours import QuietHours
+from cases.i18n import N_
 from cases.messages import in_language
 from cases.models import Case, CaseEvent, Resident, Survey
 from cases.queries import CaseNotFound
 from cases.residents import MESSAGING_CHANNELS
-from cases.staff import alerts
+from cases.staff import alerts, wording
 from cases.store.db import affected_rows
 from cases.workflow import Actor, Status
 
@@ -42,6 +43,7 @@ class SurveyStatus(str, Enum):
 SENT, ANSWERED, EXPIRED = SurveyStatus.SENT, SurveyStatus.ANSWERED, SurveyStatus.EXPIRED
 MAX_COMMENT = 2000
 REOPENED_NOTE = "Reopened: the resident says it is not fixed"
+REOPENED = N_("%(reference)s (%(type)s) was reopened: the resident rated it %(rating)s/5 and says it is not fixed.")
 EXPIRED_NOTE = "Closed without an answer to the satisfaction question."
 
 class _Texts(TypedDict):
@@ -210,7 +212,8 @@ def record_rating(
                           quiet_hours=quiet_hours, catalog=catalog, now=now)
     alerts.alert(session, key=f"reopened:{case.id}:{survey.id}", kind="reopened", case=case,
                   now=now, **alerts.responsible(case, 0),  # the people working it: the assignee or the agents
-                  text=f"{case.reference} was reopened: the resident rated it {rating}/5 and says it is not fixed.")
+                  message=REOPENED, params={"reference": case.reference, "rating": rating,
+                                            "type": wording.request_type(catalog or load_catalog(), case.request_type)})
     return survey
 
 

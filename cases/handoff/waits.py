@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 from cases.clock import utcnow
 from cases.handoff import handoff
 from cases.hours import OfficeHours
+from cases.i18n import N_
 from cases.models import HandoffRequest
 from cases.staff import alerts
 from cases.store.db import affected_rows
+
+LONG_WAIT = N_("A resident has waited %(minutes)s minutes for a person in the chat inbox.")
 
 
 def flag_long_waits(
@@ -48,7 +51,7 @@ def flag_long_waits(
         waited = int((now - request.created_at).total_seconds() // 60)
         alerts.alert(session, key=f"handoff_wait:{request.id}", kind="handoff_wait", handoff_id=request.id,
                      role="supervisor", department=None, now=now,
-                     text=f"A resident has waited {waited} minutes for a person in the chat inbox.")
+                     message=LONG_WAIT, params={"minutes": waited})
         flagged.append(request)
     return flagged
 

@@ -22,7 +22,7 @@ class Notification(Base):
     __table_args__ = (UniqueConstraint("event_id", "resident_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Exactly one recipient: a resident, or a staff member (staff alerts and reports on Telegram).
+    # Exactly one recipient: a resident, or a staff member (staff alerts and reports on Telegram or WeChat).
     resident_id: Mapped[Optional[int]] = mapped_column(ForeignKey("residents.id"), index=True)
     staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff_users.id"))
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
@@ -45,5 +45,7 @@ class Notification(Base):
     # conversation delivers it, cancelled once it has, pushed if it never did (see outbox.queue_receipt);
     # "staff_alert", "report": a staff member's Telegram copy of an alert or report summary.
     kind: Mapped[Optional[str]] = mapped_column(String(16))
+    # A staff alert's copy: the alert, so the sender words it in the reader's language of the moment.
+    alert_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff_alerts.id"))
 
     resident: Mapped[Optional[Resident]] = relationship()

@@ -28,6 +28,10 @@ class StaffUser(Base):
     area_code: Mapped[Optional[str]] = mapped_column(String(32))
     # Where alerts and reports reach this person on Telegram, if anywhere.
     telegram_chat_id: Mapped[Optional[str]] = mapped_column(String(128))
+    # Where alerts and reports reach them on WeChat: their OpenID on the city's Official Account, if any.
+    wechat_openid: Mapped[Optional[str]] = mapped_column(String(128))
+    # The language they read the console, alerts and reports in ("en", "zh"); None: their browser's.
+    language: Mapped[Optional[str]] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
@@ -81,7 +85,11 @@ class StaffAlert(Base):
     area_code: Mapped[Optional[str]] = mapped_column(String(32))
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
     handoff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handoff_requests.id"))
+    # The English text, as read before alerts had languages (and by anything reading `text`): the rendering of
+    # `message` (a msgid) with `params` (JSON, cases/staff/wording.py); old alerts have no message.
     text: Mapped[str] = mapped_column(Text)
+    message: Mapped[Optional[str]] = mapped_column(Text)
+    params: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 

@@ -4,7 +4,14 @@ Queueing (queueing), claiming and recording sends (sending), reading rows and po
 statuses and kinds of rows (status); every name is importable from here (`from cases import outbox`).
 """
 
-from cases.outbox.queueing import cancel_receipts, queue, queue_for_staff, queue_receipt, queue_status_change
+from cases.outbox.queueing import (
+    cancel_receipts,
+    queue,
+    queue_for_staff,
+    queue_receipt,
+    queue_status_change,
+    staff_chats,
+)
 from cases.outbox.reading import buttons_of, counts_by_status, web_updates
 from cases.outbox.sending import claim_due, mark_failed, mark_retry, mark_sent, release
 from cases.outbox.status import (
@@ -17,6 +24,7 @@ from cases.outbox.status import (
     SENT,
     STAFF_ALERT,
     TELEGRAM,
+    WECHAT,
     OutboxStatus,
 )
 
@@ -30,6 +38,7 @@ __all__ = [
     "SENT",
     "STAFF_ALERT",
     "TELEGRAM",
+    "WECHAT",
     "OutboxStatus",
     "buttons_of",
     "cancel_receipts",
@@ -43,5 +52,6 @@ __all__ = [
     "queue_receipt",
     "queue_status_change",
     "release",
+    "staff_chats",
     "web_updates",
 ]

@@ -16,7 +16,7 @@ from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.hours import QuietHours
 from cases.models import Case, CaseEvent, Notification, Resident, StaffUser
-from cases.outbox.status import RECEIPT, TELEGRAM, OutboxStatus
+from cases.outbox.status import RECEIPT, TELEGRAM, WECHAT, OutboxStatus
 from cases.residents import MESSAGING_CHANNELS
 from cases.store.db import affected_rows
 
@@ -81,19 +81,32 @@ def queue(
     return notification
 
 
+def staff_chats(staff: StaffUser) -> list[tuple[str, str]]:
+    """Where messages reach a staff member: (channel, chat id) on Telegram and on WeChat, those they have."""
+    return [(channel, chat_id) for channel, chat_id in ((TELEGRAM, staff.telegram_chat_id),
+                                                        (WECHAT, staff.wechat_openid)) if chat_id]
+
+
 def queue_for_staff(
-    session: Session, *, staff: StaffUser, text: str, kind: str, now: Optional[datetime] = None
-) -> Optional[Notification]:
-    """Queue one Telegram message to a staff member (urgent: no quiet hours for staff); None without a chat id."""
-    if not staff.telegram_chat_id:
-        return None
+    session: Session,
+    *,
+    staff: StaffUser,
+    text: str,
+    kind: str,
+    chats: Optional[Sequence[tuple[str, str]]] = None,
+    alert_id: Optional[int] = None,
+    now: Optional[datetime] = None,
+) -> list[Notification]:
+    """Queue one message to a staff member on each of their chats (or those of `chats`), urgent: no quiet hours for
+    staff; none without a chat. With `alert_id`, the row is that alert's copy (its sender may word it anew)."""
     now = now or utcnow()
-    notification = Notification(
-        staff_id=staff.id, channel=TELEGRAM, chat_id=staff.telegram_chat_id, text=text[:4096], urgent=True,
-        status=OutboxStatus.PENDING.value, attempts=0, next_attempt_at=now, created_at=now, kind=kind,
-    )
-    session.add(notification)
-    return notification
+    rows = [Notification(staff_id=staff.id, channel=channel, chat_id=chat_id,
+                         text=text[:4096] if channel == TELEGRAM else text, urgent=True,
+                         status=OutboxStatus.PENDING.value, attempts=0, next_attempt_at=now, created_at=now,
+                         kind=kind, alert_id=alert_id)
+            for channel, chat_id in (staff_chats(staff) if chats is None else chats)]
+    session.add_all(rows)
+    return rows
 
 
 def queue_status_change(

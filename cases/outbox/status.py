@@ -20,6 +20,6 @@ PENDING, SENDING, SENT, FAILED, CANCELLED = (
     OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED)
 # Notification.kind of a new case's reference held back while the conversation delivers it.
 RECEIPT = "receipt"
-# Notification.kind of a staff member's Telegram copy of an alert, and of a report's summary.
+# Notification.kind of a staff member's Telegram or WeChat copy of an alert, and of a report's summary.
 STAFF_ALERT, REPORT = "staff_alert", "report"
-TELEGRAM = "telegram"
+TELEGRAM, WECHAT = "telegram", "wechat"

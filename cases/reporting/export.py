@@ -1,14 +1,26 @@
 """A report's figures as text: the CSV downloads (the report's and the responsiveness record's) and the few lines
-Telegram carries to supervisors."""
+Telegram or WeChat carries to supervisors, in each one's language."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from datetime import timedelta
+from typing import Optional
 
+from babel.numbers import format_percent
+
+from cases import i18n
+from cases.areas.areas import AreaMap
+from cases.catalog import Catalog, load_catalog
+from cases.i18n import N_, translate, translate_plural
+from cases.reporting.areas import TRIAGE
 from cases.reporting.figures import Report
 from cases.reporting.responsiveness import Row
+from cases.staff.wording import date_text, department, number_text, shown
+
+PERIOD_TITLES = {"weekly": N_("Weekly report"), "monthly": N_("Monthly report")}
 
 
 def _value(value: object) -> str:
@@ -57,26 +69,79 @@ def responsiveness_csv(rows: list[Row]) -> str:
     return out.getvalue()
 
 
-def _or_dash(value: object, suffix: str = "") -> str:
-    return "-" if value is None else f"{value}{suffix}"
+def _or_dash(value: Optional[str]) -> str:
+    return "-" if value is None else value
 
 
-def report_summary(report: Report, link: str) -> str:
-    """A few plain-text lines for Telegram, ending with the link to the full report."""
-    last = report.end - timedelta(days=1)
-    title = {"weekly": "Weekly report", "monthly": "Monthly report"}.get(report.period, "Report")
+def _hours(value: Optional[float], language: str) -> Optional[str]:
+    """Hours for `language` ("2.5 h", "2.5 小时"), None if there is no figure."""
+    return None if value is None else translate(language, "%(hours)s h") % {"hours": number_text(value, language)}
+
+
+def _percent(value: Optional[float], language: str) -> Optional[str]:
+    """A percentage (as figures.py gives it, 0-100) in `language`'s locale, None if there is no figure."""
+    return None if value is None else format_percent(value / 100, "#,##0.#%", locale=i18n.babel_locale(language))
+
+
+def _scope(report: Report, language: str, catalog: Catalog, areas: Optional[AreaMap]) -> str:
+    """Whose report it is, in `language`: the department (or all) and the area, if any."""
+    scope = (shown(department(catalog, report.department), language) if report.department
+             else translate(language, "all departments"))
+    if report.area == TRIAGE:
+        triage = translate(language, "the triage desk")
+        return f"{scope}, {triage}"
+    area = areas.get(report.area) if areas is not None and report.area else None
+    name = f"{area.name_in(language)} ({area.code})" if area is not None else report.area_name
+    return f"{scope}, {name}" if name else scope
+
+
+def responsiveness_lines(rows: list[Row], language: str) -> list[str]:
+    """The monthly summary's word on officials (the responsiveness record, by staff): who was slowest to a first
+    response and who resolved the smallest share on time; nothing without figures."""
+    lines = []
+    timed = [row for row in rows if row.median_first_response_hours is not None]
+    if timed:
+        slow = max(timed, key=lambda row: (row.median_first_response_hours or 0, row.name.casefold()))
+        lines.append(translate(language, "Slowest first response: %(name)s, median %(hours)s.") % {
+            "name": slow.name, "hours": _hours(slow.median_first_response_hours, language)})
+    rated = [row for row in rows if row.on_time_percent is not None]
+    if rated:
+        late = min(rated, key=lambda row: (row.on_time_percent or 0, row.name.casefold()))
+        lines.append(translate(language, "Lowest share on time: %(name)s, %(percent)s of %(resolved)s resolved.") % {
+            "name": late.name, "percent": _percent(late.on_time_percent, language),
+            "resolved": number_text(late.resolved, language)})
+    return lines
+
+
+def report_summary(report: Report, link: str, *, language: str = i18n.SOURCE_LANGUAGE,
+                   responsiveness: Optional[list[Row]] = None, catalog: Optional[Catalog] = None,
+                   areas: Optional[AreaMap] = None) -> str:
+    """A few plain-text lines for Telegram or WeChat in `language`, dates and numbers in its locale, ending with
+    the link to the full report; with the officials' `responsiveness` rows, who was slowest and least on time."""
+    n = functools.partial(number_text, language=language)
+    title = translate(language, PERIOD_TITLES.get(report.period, N_("Report")))
     answers = sum(report.satisfaction_counts.values())
-    open_now = sum(report.open_by_status.values())
-    oldest = f", the oldest {report.oldest_open[0].days_open} days old" if report.oldest_open else ""
+    open_now = n(sum(report.open_by_status.values()))
+    average = report.satisfaction_average
     lines = [
-        f"{title}, {report.department or 'all departments'}{f', {report.area_name}' if report.area_name else ''}: "
-        f"{report.start:%Y-%m-%d} to {last:%Y-%m-%d}",
-        f"Received {report.received}, resolved {report.resolved} (on time: {_or_dash(report.on_time_percent, '%')}).",
-        f"Median first response {_or_dash(report.median_first_response_hours, ' h')}, "
-        f"median resolution {_or_dash(report.median_resolution_hours, ' h')}.",
-        f"Reopened {report.reopened}, escalated {report.escalated}, chased {report.chased}.",
-        f"Satisfaction {_or_dash(report.satisfaction_average, '/5')} ({answers} answers).",
-        f"Open at report time: {open_now}{oldest}.",
-        f"Full report: {link}",
+        translate(language, "%(title)s, %(scope)s: %(first)s to %(last)s") % {
+            "title": title, "scope": _scope(report, language, catalog or load_catalog(), areas),
+            "first": date_text(report.start, language), "last": date_text(report.end - timedelta(days=1), language)},
+        translate(language, "Received %(received)s, resolved %(resolved)s (on time: %(on_time)s).") % {
+            "received": n(report.received), "resolved": n(report.resolved),
+            "on_time": _or_dash(_percent(report.on_time_percent, language))},
+        translate(language, "Median first response %(first_response)s, median resolution %(resolution)s.") % {
+            "first_response": _or_dash(_hours(report.median_first_response_hours, language)),
+            "resolution": _or_dash(_hours(report.median_resolution_hours, language))},
+        translate(language, "Reopened %(reopened)s, escalated %(escalated)s, chased %(chased)s.") % {
+            "reopened": n(report.reopened), "escalated": n(report.escalated), "chased": n(report.chased)},
+        translate_plural(language, "Satisfaction %(average)s (%(answers)s answer).",
+                         "Satisfaction %(average)s (%(answers)s answers).", answers) % {
+            "average": "-" if average is None else f"{n(average)}/5", "answers": n(answers)},
+        (translate(language, "Open at report time: %(open)s, the oldest %(days)s days old.") % {
+            "open": open_now, "days": n(report.oldest_open[0].days_open)} if report.oldest_open
+         else translate(language, "Open at report time: %(open)s.") % {"open": open_now}),
+        *responsiveness_lines(responsiveness or [], language),
+        translate(language, "Full report: %(link)s") % {"link": link},
     ]
     return "\n".join(lines)

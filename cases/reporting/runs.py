@@ -1,24 +1,26 @@
 """When weekly and monthly reports are due, for which departments and areas, to whom, and that each goes once.
 
 A run is the city's (department and area ""), a department's, or an area's (a community, sub-district or
-district whose supervisors are on Telegram): each gets the report of its own cases.
+district whose supervisors are on Telegram or WeChat): each gets the report of its own cases.
 
-A ReportRun row is inserted in the transaction that queues the report's Telegram summaries in the
-outbox, so a run is queued by one scheduler only, and its messages are delivered like every other.
+A ReportRun row is inserted in the transaction that queues the report's summaries in the outbox (each recipient's
+Telegram chat and WeChat OpenID, in their language), so a run is queued by one scheduler only, and its messages
+are delivered like every other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Optional
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cases import outbox, workflow
+from cases import i18n, outbox, workflow
 from cases.areas.areas import AreaMap
 from cases.clock import utcnow
 from cases.hours import DAYS
@@ -53,16 +55,22 @@ def report_departments(session: Session, *, start: date, end: date, timezone: st
 
 
 def report_areas(session: Session, areas: AreaMap) -> list[str]:
-    """The areas whose supervisors get their area's report: those with an active supervisor on Telegram."""
+    """The areas whose supervisors get their area's report: those with an active supervisor on Telegram or WeChat."""
     codes = session.scalars(select(StaffUser.area_code).where(
         StaffUser.active.is_(True), StaffUser.role == "supervisor", StaffUser.area_code.is_not(None),
-        StaffUser.telegram_chat_id.is_not(None)).distinct())
+        _reachable()).distinct())
     return sorted(code for code in codes if code and areas.get(code) is not None)
 
 
+def _reachable() -> ColumnElement[bool]:
+    """The SQL condition: a staff member messages reach (a Telegram chat, a WeChat OpenID)."""
+    return or_(StaffUser.telegram_chat_id.is_not(None), StaffUser.wechat_openid.is_not(None))
+
+
 def report_recipients(session: Session, department: Optional[str], area: Optional[str] = None) -> list[StaffUser]:
-    """Who gets the report on Telegram: the area's supervisors, the department's, or city supervisors and admins."""
-    query = select(StaffUser).where(StaffUser.active.is_(True), StaffUser.telegram_chat_id.is_not(None))
+    """Who gets the report on Telegram or WeChat: the area's supervisors, the department's, or city supervisors and
+    admins."""
+    query = select(StaffUser).where(StaffUser.active.is_(True), _reachable())
     if area:
         query = query.where(StaffUser.role == "supervisor", StaffUser.area_code == area)
     elif department:
@@ -89,12 +97,24 @@ def claim_run(session: Session, *, period: str, start: date, department: str, ar
     return run
 
 
-def queue_report(session: Session, *, run: ReportRun, text: str) -> int:
-    """Queue the report's summary to each of its recipients on Telegram, with the run; how many."""
-    queued = [outbox.queue_for_staff(session, staff=member, text=text, kind=outbox.REPORT, now=run.created_at)
-              for member in {s.telegram_chat_id: s for s in report_recipients(
-                  session, run.department, run.area_code or None)}.values()]
-    return sum(row is not None for row in queued)
+def queue_report(session: Session, *, run: ReportRun, text: str | Callable[[str], str],
+                 default_language: str = i18n.SOURCE_LANGUAGE) -> int:
+    """Queue the report's summary to each of its recipients' chats, with the run; how many messages.
+
+    `text` is the summary, or a function giving it in a language: each recipient reads theirs (their account's
+    language, else `default_language`).
+    """
+    summaries: dict[str, str] = {}
+    queued: set[tuple[str, str]] = set()  # two accounts on one chat: one message
+    for member in report_recipients(session, run.department, run.area_code or None):
+        chats = [chat for chat in outbox.staff_chats(member) if chat not in queued]
+        queued.update(chats)
+        language = i18n.language_for(member.language, None, default_language)
+        if language not in summaries:
+            summaries[language] = text(language) if callable(text) else text
+        outbox.queue_for_staff(session, staff=member, text=summaries[language], kind=outbox.REPORT, chats=chats,
+                               now=run.created_at)
+    return len(queued)
 
 
 def report_link(base_url: str, *, period: str, start: date, department: Optional[str], area: str = "",

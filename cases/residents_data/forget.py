@@ -119,7 +119,8 @@ def forget_resident(session: Session, *, resident: Resident, timezone: str, quie
     alerts = [StaffAlert.case_id.in_(case_ids)] if case_ids else []
     alerts += [StaffAlert.handoff_id.in_(handoff_ids)] if handoff_ids else []
     if alerts:
-        session.execute(update(StaffAlert).where(or_(*alerts)).values(text=DELETED)
+        # The message and its parameters go too: the parameters may quote the resident (names, places).
+        session.execute(update(StaffAlert).where(or_(*alerts)).values(text=DELETED, message=None, params=None)
                         .execution_options(synchronize_session=False))
     # Messages to staff and from them go: transcripts and every push (they name the chat and quote cases).
     session.flush()

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cases import i18n
 from cases.areas.areas import AreaMap
 from cases.clock import utcnow
 from cases.models import Case, StaffSession, StaffUser
@@ -23,6 +24,7 @@ from cases.models import Case, StaffSession, StaffUser
 ROLES = ("agent", "supervisor", "admin")
 USERNAME = re.compile(r"[a-z0-9._-]{3,64}")
 MIN_PASSWORD_LENGTH = 10
+WECHAT_OPENID = re.compile(r"[A-Za-z0-9_-]{6,64}")  # WeChat's are 28 such characters
 
 
 class StaffError(ValueError):
@@ -72,6 +74,8 @@ def create_staff(
     display_name: Optional[str] = None,
     department: Optional[str] = None,
     telegram_chat_id: Optional[str] = None,
+    language: Optional[str] = None,
+    wechat_openid: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> StaffUser:
     """A new staff account; raises StaffError for bad data or a username already taken."""
@@ -87,6 +91,8 @@ def create_staff(
     user = StaffUser(username=username, display_name=_clean(display_name) or username,
                      password_hash=hash_password(password), role=role, department=department,
                      telegram_chat_id=telegram_chat_id, active=True, created_at=now or utcnow())
+    set_language(session, staff=user, language=language)
+    set_wechat_openid(session, staff=user, openid=wechat_openid)
     try:
         with session.begin_nested():
             session.add(user)
@@ -155,6 +161,23 @@ def set_password(session: Session, *, staff: StaffUser, password: str) -> None:
     """Give an account a new password and log it out everywhere."""
     staff.password_hash = hash_password(password)
     session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
+
+
+def set_language(session: Session, *, staff: StaffUser, language: Optional[str]) -> None:
+    """Set the language an account reads the console, alerts and reports in (None or "": as their browser asks)."""
+    language = (language or "").strip() or None
+    if language is not None and language not in i18n.LANGUAGES:
+        raise StaffError(f"the language must be one of {', '.join(i18n.LANGUAGES)}")
+    staff.language = language
+
+
+def set_wechat_openid(session: Session, *, staff: StaffUser, openid: Optional[str]) -> None:
+    """Set where WeChat reaches an account with alerts and reports: their OpenID on the city's Official Account
+    (None or "": not on WeChat)."""
+    openid = (openid or "").strip() or None
+    if openid is not None and not WECHAT_OPENID.fullmatch(openid):
+        raise StaffError("a WeChat OpenID is 6-64 letters, digits, dashes or underscores")
+    staff.wechat_openid = openid
 
 
 def disable_staff(session: Session, *, staff: StaffUser) -> None:

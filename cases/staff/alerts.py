@@ -9,28 +9,38 @@ use the same rule, so both show an alert to the same people:
   a community's, sub-district's or district's people are supervisors);
 - a role city-wide: the active staff with that role, no department and no area (city supervisors, admins).
 Read state is one per alert: once one addressee has read it, it is read for all of them.
-The Telegram copies are outbox rows queued with the alert, in its transaction (see `alert`).
+An alert is kept as a message and its parameters (cases/staff/wording.py), so each reader reads it in their own
+language (`text_in`); `text` holds the English one. The Telegram and WeChat copies are outbox rows queued with
+the alert, in its transaction (see `alert`), worded again by the sender in the reader's language of the moment
+(`copy_for_sending`: an account without a language reads the city's default, which the sender knows).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Optional, TypedDict
+from typing import Any, Optional, TypedDict
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cases import outbox
+from cases import i18n, outbox
 from cases.areas import ladder, routing
 from cases.areas.areas import AreaMap
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
-from cases.models import Case, StaffAlert, StaffUser
+from cases.i18n import N_
+from cases.models import Case, Notification, StaffAlert, StaffUser
+from cases.staff import wording
 from cases.store.db import affected_rows
 
 # Stands for the console's public address in an alert's Telegram copy; the sender puts the address in.
 CONSOLE = "{console}"
+# What each kind of alert is about, for a list of alerts and for WeChat's template message.
+KIND_NAMES = {"escalation": N_("Overdue, escalated"), "chase": N_("Chased by the resident"),
+              "reopened": N_("Reopened: not fixed"), "placed": N_("Placed in a grid"),
+              "handoff_wait": N_("Waiting for a person")}
 
 
 class AlertNotFound(LookupError):
@@ -75,7 +85,9 @@ def alert(
     *,
     key: str,
     kind: str,
-    text: str,
+    message: Optional[str] = None,
+    params: Optional[Mapping[str, Any]] = None,
+    text: Optional[str] = None,
     case: Optional[Case] = None,
     handoff_id: Optional[int] = None,
     staff: Optional[StaffUser] = None,
@@ -86,11 +98,18 @@ def alert(
 ) -> Optional[StaffAlert]:
     """Record an alert for staff once per key (None if it exists): one person, or a role (in a department).
 
-    Each addressee with a Telegram chat id gets a copy through the outbox, queued in this transaction.
+    What it says is `message` (marked with N_) with `params` (cases/staff/wording.py), read in each reader's
+    language; or a `text` that stays as it is, in every language. Each addressee's Telegram chat and WeChat
+    OpenID gets a copy through the outbox, queued in this transaction.
     """
+    if (message is None) == (text is None):
+        raise TypeError("an alert says either a message (with its params) or a text")
     if session.scalar(select(StaffAlert.id).where(StaffAlert.key == key)) is not None:
         return None
-    row = StaffAlert(key=key, kind=kind, text=text, case_id=case.id if case is not None else None,
+    english = text if message is None else wording.render(message, params or {}, i18n.SOURCE_LANGUAGE)
+    row = StaffAlert(key=key, kind=kind, text=english, message=message,
+                     params=wording.dumps(params) if message is not None and params else None,
+                     case_id=case.id if case is not None else None,
                      handoff_id=handoff_id, staff_id=staff.id if staff is not None else None,
                      role=None if staff is not None else (role or "supervisor"),
                      department=department, area_code=None if staff is not None else area,
@@ -101,19 +120,65 @@ def alert(
             session.flush()
     except IntegrityError:
         return None
-    text = telegram_text(row, case_reference=case.reference if case is not None else None)
-    for member in {s.telegram_chat_id: s for s in addressees(session, row) if s.telegram_chat_id}.values():
-        outbox.queue_for_staff(session, staff=member, text=text, kind=outbox.STAFF_ALERT, now=row.created_at)
+    reference = case.reference if case is not None else None
+    queued: set[tuple[str, str]] = set()  # two accounts on one chat: one copy
+    for member in addressees(session, row):
+        chats = [chat for chat in outbox.staff_chats(member) if chat not in queued]
+        queued.update(chats)
+        if chats:
+            outbox.queue_for_staff(session, staff=member, chats=chats, kind=outbox.STAFF_ALERT, alert_id=row.id,
+                                   text=copy_text(row, case_reference=reference,
+                                                  language=member.language or i18n.SOURCE_LANGUAGE),
+                                   now=row.created_at)
     return row
 
 
-def telegram_text(alert: StaffAlert, *, case_reference: Optional[str]) -> str:
-    """The alert's Telegram text: its text and the console page to act on it (address left as CONSOLE)."""
+def text_in(alert: StaffAlert, language: str) -> str:
+    """What the alert says in `language` (the console's list, each reader's copy).
+
+    An alert from before alerts had languages reads as its text; so does one whose text was rewritten since
+    (a forgotten resident's alerts say only that), as its message would tell what was taken out.
+    """
+    if alert.message is None:
+        return alert.text
+    params = wording.loads(alert.params)
+    if wording.render(alert.message, params, i18n.SOURCE_LANGUAGE) != alert.text:
+        return alert.text
+    return wording.render(alert.message, params, language)
+
+
+def kind_label(kind: str, language: str) -> str:
+    """What a kind of alert is about, in `language` (an unknown kind as it is)."""
+    return i18n.translate(language, KIND_NAMES[kind]) if kind in KIND_NAMES else kind.replace("_", " ")
+
+
+def copy_text(alert: StaffAlert, *, case_reference: Optional[str], language: str = i18n.SOURCE_LANGUAGE) -> str:
+    """The alert's copy for a chat: its text in `language` and the console page to act on it (address left as
+    CONSOLE)."""
+    return f"{text_in(alert, language)}\n{console_path(alert, case_reference=case_reference)}"
+
+
+def console_path(alert: StaffAlert, *, case_reference: Optional[str]) -> str:
+    """The console page to act on an alert (address left as CONSOLE): its case, its chat, or the alerts."""
     if alert.case_id is not None:
-        return f"{alert.text}\n{CONSOLE}/cases/{case_reference}"
+        return f"{CONSOLE}/cases/{case_reference}"
     if alert.handoff_id is not None:
-        return f"{alert.text}\n{CONSOLE}/inbox/{alert.handoff_id}"
-    return f"{alert.text}\n{CONSOLE}/alerts"
+        return f"{CONSOLE}/inbox/{alert.handoff_id}"
+    return f"{CONSOLE}/alerts"
+
+
+def copy_for_sending(session: Session, row: Notification, *, default_language: str) -> str:
+    """What an outbox row says when sent: an alert's copy worded in its reader's language of the moment (their
+    own, else `default_language`), kept on the row as what was sent; any other row as queued."""
+    alert = session.get(StaffAlert, row.alert_id) if row.alert_id is not None else None
+    member = session.get(StaffUser, row.staff_id) if row.staff_id is not None else None
+    if alert is None or member is None:
+        return row.text
+    case = session.get(Case, alert.case_id) if alert.case_id is not None else None
+    text = copy_text(alert, case_reference=case.reference if case is not None else None,
+                     language=i18n.language_for(member.language, None, default_language))
+    row.text = text[:4096] if row.channel == outbox.TELEGRAM else text
+    return row.text
 
 
 def with_console(text: str, console_url: str) -> str:

@@ -80,7 +80,7 @@ def test_an_areas_report_counts_only_its_cases(db):
                                                           "D01-S01-C02-G06"}
     assert community.area_name == "Jing'an Temple Community 2 (D01-S01-C02)"
     assert "summary,area,Jing'an Temple Community 2 (D01-S01-C02)\n" in export.report_csv(community)
-    assert "Jing'an Temple Community 2 (D01-S01-C02): 2026-03-01" in export.report_summary(community, "link")
+    assert "Jing'an Temple Community 2 (D01-S01-C02): 1 Mar 2026" in export.report_summary(community, "link")
     assert (triage.received, triage.area_name) == (1, "the triage desk")
 
 

@@ -55,7 +55,7 @@ def test_overdue_case_escalates_once_per_level_as_time_passes(db):
             ("escalation", "supervisor", "Roads and Highways", None, c.id),
             ("escalation", "supervisor", None, None, c.id),
         ]
-        assert ref in alerts[0].text and "2026-03-09" in alerts[0].text
+        assert ref in alerts[0].text and "it was due 9 Mar 2026" in alerts[0].text  # in the reader's locale (en_GB)
         # the resident was told once per level (plus the in_progress push), honestly
         texts = [n.text for n in notifications(s)]
         assert len(texts) == 3

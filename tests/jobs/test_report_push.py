@@ -63,10 +63,10 @@ async def test_reports_go_once_to_the_right_people(db, telegram, telegram_bot, p
         ("monthly", date(2026, 10, 1), SANITATION),
     ]
     assert (await deliver_due(**push)).sent == 5  # and the push telling resident 2 their case was rejected
-    city = "Monthly report, all departments: 2026-10-01 to 2026-10-31"
+    city = "Monthly report, all departments: 1 Oct 2026 to 31 Oct 2026"
     assert chats(telegram) == {
-        801: ["Monthly report, Roads and Highways: 2026-10-01 to 2026-10-31"],
-        802: ["Monthly report, Sanitation: 2026-10-01 to 2026-10-31"],
+        801: ["Monthly report, Roads and Highways: 1 Oct 2026 to 31 Oct 2026"],
+        802: ["Monthly report, Sanitation: 1 Oct 2026 to 31 Oct 2026"],
         803: [city],
         804: [city],
     }
@@ -85,7 +85,7 @@ async def test_reports_go_once_to_the_right_people(db, telegram, telegram_bot, p
         assert await queue_due_reports(**jobs, now=lambda: local(11, 4, 12)) == []
     assert (await deliver_due(**push)).sent == 3
     assert [len(telegram.sent_messages(chat)) for chat in (801, 802, 803, 804, 805, 806)] == [2, 1, 2, 2, 0, 0]
-    assert telegram.sent_messages(803)[1].text.startswith("Weekly report, all departments: 2026-10-26 to 2026-11-01")
+    assert telegram.sent_messages(803)[1].text.startswith("Weekly report, all departments: 26 Oct 2026 to 1 Nov 2026")
     assert telegram.violations == [] and telegram.duplicates() == []
     with db.transaction() as s:
         runs = list(s.scalars(select(ReportRun).order_by(ReportRun.id)))

@@ -249,12 +249,12 @@ def test_summary_text(month):
     db, _ = month
     link = "https://console.example/reports?period=monthly&start=2026-10-01&department="
     assert export.report_summary(report(db), link) == (
-        "Monthly report, all departments: 2026-10-01 to 2026-10-31\n"
+        "Monthly report, all departments: 1 Oct 2026 to 31 Oct 2026\n"  # dates and numbers as en_GB writes them
         "Received 12, resolved 7 (on time: 71.4%).\n"
-        "Median first response 2.0 h, median resolution 48.0 h.\n"
+        "Median first response 2 h, median resolution 48 h.\n"
         "Reopened 1, escalated 2, chased 2.\n"
         "Satisfaction 3.25/5 (4 answers).\n"
-        "Open at report time: 9, the oldest 35.0 days old.\n"
+        "Open at report time: 9, the oldest 35 days old.\n"
         "Full report: https://console.example/reports?period=monthly&start=2026-10-01&department="
     )
 

@@ -14,6 +14,7 @@ from cases import lifecycle
 from cases.handoff import handoff
 from cases.models import Base, CaseChase, Survey
 from cases.residents import find_resident
+from cases.staff import alerts
 from tests.bot.webchat_harness import PNG
 from tests.city import CITY
 
@@ -52,10 +53,15 @@ def seed(session, *, channel: str, external_id: str, name: str, media_dir: Path,
     handoff.add_message(session, handoff=chat, direction="resident", text=f"My neighbour Echidna {tag} saw it",
                         now=now)
     chat.status, chat.ended_at = "ended", now  # over: their messages reach the assistant again
+    # An alert about their case whose parameters quote them (an alert keeps its message and parameters to be
+    # read in each reader's language).
+    alerts.alert(session, key=f"seed:{first.id}", kind="chase", case=first, message="%(resident)s asks about %(place)s",
+                 params={"resident": name, "place": f"Quoll {tag}"}, now=now)
     session.flush()
     return Seeded([first.reference, second.reference], [photo],
                   [name, external_id, f"Flat {tag}", f"Numbat {tag}", f"{tag} Wombat Road", f"{tag} Bilby Lane",
-                   f"Dingo {tag}", f"Echidna {tag}", f"Please call {tag}", photo, photo.rsplit("/", 1)[-1]])
+                   f"Dingo {tag}", f"Echidna {tag}", f"Please call {tag}", f"Quoll {tag}", photo,
+                   photo.rsplit("/", 1)[-1]])
 
 
 def leftovers(session, needles: list[str]) -> list[tuple[str, str, str]]:

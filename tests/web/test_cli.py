@@ -47,6 +47,21 @@ def test_create_staff_then_log_in_with_it(tmp_path):
     assert "ann\tagent\t-\tactive\tann" in listing.stdout
 
 
+def test_create_staff_with_a_language(tmp_path):
+    done = _run(["create-staff", "mei", "--role", "agent", "--language", "zh"], tmp_path, password="agent secret 123")
+    assert done.returncode == 0, done.stderr
+    _run(["create-staff", "ann", "--role", "agent"], tmp_path, password="agent secret 123")
+    db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with db.transaction() as session:
+            assert staff.authenticate(session, "mei", "agent secret 123").language == "zh"
+            assert staff.authenticate(session, "ann", "agent secret 123").language is None  # the browser's
+    finally:
+        db.dispose()
+    wrong = _run(["create-staff", "bob", "--role", "agent", "--language", "fr"], tmp_path, password="agent secret 123")
+    assert wrong.returncode == 2  # argparse: invalid choice
+
+
 def test_create_staff_refuses_bad_input_clearly(tmp_path):
     short = _run(["create-staff", "ann", "--role", "agent"], tmp_path, password="short")
     assert short.returncode == 1 and "at least 10 characters" in short.stderr and "Traceback" not in short.stderr
