@@ -1,4 +1,4 @@
-"""Canned replies, staff accounts and the current user's alerts."""
+"""Canned replies, staff accounts (with the language each reads the console in) and the current user's alerts."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cases import i18n
 from cases.areas import people, routing
 from cases.models import Case, StaffUser
 from cases.residents import SUPPORTED_LANGUAGES
 from cases.staff import accounts, alerts, canned
-from web.auth import guard
+from web.auth import guard, safe_next
 from web.case_queries import area_options
-from web.core import console_of, current, departments, form_of, run_change, whole_number
+from web.core import console_of, current, departments, form_of, redirect, run_change, whole_number
+from web.language import N_, language_of
 
 REFUSALS = (ValueError,)
 
@@ -41,7 +43,7 @@ async def canned_list(request: Request) -> Response:
         number = whole_number(edit_id)
         editing = canned.get_canned(session, number) if number is not None else None
         return console.render(request, "canned.html", replies=canned.list_canned(session), editing=editing,
-                              request_types=console.catalog.types, languages=SUPPORTED_LANGUAGES)
+                              request_types=console.catalog.types, languages_of_replies=SUPPORTED_LANGUAGES)
 
     return await console.run(page)
 
@@ -54,13 +56,13 @@ async def canned_create(request: Request) -> Response:
     def work(session, me, form) -> None:
         canned.create_canned(session, staff=me, catalog=console.catalog, **_canned_fields(form))
 
-    return await _post(request, "/canned", work, "Canned reply added.")
+    return await _post(request, "/canned", work, N_("Canned reply added."))
 
 
 def _reply_or_404(session, request: Request):
     reply = canned.get_canned(session, request.path_params["reply_id"])
     if reply is None:
-        raise HTTPException(404, "There is no such canned reply.")
+        raise HTTPException(404, N_("There is no such canned reply."))
     return reply
 
 
@@ -73,7 +75,7 @@ async def canned_update(request: Request) -> Response:
         canned.update_canned(session, reply=_reply_or_404(session, request), staff=me, catalog=console.catalog,
                              **_canned_fields(form))
 
-    return await _post(request, "/canned", work, "Canned reply saved.")
+    return await _post(request, "/canned", work, N_("Canned reply saved."))
 
 
 @guard("edit_canned")
@@ -82,7 +84,7 @@ async def canned_delete(request: Request) -> Response:
     def work(session, me, form) -> None:
         canned.delete_canned(session, reply=_reply_or_404(session, request))
 
-    return await _post(request, "/canned", work, "Canned reply deleted.")
+    return await _post(request, "/canned", work, N_("Canned reply deleted."))
 
 
 @guard("manage_staff")
@@ -102,19 +104,20 @@ async def staff_create(request: Request) -> Response:
     def work(session, me, form) -> None:
         department = str(form.get("department") or "")
         if department and department not in departments(console.catalog):
-            raise ValueError("choose a department from the list")
+            raise ValueError(N_("choose a department from the list"))
         accounts.create_staff(session, username=str(form.get("username") or ""),
                               password=str(form.get("password") or ""), role=str(form.get("role") or ""),
                               display_name=str(form.get("display_name") or ""), department=department,
-                              telegram_chat_id=str(form.get("telegram_chat_id") or ""))
+                              telegram_chat_id=str(form.get("telegram_chat_id") or ""),
+                              language=str(form.get("language") or ""))
 
-    return await _post(request, "/staff", work, "Account created.")
+    return await _post(request, "/staff", work, N_("Account created."))
 
 
 def _member_or_404(session, request: Request) -> StaffUser:
     member = accounts.find_staff(session, request.path_params["staff_id"])
     if member is None:
-        raise HTTPException(404, "There is no such account.")
+        raise HTTPException(404, N_("There is no such account."))
     return member
 
 
@@ -124,10 +127,10 @@ async def staff_disable(request: Request) -> Response:
     def work(session, me, form) -> None:
         member = _member_or_404(session, request)
         if member.id == me.id:
-            raise ValueError("you cannot disable your own account")
+            raise ValueError(N_("you cannot disable your own account"))
         accounts.disable_staff(session, staff=member)
 
-    return await _post(request, "/staff", work, "Account disabled.")
+    return await _post(request, "/staff", work, N_("Account disabled."))
 
 
 @guard("manage_staff")
@@ -136,7 +139,7 @@ async def staff_password(request: Request) -> Response:
     def work(session, me, form) -> None:
         accounts.set_password(session, staff=_member_or_404(session, request), password=str(form.get("password") or ""))
 
-    return await _post(request, "/staff", work, "Password changed; that account was logged out.")
+    return await _post(request, "/staff", work, N_("Password changed; that account was logged out."))
 
 
 @guard("manage_staff")
@@ -146,19 +149,44 @@ async def staff_area(request: Request) -> Response:
         people.set_area(session, staff=_member_or_404(session, request), area_code=str(form.get("area") or ""),
                         areas=routing.router().areas)
 
-    return await _post(request, "/staff", work, "Area saved.")
+    return await _post(request, "/staff", work, N_("Area saved."))
+
+
+@guard("manage_staff")
+async def staff_language(request: Request) -> Response:
+    """Set the language an account reads the console in (empty: as their browser asks)."""
+    def work(session, me, form) -> None:
+        accounts.set_language(session, staff=_member_or_404(session, request), language=str(form.get("language") or ""))
+
+    return await _post(request, "/staff", work, N_("Language saved."))
+
+
+@guard()
+async def own_language(request: Request) -> Response:
+    """The staff member's own choice of language (empty: as their browser asks); back to the page they were on."""
+    me, form = current(request), await form_of(request)
+    chosen = str(form.get("language") or "").strip() or None
+    back = safe_next(str(form.get("back") or ""))
+    await console_of(request).run(lambda session: accounts.set_language(
+        session, staff=session.get(StaffUser, me.id), language=chosen if chosen in i18n.LANGUAGES else None))
+    # Said in the language just chosen, which the next page is in.
+    language = i18n.language_for(chosen, request.headers.get("accept-language"),
+                                 console_of(request).settings.staff_language)
+    return redirect(request, back, N_("Language saved."), language=language)
 
 
 @guard()
 async def alert_list(request: Request) -> Response:
     """The alerts addressed to the current user, newest first."""
-    console, me = console_of(request), current(request)
+    console, me, language = console_of(request), current(request), language_of(request)
 
     def page(session) -> Response:
         rows = alerts.alerts_for(session, session.get(StaffUser, me.id))
         ids = {row.case_id for row in rows if row.case_id is not None}
         references = dict(session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids))).all()) if ids else {}
-        return console.render(request, "alerts.html", alerts=rows, references=references)
+        return console.render(request, "alerts.html", alerts=rows, references=references,
+                              texts={row.id: alerts.text_in(row, language) for row in rows},
+                              kinds={row.id: alerts.kind_label(row.kind, language) for row in rows})
 
     return await console.run(page)
 
@@ -175,6 +203,6 @@ async def alert_read(request: Request) -> Response:
             try:
                 alerts.mark_read(session, staff=me, alert_id=whole_number(alert_id, default=0))
             except alerts.AlertNotFound:
-                raise ValueError("there is no such alert for you") from None
+                raise ValueError(N_("there is no such alert for you")) from None
 
-    return await _post(request, "/alerts", work, "Marked as read.")
+    return await _post(request, "/alerts", work, N_("Marked as read."))

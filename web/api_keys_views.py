@@ -9,7 +9,8 @@ from starlette.responses import Response
 from cases.models import StaffUser
 from cases.open311 import keys
 from web.auth import guard
-from web.core import console_of, current, form_of, polite, redirect
+from web.core import console_of, current, form_of, not_done, redirect
+from web.language import N_
 
 
 @guard("manage_staff")
@@ -34,7 +35,7 @@ async def key_create(request: Request) -> Response:
     try:
         return await console.run(work)
     except ValueError as refused:
-        return redirect(request, "/api-keys", f"Not done: {polite(refused)}", "error")
+        return redirect(request, "/api-keys", not_done(request, refused), "error")
 
 
 @guard("manage_staff")
@@ -47,7 +48,7 @@ async def key_revoke(request: Request) -> Response:
         try:
             keys.revoke_key(session, key_id=request.path_params["key_id"])
         except LookupError:
-            raise HTTPException(404, "There is no such API key.") from None
+            raise HTTPException(404, N_("There is no such API key.")) from None
 
     await console.run(work)
-    return redirect(request, "/api-keys", "API key revoked.")
+    return redirect(request, "/api-keys", N_("API key revoked."))

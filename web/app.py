@@ -32,6 +32,7 @@ from web import (
 )
 from web.auth import guard
 from web.core import HERE, Console, DatabaseDown, IdConvertor, console_of, json_response
+from web.language import N_, language_of, shown_in
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers", [])).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return await json_response({"error": "That is too large."}, 413)(scope, receive, send)
+            return await json_response({"error": N_("That is too large.")}, 413)(scope, receive, send)
         received = 0
 
         async def limited():
@@ -66,7 +67,7 @@ class BodyLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > MAX_BODY_BYTES:
-                raise HTTPException(413, "That is too large.")
+                raise HTTPException(413, N_("That is too large."))
             return message
 
         await self.app(scope, limited, send)
@@ -127,6 +128,8 @@ def routes() -> list:
         Route("/staff/{staff_id:id}/disable", admin_views.staff_disable, methods=["POST"]),
         Route("/staff/{staff_id:id}/password", admin_views.staff_password, methods=["POST"]),
         Route("/staff/{staff_id:id}/area", admin_views.staff_area, methods=["POST"]),
+        Route("/staff/{staff_id:id}/language", admin_views.staff_language, methods=["POST"]),
+        Route("/language", admin_views.own_language, methods=["POST"]),
         Route("/api-keys", api_keys_views.key_list, methods=["GET"]),
         Route("/api-keys", api_keys_views.key_create, methods=["POST"]),
         Route("/api-keys/{key_id:id}/revoke", api_keys_views.key_revoke, methods=["POST"]),
@@ -148,6 +151,8 @@ def _check_guarded(all_routes: list) -> None:
 
 
 def _page_error(request: Request, status_code: int, title: str, message: str) -> Response:
+    language = language_of(request)
+    title, message = shown_in(title, language), shown_in(message, language)
     if request.url.path.startswith("/api/"):
         return json_response({"error": message}, status_code)
     return console_of(request).render(request, "error.html", status_code=status_code, title=title, message=message)
@@ -155,21 +160,23 @@ def _page_error(request: Request, status_code: int, title: str, message: str) ->
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)  # registered for HTTPException only (Starlette types handlers loosely)
-    titles = {404: "Not found", 405: "Not allowed here", 413: "Too large"}
-    message = exc.detail if exc.status_code != 405 else "That page does not take this kind of request."
-    return _page_error(request, exc.status_code, titles.get(exc.status_code, "Sorry"), str(message))
+    titles = {404: N_("Not found"), 405: N_("Not allowed here"), 413: N_("Too large")}
+    message = exc.detail if exc.status_code != 405 else N_("That page does not take this kind of request.")
+    if exc.status_code == 404 and message == "Not Found":  # Starlette's own, for a path no route has
+        message = N_("There is no such page.")
+    return _page_error(request, exc.status_code, titles.get(exc.status_code, N_("Sorry")), message)
 
 
 async def _database_down(request: Request, exc: Exception) -> Response:
-    return _page_error(request, 503, "Database unavailable",
-                       "The database cannot be reached right now. Please try again in a minute.")
+    return _page_error(request, 503, N_("Database unavailable"),
+                       N_("The database cannot be reached right now. Please try again in a minute."))
 
 
 async def _crashed(scope: Scope, exc: Exception) -> Response:
     # CatchErrors has logged it; the browser gets an apology that claims nothing it cannot know.
-    return _page_error(Request(scope), 500, "Something went wrong",
-                       "Something went wrong on our side; what you just did may not have been saved. "
-                       "Please try again.")
+    return _page_error(Request(scope), 500, N_("Something went wrong"),
+                       N_("Something went wrong on our side; what you just did may not have been saved. "
+                          "Please try again."))
 
 
 def create_app(*, settings: Optional[Settings] = None, db: Optional[Database] = None,

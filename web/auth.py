@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from cases.clock import utcnow
 from cases.staff import accounts, alerts
 from web.core import Current, console_of, form_of, json_response
+from web.language import N_, language_of, shown_in
 from web.throttle import LoginLimits, TooManyLogins, count_attempt, logged_in
 
 SESSION_COOKIE = "huiyin_console"
@@ -41,7 +42,8 @@ async def resolve(request: Request) -> Optional[Current]:
         user = row.staff
         return Current(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
                        department=user.department, csrf_token=row.csrf_token,
-                       unread_alerts=alerts.unread_count(session, user), area_code=user.area_code)
+                       unread_alerts=alerts.unread_count(session, user), area_code=user.area_code,
+                       language=user.language)
 
     found = await console.run(find)
     request.state.staff, request.state.staff_resolved = found, True
@@ -54,11 +56,12 @@ def is_api(request: Request) -> bool:
 
 
 def forbidden(request: Request, message: str) -> Response:
-    """403, as JSON for the API and as a page otherwise."""
+    """403, as JSON for the API and as a page otherwise (a console message in the request's language)."""
+    language = language_of(request)
     if is_api(request):
-        return json_response({"error": message}, 403)
-    return console_of(request).render(request, "error.html", status_code=403, title="Not allowed",
-                                      message=message)
+        return json_response({"error": shown_in(message, language)}, 403)
+    return console_of(request).render(request, "error.html", status_code=403,
+                                      title=shown_in(N_("Not allowed"), language), message=shown_in(message, language))
 
 
 async def csrf_ok(request: Request, expected: str) -> bool:
@@ -78,15 +81,15 @@ def guard(action: str = "work_cases") -> Callable[[View], View]:
             staff = await resolve(request)
             if staff is None:
                 if is_api(request):
-                    return json_response({"error": "Please log in."}, 401)
+                    return json_response({"error": shown_in(N_("Please log in."), language_of(request))}, 401)
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 if request.method != "GET":
                     target = "/"
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
             if request.method == "POST" and not await csrf_ok(request, staff.csrf_token):
-                return forbidden(request, "This form has expired. Please reload the page and try again.")
+                return forbidden(request, N_("This form has expired. Please reload the page and try again."))
             if not accounts.may(staff, action):
-                return forbidden(request, "Your role does not allow this.")
+                return forbidden(request, N_("Your role does not allow this."))
             return await view(request)
 
         # create_app refuses routes without a guard; mypy has no notion of attributes set on a function.
@@ -106,7 +109,8 @@ def safe_next(target: Optional[str]) -> str:
 def _login_page(request: Request, *, error: Optional[str] = None, status_code: int = 200) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
     response = console_of(request).render(
-        request, "login.html", status_code=status_code, staff=None, error=error, login_csrf=token,
+        request, "login.html", status_code=status_code, staff=None,
+        error=shown_in(error, language_of(request)) if error else None, login_csrf=token,
         next=safe_next(request.query_params.get("next")))
     response.set_cookie(LOGIN_CSRF_COOKIE, token, path="/login", httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")
@@ -131,7 +135,7 @@ async def login(request: Request) -> Response:
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     sent = form.get("csrf_token")
     if not cookie_token or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), cookie_token.encode()):
-        return forbidden(request, "The login form has expired. Please reload the page and try again.")
+        return forbidden(request, N_("The login form has expired. Please reload the page and try again."))
     username, password = str(form.get("username") or ""), str(form.get("password") or "")
     address = request.client.host if request.client else ""
     limits = LoginLimits.from_settings(console.settings)
@@ -139,7 +143,7 @@ async def login(request: Request) -> Response:
         await console.run(lambda session: count_attempt(session, username=username, address=address,
                                                         limits=limits, now=utcnow()))
     except TooManyLogins as refused:
-        response = _login_page(request, status_code=429, error=refused.sentence())
+        response = _login_page(request, status_code=429, error=refused.sentence(language_of(request)))
         response.headers["retry-after"] = str(max(1, math.ceil(refused.seconds)))
         return response
 
@@ -153,7 +157,7 @@ async def login(request: Request) -> Response:
 
     token = await console.run(check)
     if token is None:
-        return _login_page(request, error="Wrong username or password, or the account is disabled.",
+        return _login_page(request, error=N_("Wrong username or password, or the account is disabled."),
                            status_code=400)
     response = RedirectResponse(safe_next(str(form.get("next") or "")), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="lax",

@@ -37,6 +37,7 @@ from web.case_queries import (
     status_counts,
 )
 from web.core import Current, console_of, current, departments, form_of, run_change
+from web.language import N_, language_of
 
 MAX_SCHEDULE_YEARS = 10  # further is a typo, and dates near year 9999 overflow date arithmetic
 
@@ -48,7 +49,7 @@ REFUSALS = (TransitionNotAllowed, lifecycle.ScheduleDateRequired, lifecycle.Inva
 @guard()
 async def case_list(request: Request) -> Response:
     """The cases matching the filters, a page at a time, with counts per status."""
-    console, me = console_of(request), current(request)
+    console, me, language = console_of(request), current(request), language_of(request)
     areas = routing.router().areas
     filters = CaseFilters.from_query(request.query_params, console.catalog, departments(console.catalog), areas)
     now = utcnow()
@@ -65,7 +66,7 @@ async def case_list(request: Request) -> Response:
             followers=following.follower_counts(session, case_ids=[c.id for c in rows]),
             points=json.dumps([{"ref": c.reference, "lat": c.latitude, "lon": c.longitude,
                                 "open": workflow.is_working(Status(c.status)),
-                                "label": f"{c.reference} · {console.type_name(c.request_type)}"}
+                                "label": f"{c.reference} · {console.type_name(c.request_type, language)}"}
                                for c in rows if c.latitude is not None and c.longitude is not None]))
 
     return await console.run(page)
@@ -77,10 +78,10 @@ def _case_or_404(session, reference: str, me: Current) -> Case:
     try:
         case = queries.find_case(session, reference=reference)
     except queries.CaseNotFound:
-        raise HTTPException(404, f"There is no case {reference}.") from None
+        raise HTTPException(404, N_("There is no case %(reference)s.", reference=reference)) from None
     areas = routing.router().areas
     if not accounts.may_see_case(me, case, areas):
-        raise HTTPException(404, f"There is no case {reference} in your area.")
+        raise HTTPException(404, N_("There is no case %(reference)s in your area.", reference=reference))
     return case
 
 
@@ -150,11 +151,11 @@ def _scheduled_date(text: str, today: date) -> Optional[date]:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError("the scheduled date is not a date (use YYYY-MM-DD)") from None
+        raise ValueError(N_("the scheduled date is not a date (use YYYY-MM-DD)")) from None
     if day < today:
-        raise ValueError("the scheduled date is in the past")
+        raise ValueError(N_("the scheduled date is in the past"))
     if day.year > today.year + MAX_SCHEDULE_YEARS:
-        raise ValueError(f"the scheduled date is more than {MAX_SCHEDULE_YEARS} years away")
+        raise ValueError(N_("the scheduled date is more than %(years)d years away", years=MAX_SCHEDULE_YEARS))
     return day
 
 
@@ -166,9 +167,9 @@ async def change_status(request: Request) -> Response:
     def work(session, case, me, form) -> None:
         to_status = str(form.get("to_status") or "")
         if to_status not in {s.value for s in Status}:
-            raise ValueError("choose the new status")
+            raise ValueError(N_("choose the new status"))
         if to_status == Status.DUPLICATE.value:
-            raise ValueError("use 'Mark as duplicate' to merge a case into another")
+            raise ValueError(N_("use 'Mark as duplicate' to merge a case into another"))
         today = utcnow().astimezone(console.zone).date()
         lifecycle.change_status(
             session, case=case, to_status=to_status, actor=Actor.STAFF, staff=me,
@@ -176,7 +177,7 @@ async def change_status(request: Request) -> Response:
             scheduled_for=_scheduled_date(str(form.get("scheduled_for") or ""), today),
             timezone=console.settings.timezone, quiet_hours=console.quiet_hours, catalog=console.catalog)
 
-    return await _act(request, work, "Status changed; the resident will be told.")
+    return await _act(request, work, N_("Status changed; the resident will be told."))
 
 
 @guard()
@@ -187,15 +188,15 @@ async def assign(request: Request) -> Response:
     def work(session, case, me, form) -> None:
         department = str(form.get("department") or "")
         if department and department not in departments(console.catalog):
-            raise ValueError("choose a department from the list")
+            raise ValueError(N_("choose a department from the list"))
         assignee_id = optional_int(str(form.get("assignee_id") or ""))
         assignee = session.get(StaffUser, assignee_id) if assignee_id else None
         if assignee_id and assignee is None:
-            raise ValueError("that staff member does not exist")
+            raise ValueError(N_("that staff member does not exist"))
         lifecycle.assign(session, case=case, staff=me, department=department or None, assignee=assignee,
                        internal_note=str(form.get("internal_note") or ""))
 
-    return await _act(request, work, "Assignment saved.")
+    return await _act(request, work, N_("Assignment saved."))
 
 
 @guard()
@@ -206,13 +207,13 @@ async def change_type(request: Request) -> Response:
     def work(session, case, me, form) -> None:
         request_type = str(form.get("request_type") or "")
         if request_type not in console.catalog:
-            raise ValueError("choose a request type from the list")
+            raise ValueError(N_("choose a request type from the list"))
         lifecycle.change_request_type(session, case=case, request_type=request_type, staff=me,
                                     internal_note=str(form.get("internal_note") or ""),
                                     timezone=console.settings.timezone, quiet_hours=console.quiet_hours,
                                     catalog=console.catalog)
 
-    return await _act(request, work, "Request type changed; the resident will be told.")
+    return await _act(request, work, N_("Request type changed; the resident will be told."))
 
 
 @guard()
@@ -227,7 +228,8 @@ async def place_in_grid(request: Request) -> Response:
                               internal_note=str(form.get("internal_note") or ""), catalog=console.catalog,
                               areas=areas)
 
-    return await _act(request, work, f"Placed in grid {area_label(areas, grid_code)}; the resident is not told.")
+    return await _act(request, work, N_("Placed in grid %(grid)s; the resident is not told.",
+                                          grid=area_label(areas, grid_code)))
 
 
 @guard()
@@ -238,13 +240,13 @@ async def mark_duplicate(request: Request) -> Response:
     def work(session, case, me, form) -> None:
         original = str(form.get("original_reference") or "").strip()
         if not original:
-            raise ValueError("give the reference of the case this one duplicates")
+            raise ValueError(N_("give the reference of the case this one duplicates"))
         lifecycle.mark_duplicate(session, case=case, original_reference=original, staff=me,
                                public_note=str(form.get("public_note") or ""),
                                internal_note=str(form.get("internal_note") or ""),
                                timezone=console.settings.timezone, quiet_hours=console.quiet_hours)
 
-    return await _act(request, work, "Marked as a duplicate; the resident will be told.")
+    return await _act(request, work, N_("Marked as a duplicate; the resident will be told."))
 
 
 @guard()
@@ -259,7 +261,7 @@ async def moderate(request: Request) -> Response:
         publication.approve(session, case=case, staff=me, description=str(form.get("public_description") or ""),
                             photo_ids=chosen)
 
-    return await _act(request, work, "Publication on the public board saved.")
+    return await _act(request, work, N_("Publication on the public board saved."))
 
 
 def media_file(media_dir: Path, relative: Optional[str]) -> Path:
@@ -267,7 +269,7 @@ def media_file(media_dir: Path, relative: Optional[str]) -> Path:
     root = media_dir.resolve()
     target = (root / (relative or "")).resolve()
     if not relative or not target.is_relative_to(root) or not target.is_file():
-        raise HTTPException(404, "There is no such photo.")
+        raise HTTPException(404, N_("There is no such photo."))
     return target
 
 

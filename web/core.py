@@ -13,6 +13,7 @@ from typing import Any, Optional, TypeVar, overload
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from jinja2 import pass_context
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from cases import messages
+from cases import i18n, messages
 from cases.catalog import Catalog, load_catalog
 from cases.guards.cleaning import clean_text
 from cases.staff import accounts as staff_accounts
@@ -30,6 +31,9 @@ from cases.store.db import Database
 from cases.workflow import Status
 from huiyin import bootstrap
 from huiyin.settings import Settings
+from web import labels
+from web import language as lang
+from web.language import N_, language_of, shown_in
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,6 +62,7 @@ class Current:
     unread_alerts: int
     active: bool = True
     area_code: Optional[str] = None  # the area a grid worker or an area's supervisor answers for
+    language: Optional[str] = None  # the language they chose for the console (None: their browser's)
 
 
 def departments(catalog: Catalog) -> list[str]:
@@ -75,27 +80,31 @@ class Console:
         self.quiet_hours = bootstrap.quiet_hours(settings)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
-        env.filters["local"] = self.local_time
-        env.filters["day"] = self.local_day
-        env.filters["status_label"] = lambda s: messages.status_label(s, "en")
-        env.filters["type_name"] = self.type_name
+        # One environment serves every request at once: its gettext reads each page's own `language`.
+        env.add_extension("jinja2.ext.i18n")
+        env.install_gettext_callables(lang.gettext, lang.ngettext, newstyle=True)  # type: ignore[attr-defined]
+        env.filters["local"] = pass_context(lambda c, v: self.local_time(v, c.get("language", "en")))
+        env.filters["day"] = pass_context(lambda c, v: lang.local_day(c.get("language", "en"), v, self.zone))
+        env.filters["status_label"] = pass_context(lambda c, s: messages.status_label(s, c.get("language", "en")))
+        env.filters["type_name"] = pass_context(lambda c, code: self.type_name(code, c.get("language", "en")))
+        env.filters["label"] = pass_context(lambda c, code, group: labels.label(c.get("language", "en"), group, code))
+        env.filters["number"] = lang.number
+        env.filters["percent"] = lang.percent
         env.globals["may"] = staff_accounts.may
 
-    def local_time(self, value: Optional[datetime]) -> str:
-        """A moment in the city's time zone, to the minute."""
-        return "" if value is None else value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+    def local_time(self, value: Optional[datetime], language: str = i18n.SOURCE_LANGUAGE) -> str:
+        """A moment in the city's time zone, to the minute, as `language`'s locale writes it."""
+        return lang.local_time(language, value, self.zone)
 
-    def local_day(self, value: Optional[datetime | date]) -> str:
-        """A date (or a moment's date) in the city's time zone."""
-        if value is None:
-            return ""
-        return messages.format_date(value, self.settings.timezone)
+    def local_day(self, value: Optional[datetime | date], language: str = i18n.SOURCE_LANGUAGE) -> str:
+        """A date (or a moment's date) in the city's time zone, as `language`'s locale writes it."""
+        return lang.local_day(language, value, self.zone)
 
-    def type_name(self, code: Optional[str]) -> str:
-        """The catalog name of a request type (the code itself if unknown)."""
+    def type_name(self, code: Optional[str], language: str = i18n.SOURCE_LANGUAGE) -> str:
+        """The catalog name of a request type in `language` (the code itself if unknown)."""
         if code is None or code not in self.catalog:
             return code or ""
-        return self.catalog.get(code).name
+        return self.catalog.get(code).name_in(language)
 
     async def run(self, work: Callable[..., T]) -> T:
         """Run `work(session)` in one transaction in a worker thread; DatabaseDown if the database fails."""
@@ -110,11 +119,13 @@ class Console:
             raise DatabaseDown() from None
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-        """An HTML page with the common context (who is logged in, the flash message, the statuses)."""
+        """An HTML page with the common context (who is logged in, the flash message, the statuses, the language)."""
         flash = read_flash(request)
         context.setdefault("staff", getattr(request.state, "staff", None))
-        context.update(flash=flash, statuses=[s.value for s in Status], console=self,
-                       type_names={t.code: t.name for t in self.catalog.types})
+        language = language_of(request)
+        context.update(flash=flash, statuses=[s.value for s in Status], console=self, language=language,
+                       html_lang=lang.HTML_LANG.get(language, language), languages=lang.CHOICES,
+                       type_names={t.code: t.name_in(language) for t in self.catalog.types})
         response = self.templates.TemplateResponse(request, name, context, status_code=status_code,
                                                    headers={"cache-control": "no-store"})
         if flash is not None:
@@ -152,7 +163,7 @@ async def form_of(request: Request) -> FormData:
     """
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind and kind not in FORM_TYPES:
-        raise HTTPException(400, "This takes a form: please use the console's own pages.")
+        raise HTTPException(400, N_("This takes a form: please use the console's own pages."))
     form = await request.form()
     return FormData([(clean_text(key), clean_text(value)) for key, value in form.multi_items()
                      if isinstance(value, str)])
@@ -185,10 +196,13 @@ def whole_number(text: Optional[str], *, default: Optional[int] = None) -> Optio
     return int(text)
 
 
-def redirect(request: Request, url: str, flash: Optional[str] = None, kind: str = "ok") -> Response:
-    """Post/redirect/get: go to `url` (303), carrying a one-time message to show there."""
+def redirect(request: Request, url: str, flash: Optional[str] = None, kind: str = "ok",
+             language: Optional[str] = None) -> Response:
+    """Post/redirect/get: go to `url` (303), carrying a one-time message to show there (in the request's language,
+    or `language`, if it is a console message)."""
     response = RedirectResponse(url, status_code=303)
     if flash:
+        flash = shown_in(flash, language or language_of(request))
         value = base64.urlsafe_b64encode(json.dumps({"kind": kind, "text": flash}).encode()).decode()
         response.set_cookie(FLASH_COOKIE, value, path="/", httponly=True, samesite="lax",
                             secure=request.url.scheme == "https")
@@ -202,8 +216,14 @@ async def run_change(request: Request, work: Callable[[Any], Any], *, back: str,
     try:
         await console_of(request).run(work)
     except refusals as exc:
-        return redirect(request, back, f"Not done: {polite(exc)}", "error")
+        return redirect(request, back, not_done(request, exc), "error")
     return redirect(request, to or back, done)
+
+
+def not_done(request: Request, exc: Exception) -> str:
+    """A refusal as the flash message says it, in the request's language."""
+    language = language_of(request)
+    return shown_in(N_("Not done: %(reason)s", reason=polite(exc, language)), language)
 
 
 def json_response(payload: Any, status_code: int = 200) -> JSONResponse:
@@ -217,10 +237,13 @@ def with_query(path: str, **params: Any) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def polite(exc: Exception) -> str:
-    """An error's message as a sentence for the flash area."""
-    text = str(exc.args[0] if exc.args else exc).strip() or "That could not be done"
-    if isinstance(exc, KeyError) and not exc.args:
-        text = "That could not be done"
+def polite(exc: Exception, language: str = i18n.SOURCE_LANGUAGE) -> str:
+    """An error's message as a sentence for the flash area (a console message in `language`; the domain's own
+    refusals are English)."""
+    text = shown_in(exc.args[0] if exc.args else exc, language).strip()
+    if not text or (isinstance(exc, KeyError) and not exc.args):
+        text = i18n.translate(language, "That could not be done")
     text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
+    if text.endswith((".", "!", "?", "。", "！", "？")):
+        return text
+    return text + ("。" if language == "zh" else ".")

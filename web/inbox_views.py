@@ -11,70 +11,90 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from cases import queries
+from cases import i18n, queries
 from cases.catalog import UnknownRequestType
 from cases.clock import utcnow
 from cases.handoff import handoff
 from cases.models import Case, HandoffMessage, HandoffRequest, StaffUser
 from cases.staff import accounts
+from web import labels
 from web.auth import guard
 from web.case_queries import resident_case_count
 from web.cases_views import media_file
-from web.core import Console, console_of, current, form_of, json_response, polite, redirect, whole_number
+from web.core import Console, console_of, current, form_of, json_response, not_done, polite, redirect, whole_number
+from web.language import N_, language_of
 
 REFUSALS = (handoff.HandoffError, queries.CaseNotFound, UnknownRequestType, ValueError)
 
 
-def _waited(since: datetime, now: datetime) -> str:
+def _waited(since: datetime, now: datetime, language: str) -> str:
     minutes = max(0, int((now - since).total_seconds() // 60))
-    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
+    if minutes < 120:
+        return i18n.translate(language, "%(minutes)d min") % {"minutes": minutes}
+    return i18n.translate(language, "%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
 
 
-def _summary(session, item: HandoffRequest, console: Console, now: datetime) -> dict:
+def _summary(session, item: HandoffRequest, console: Console, now: datetime, language: str) -> dict:
     resident = item.resident
+    cases = resident_case_count(session, resident.id)
+    waiting = _waited(item.created_at, now, language)
+    since, agent = console.local_time(item.created_at, language), item.agent.display_name if item.agent else None
+    meta = (i18n.translate(language, "waiting %(waited)s") % {"waited": waiting} if item.status == handoff.WAITING
+            else i18n.translate(language, "with %(agent)s · since %(since)s") % {"agent": agent or "-", "since": since})
+    count = i18n.translate_plural(language, "%(num)d case", "%(num)d cases", cases) % {"num": cases}
     return {
         "id": item.id, "status": item.status, "trigger": item.trigger or "", "url": f"/inbox/{item.id}",
-        "resident": resident.display_name or f"{resident.channel} resident",
-        "channel": resident.channel, "language": resident.language,
-        "cases": resident_case_count(session, resident.id),
-        "waiting": _waited(item.created_at, now), "since": console.local_time(item.created_at),
-        "agent": item.agent.display_name if item.agent is not None else None,
+        "resident": resident.display_name or i18n.translate(language, "%(channel)s resident") % {
+            "channel": resident.channel},
+        "channel": resident.channel, "language": resident.language, "cases": cases, "waiting": waiting,
+        "since": since, "agent": agent,
+        # The line under the name, as the page and its script show it (the script knows no language).
+        "meta": " · ".join([meta, resident.channel, resident.language or "", count]
+                           + ([labels.label(language, "trigger", item.trigger)]
+                              if item.trigger and item.status == handoff.WAITING else [])),
     }
 
 
-def _queue(session, console: Console) -> dict:
+def _queue(session, console: Console, language: str) -> dict:
     now = utcnow()
     rows = handoff.open_handoffs(session)
-    return {"waiting": [_summary(session, h, console, now) for h in rows if h.status == handoff.HandoffStatus.WAITING],
-            "active": [_summary(session, h, console, now) for h in rows if h.status == handoff.HandoffStatus.ACTIVE]}
+    return {"waiting": [_summary(session, h, console, now, language) for h in rows
+                        if h.status == handoff.HandoffStatus.WAITING],
+            "active": [_summary(session, h, console, now, language) for h in rows
+                       if h.status == handoff.HandoffStatus.ACTIVE],
+            "empty": {"waiting": i18n.translate(language, "Nobody is waiting."),
+                      "active": i18n.translate(language, "No conversation in progress.")}}
 
 
 @guard()
 async def inbox(request: Request) -> Response:
     """Waiting conversations (longest waiting first) and those being answered."""
     console = console_of(request)
-    return await console.run(lambda session: console.render(request, "inbox.html", **_queue(session, console)))
+    language = language_of(request)
+    return await console.run(lambda session: console.render(request, "inbox.html",
+                                                            **_queue(session, console, language)))
 
 
 @guard()
 async def inbox_api(request: Request) -> Response:
     """The same lists as JSON, polled by the inbox page."""
     console = console_of(request)
-    return json_response(await console.run(lambda session: _queue(session, console)))
+    language = language_of(request)
+    return json_response(await console.run(lambda session: _queue(session, console, language)))
 
 
 def _handoff_or_404(session, handoff_id: int) -> HandoffRequest:
     item = session.get(HandoffRequest, handoff_id)
     if item is None:
-        raise HTTPException(404, "There is no such conversation.")
+        raise HTTPException(404, N_("There is no such conversation."))
     return item
 
 
-def message_json(message: HandoffMessage, console: Console) -> dict:
+def message_json(message: HandoffMessage, console: Console, language: str = i18n.SOURCE_LANGUAGE) -> dict:
     """One transcript line as the page shows it."""
     return {
         "id": message.id, "direction": message.direction, "text": message.text,
-        "time": console.local_time(message.created_at),
+        "time": console.local_time(message.created_at, language),
         "who": message.staff.display_name if message.staff is not None else None,
         "photo": f"/inbox/{message.handoff_id}/photos/{message.id}" if message.photo_path else None,
         "latitude": message.latitude, "longitude": message.longitude,
@@ -84,7 +104,7 @@ def message_json(message: HandoffMessage, console: Console) -> dict:
 @guard()
 async def conversation(request: Request) -> Response:
     """One conversation: transcript (live), the resident's cases, and the agent's actions."""
-    console, me = console_of(request), current(request)
+    console, me, language = console_of(request), current(request), language_of(request)
     handoff_id = request.path_params["handoff_id"]
 
     def page(session) -> Response:
@@ -96,7 +116,7 @@ async def conversation(request: Request) -> Response:
         mine = item.status == handoff.HandoffStatus.ACTIVE and item.agent_id == me.id
         return console.render(
             request, "conversation.html", item=item, resident=item.resident,
-            messages=[message_json(m, console) for m in item.messages], cases=cases, mine=mine,
+            messages=[message_json(m, console, language) for m in item.messages], cases=cases, mine=mine,
             can_take=item.status == handoff.HandoffStatus.WAITING or (
                 item.status == handoff.HandoffStatus.ACTIVE and not mine and accounts.may(me, "take_over_handoff")),
             request_types=console.catalog.types,
@@ -109,21 +129,25 @@ async def conversation(request: Request) -> Response:
 @guard()
 async def messages_api(request: Request) -> Response:
     """Transcript lines after `?after=<id>`, with the conversation's state, for live updates."""
-    console = console_of(request)
+    console, language = console_of(request), language_of(request)
     after = whole_number(request.query_params.get("after", "0"))
     if after is None:
-        return json_response({"error": "'after' must be a whole number (the last message id shown)."}, 400)
+        message = i18n.translate(language, "'after' must be a whole number (the last message id shown).")
+        return json_response({"error": message}, 400)
 
     def fetch(session) -> dict:
         item = session.get(HandoffRequest, request.path_params["handoff_id"])
         if item is None:
             return {}
         rows = handoff.messages_after(session, handoff=item, after_id=after)
-        return {"status": item.status, "agent": item.agent.display_name if item.agent else None,
-                "messages": [message_json(m, console) for m in rows]}
+        return {"status": item.status, "status_label": labels.label(language, "handoff", item.status),
+                "agent": item.agent.display_name if item.agent else None,
+                "messages": [message_json(m, console, language) for m in rows]}
 
     found = await console.run(fetch)
-    return json_response(found) if found else json_response({"error": "There is no such conversation."}, 404)
+    if not found:
+        return json_response({"error": i18n.translate(language_of(request), "There is no such conversation.")}, 404)
+    return json_response(found)
 
 
 def _wants_json(request: Request) -> bool:
@@ -144,8 +168,8 @@ async def _act(request: Request, work: Callable, done: str) -> Response:
         result = await console.run(run)
     except REFUSALS as exc:
         if _wants_json(request):
-            return json_response({"error": polite(exc)}, 400)
-        return redirect(request, url, f"Not done: {polite(exc)}", "error")
+            return json_response({"error": polite(exc, language_of(request))}, 400)
+        return redirect(request, url, not_done(request, exc), "error")
     if _wants_json(request):
         return json_response({"ok": True, "message": result})
     return redirect(request, url, done)
@@ -157,22 +181,22 @@ async def take(request: Request) -> Response:
     def work(session, item, me, form) -> None:
         if (item.status == handoff.HandoffStatus.ACTIVE and item.agent_id != me.id
                 and not accounts.may(me, "take_over_handoff")):
-            raise handoff.HandoffError("another agent is answering this conversation")
+            raise handoff.HandoffError(N_("another agent is answering this conversation"))
         handoff.take(session, handoff=item, staff=me)
 
-    return await _act(request, work, "You are now answering this conversation.")
+    return await _act(request, work, N_("You are now answering this conversation."))
 
 
 @guard()
 async def reply(request: Request) -> Response:
     """Send a message to the resident (urgent push); answers JSON when called by the page's script."""
-    console = console_of(request)
+    console, language = console_of(request), language_of(request)
 
     def work(session, item, me, form) -> dict:
         message = handoff.agent_reply(session, handoff=item, staff=me, text=str(form.get("text") or ""))
-        return message_json(message, console)
+        return message_json(message, console, language)
 
-    return await _act(request, work, "Sent.")
+    return await _act(request, work, N_("Sent."))
 
 
 @guard()
@@ -181,7 +205,7 @@ async def end(request: Request) -> Response:
     def work(session, item, me, form) -> None:
         handoff.end(session, handoff=item, staff=me)
 
-    return await _act(request, work, "Conversation ended.")
+    return await _act(request, work, N_("Conversation ended."))
 
 
 def _coordinate(value: object, low: float, high: float) -> Optional[float]:
@@ -191,9 +215,9 @@ def _coordinate(value: object, low: float, high: float) -> Optional[float]:
     try:
         number = float(text)
     except ValueError:
-        raise ValueError("the coordinates are not numbers") from None
+        raise ValueError(N_("the coordinates are not numbers")) from None
     if not low <= number <= high:
-        raise ValueError("the coordinates are out of range")
+        raise ValueError(N_("the coordinates are out of range"))
     return number
 
 
@@ -205,7 +229,7 @@ async def open_case(request: Request) -> Response:
     def work(session, item, me, form) -> None:
         request_type = str(form.get("request_type") or "")
         if request_type not in console.catalog:
-            raise ValueError("choose a request type")
+            raise ValueError(N_("choose a request type"))
         handoff.open_case_from_handoff(
             session, handoff=item, staff=me, request_type=request_type,
             description=str(form.get("description") or ""), address=str(form.get("address") or ""),
@@ -214,7 +238,7 @@ async def open_case(request: Request) -> Response:
             reference_prefix=console.settings.reference_prefix, timezone=console.settings.timezone,
             catalog=console.catalog)
 
-    return await _act(request, work, "Case opened and linked; the resident was told its reference.")
+    return await _act(request, work, N_("Case opened and linked; the resident was told its reference."))
 
 
 @guard()
@@ -224,7 +248,7 @@ async def attach(request: Request) -> Response:
         case = queries.find_case(session, reference=str(form.get("reference") or ""))
         handoff.attach_case(session, handoff=item, case=case)
 
-    return await _act(request, work, "Conversation linked to the case.")
+    return await _act(request, work, N_("Conversation linked to the case."))
 
 
 @guard()

@@ -11,6 +11,7 @@ from cases.models import PolicyAnswer, StaffUser
 from cases.policies import service
 from web.auth import guard
 from web.core import console_of, current, form_of, run_change, whole_number
+from web.language import N_
 
 # Editing answers is the same trust as editing canned replies: supervisors and admins.
 EDIT = "edit_canned"
@@ -25,7 +26,7 @@ def _fields(form) -> dict[str, str]:
 def _policy_or_404(session, request: Request) -> PolicyAnswer:
     policy = service.get_policy(session, request.path_params["policy_id"])
     if policy is None:
-        raise HTTPException(404, "There is no such policy answer.")
+        raise HTTPException(404, N_("There is no such policy answer."))
     return policy
 
 
@@ -57,7 +58,7 @@ async def policy_create(request: Request) -> Response:
         service.create_policy(session, code=str(form.get("code") or ""), fields=_fields(form), now=utcnow(),
                               staff=me)
 
-    return await _change(request, work, "Policy answer added.", "/policies")
+    return await _change(request, work, N_("Policy answer added."), "/policies")
 
 
 @guard(EDIT)
@@ -67,7 +68,7 @@ async def policy_update(request: Request) -> Response:
         service.update_policy(session, policy=_policy_or_404(session, request), fields=_fields(form), now=utcnow(),
                               staff=me)
 
-    return await _change(request, work, "Policy answer saved.",
+    return await _change(request, work, N_("Policy answer saved."),
                          f"/policies?edit={request.path_params['policy_id']}")
 
 
@@ -77,4 +78,4 @@ async def policy_retire(request: Request) -> Response:
     def work(session, me, form) -> None:
         service.retire_policy(session, policy=_policy_or_404(session, request), now=utcnow(), staff=me)
 
-    return await _change(request, work, "Policy answer retired.", "/policies")
+    return await _change(request, work, N_("Policy answer retired."), "/policies")

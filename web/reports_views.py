@@ -9,9 +9,11 @@ from typing import Any, Optional
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cases import i18n
 from cases.areas import routing
 from cases.areas.areas import AreaMap
 from cases.clock import utcnow
+from cases.messages import status_label
 from cases.reporting import export
 from cases.reporting import figures as reports
 from cases.reporting.areas import TRIAGE
@@ -19,7 +21,8 @@ from cases.staff import accounts
 from web.auth import forbidden, guard
 from web.case_queries import area_options
 from web.charts import bar_chart
-from web.core import Current, console_of, current, departments, with_query
+from web.core import Current, console_of, current, departments, polite, with_query
+from web.language import N_, language_of, shown_in
 
 PERIODS = ("weekly", "monthly")
 # Reports cover days a case can have; near year 1 or 9999 the time-zone arithmetic overflows.
@@ -34,13 +37,13 @@ def _department_for(me: Current, asked: str, known: list[str]) -> Optional[str]:
     """The department whose report this person gets; PermissionError if they may not see what they asked."""
     asked = (asked or "").strip()
     if asked and asked not in known:
-        raise BadReportRequest(f"there is no department called {asked}")
+        raise BadReportRequest(N_("there is no department called %(name)s", name=asked))
     if accounts.may(me, "view_city_report"):
         return asked or None
     if asked and asked != me.department:
-        raise PermissionError("You may see your own department's report only.")
+        raise PermissionError(N_("You may see your own department's report only."))
     if not me.department:
-        raise PermissionError("You may see your own department's report only.")
+        raise PermissionError(N_("You may see your own department's report only."))
     return me.department
 
 
@@ -49,12 +52,12 @@ def _area_for(me: Current, asked: str, areas: AreaMap) -> Optional[str]:
     their area, or an area inside it; others may pick any area or the triage desk. Filters narrow, never widen."""
     asked = (asked or "").strip()
     if asked and asked != TRIAGE and areas.get(asked) is None:
-        raise BadReportRequest(f"there is no area {asked}")
+        raise BadReportRequest(N_("there is no area %(code)s", code=asked))
     own = accounts.own_area(me, areas)
     if own is None:
         return asked or None
     if asked and own not in areas.lineage(asked):
-        raise PermissionError("You may see your own area's report only.")
+        raise PermissionError(N_("You may see your own area's report only."))
     return asked or own
 
 
@@ -64,16 +67,17 @@ def parameters(request: Request):
     console, me = console_of(request), current(request)
     period = request.query_params.get("period") or "weekly"
     if period not in PERIODS:
-        raise BadReportRequest("the period is weekly or monthly")
+        raise BadReportRequest(N_("the period is weekly or monthly"))
     start_text = request.query_params.get("start") or ""
     today = utcnow().astimezone(console.zone).date()
     if start_text:
         try:
             day = date.fromisoformat(start_text)
         except ValueError:
-            raise BadReportRequest("the start date is not a date (use YYYY-MM-DD)") from None
+            raise BadReportRequest(N_("the start date is not a date (use YYYY-MM-DD)")) from None
         if not FIRST_DAY <= day <= LAST_DAY:
-            raise BadReportRequest(f"the start date must be between {FIRST_DAY} and {LAST_DAY}")
+            raise BadReportRequest(N_("the start date must be between %(first)s and %(last)s",
+                                      first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
         start, end = reports.period_bounds(period, day)
     else:
         start, end = reports.previous_period(period, today)
@@ -82,7 +86,7 @@ def parameters(request: Request):
         (request.query_params.get("department") or "").strip()
     if accounts.own_area(me, areas) is not None:  # their area's figures, narrowed to a department if they pick one
         if asked_department and asked_department not in known:
-            raise BadReportRequest(f"there is no department called {asked_department}")
+            raise BadReportRequest(N_("there is no department called %(name)s", name=asked_department))
         return period, start, end, asked_department or None, area
     return period, start, end, _department_for(me, asked_department, known), area
 
@@ -90,9 +94,10 @@ def parameters(request: Request):
 def refusal(request: Request, exc: Exception) -> Response:
     """A scope this person may not see (403), or parameters we cannot use (400), as a page saying so."""
     if isinstance(exc, PermissionError):
-        return forbidden(request, str(exc))
-    message = str(exc)[0].upper() + str(exc)[1:] + "."
-    return console_of(request).render(request, "error.html", status_code=400, title="Report", message=message)
+        return forbidden(request, exc.args[0] if exc.args else str(exc))
+    language = language_of(request)
+    return console_of(request).render(request, "error.html", status_code=400, title=shown_in(N_("Report"), language),
+                                      message=polite(exc, language))
 
 
 async def _build(request: Request):
@@ -116,7 +121,7 @@ def slug(text: Optional[str]) -> str:
 @guard("view_reports")
 async def report_page(request: Request) -> Response:
     """The report with its charts and tables."""
-    console = console_of(request)
+    console, language = console_of(request), language_of(request)
     report, error = await _build(request)
     if error is not None:
         return error
@@ -124,11 +129,12 @@ async def report_page(request: Request) -> Response:
                   area=report.area or "")
     daily = [(d.strftime("%d"), n) for d, n in report.daily_received]
     charts = {
-        "daily": bar_chart(daily, title="Cases received per day", label_every=1 if len(daily) <= 10 else 3),
+        "daily": bar_chart(daily, title=i18n.translate(language_of(request), "Cases received per day"),
+                           label_every=1 if len(daily) <= 10 else 3),
         "satisfaction": bar_chart([(f"{k}★", report.satisfaction_counts.get(k, 0)) for k in range(1, 6)],
-                                  title="Satisfaction ratings"),
-        "open": bar_chart([(s.replace("_", " "), n) for s, n in report.open_by_status.items()],
-                          title="Open cases by status"),
+                                  title=i18n.translate(language_of(request), "Satisfaction ratings")),
+        "open": bar_chart([(status_label(s, language), n) for s, n in report.open_by_status.items()],
+                          title=i18n.translate(language_of(request), "Open cases by status")),
     }
     return console.render(
         request, "reports.html", report=report, charts=charts, **filters(request),

@@ -12,6 +12,7 @@ from cases.reporting import export
 from cases.reporting import responsiveness as record
 from web.auth import guard
 from web.core import console_of, with_query
+from web.language import N_
 from web.reports_views import BadReportRequest, filters, parameters, refusal, slug
 
 BY_LABELS = {"staff": "official", "department": "department", "grid": "area"}
@@ -25,7 +26,7 @@ async def _answer(request: Request, write: Callable[[SimpleNamespace, list[recor
         period, start, end, department, area = parameters(request)
         by = request.query_params.get("by") or "staff"
         if by not in record.BY:
-            raise BadReportRequest("the record is by staff, department or grid")
+            raise BadReportRequest(N_("the record is by staff, department or grid"))
     except (PermissionError, BadReportRequest) as exc:
         return refusal(request, exc)
     chosen = SimpleNamespace(period=period, start=start, end=end, department=department, area=area, by=by)

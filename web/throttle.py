@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from cases import i18n
 from cases.guards import throttle
 from huiyin.settings import Settings
 
@@ -39,11 +40,12 @@ class TooManyLogins(Exception):
         super().__init__(seconds)
         self.seconds = seconds
 
-    def sentence(self) -> str:
-        """The refusal, politely, in whole minutes."""
+    def sentence(self, language: str = i18n.SOURCE_LANGUAGE) -> str:
+        """The refusal, politely, in whole minutes, in `language`."""
         minutes = max(1, math.ceil(self.seconds / 60))
-        return (f"Too many login attempts. Please wait {minutes} minute{'s' if minutes != 1 else ''} "
-                "and try again.")
+        return i18n.translate_plural(language, "Too many login attempts. Please wait %(num)d minute and try again.",
+                                     "Too many login attempts. Please wait %(num)d minutes and try again.",
+                                     minutes) % {"num": minutes}
 
 
 def account_key(username: str, address: str) -> str:

@@ -65,6 +65,10 @@ def test_a_translated_string_is_read_from_the_catalogue() -> None:
     i18n.translations.cache_clear()
     assert i18n.translate("en", "Cases") == "Cases"
     assert i18n.translate("fr", "Cases") == "Cases"
+    # Console strings (web/), read from locale/zh/LC_MESSAGES/console.po.
+    assert i18n.translate("zh", "Change status") == "变更状态"
+    assert i18n.translate("zh", "Not done: %(reason)s") % {"reason": "请选择新状态"} == "未办理：请选择新状态"
+    assert i18n.translate_plural("zh", "%(shown)s case", "%(shown)s cases", 3) % {"shown": 3} == "共 3 件案件"
 
 
 def test_the_language_follows_the_staff_setting_then_the_browser() -> None:
@@ -74,3 +78,23 @@ def test_the_language_follows_the_staff_setting_then_the_browser() -> None:
     assert i18n.language_for(None, "zh-TW;q=0,en") == "en"
     assert i18n.language_for(None, None, default="zh") == "zh"
     assert i18n.language_for("xx", "garbage;q=abc") == "en"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_a_string_in_several_domains_has_one_translation(language: str) -> None:
+    # cases/i18n merges the domains into one catalogue per language: the last domain's translation would win.
+    seen: dict[str, tuple[str, object]] = {}
+    differ = []
+    for domain in i18n.DOMAINS:
+        path = i18n.catalogue_path(language, domain)
+        if not path.exists():
+            continue
+        with path.open("rb") as po:
+            for entry in read_po(po):
+                if not entry.id or not entry.string:
+                    continue
+                msgid = entry.id[0] if isinstance(entry.id, tuple) else entry.id
+                if msgid in seen and seen[msgid][1] != entry.string:
+                    differ.append(f"{msgid!r}: {seen[msgid][0]} {seen[msgid][1]!r}, {domain} {entry.string!r}")
+                seen.setdefault(msgid, (domain, entry.string))
+    assert not differ, f"translated differently across domains ({language}):\n" + "\n".join(differ)

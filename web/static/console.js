@@ -45,7 +45,7 @@
     li.appendChild(el("span", "text", m.text));
     if (m.photo) {
       const link = el("a"); link.href = m.photo;
-      const img = el("img", "thumb"); img.src = m.photo; img.alt = "photo";
+      const img = el("img", "thumb"); img.src = m.photo; img.alt = transcript.dataset.photo || "photo";
       link.appendChild(img); li.appendChild(document.createTextNode(" ")); li.appendChild(link);
     }
     return li;
@@ -74,7 +74,7 @@
         if (response.ok) {
           const data = await response.json();
           appendMessages(transcript, data.messages || []);
-          if (badge && data.status) badge.textContent = data.status;
+          if (badge && data.status_label) badge.textContent = data.status_label;
         }
       } catch (error) { /* offline for a moment: the next poll catches up */ }
       busy = false;
@@ -99,10 +99,10 @@
           appendMessages(transcript, [data.message]);
           box.value = "";
         } else {
-          problem.textContent = data.error || "Not sent. Please try again.";
+          problem.textContent = data.error || form.dataset.notSent;
         }
       } catch (error) {
-        problem.textContent = "Not sent: the console cannot be reached. Please try again.";
+        problem.textContent = form.dataset.unreachable;
       }
       box.focus();
     });
@@ -114,12 +114,9 @@
     li.dataset.id = item.id;
     const link = el("a", null, item.resident); link.href = item.url;
     li.appendChild(link);
-    const cases = item.cases + " case" + (item.cases === 1 ? "" : "s");
-    const meta = waiting
-      ? "waiting " + item.waiting + " · " + item.channel + " · " + item.language + " · " + cases
-      : "with " + (item.agent || "-") + " · since " + item.since + " · " + item.channel + " · " + item.language + " · " + cases;
+    // The server writes the line in the staff member's language.
     li.appendChild(document.createTextNode(" "));
-    li.appendChild(el("span", "meta", meta));
+    li.appendChild(el("span", "meta", item.meta));
     return li;
   }
 
@@ -137,8 +134,9 @@
         const response = await fetch(inbox.dataset.poll, {credentials: "same-origin", headers: {"Accept": "application/json"}});
         if (!response.ok) return;
         const data = await response.json();
-        fillList(document.getElementById("waiting-list"), data.waiting, true, "Nobody is waiting.");
-        fillList(document.getElementById("active-list"), data.active, false, "No conversation in progress.");
+        const empty = data.empty || {};
+        fillList(document.getElementById("waiting-list"), data.waiting, true, empty.waiting || "");
+        fillList(document.getElementById("active-list"), data.active, false, empty.active || "");
         document.getElementById("waiting-count").textContent = data.waiting.length;
       } catch (error) { /* try again at the next tick */ }
     }
