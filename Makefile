@@ -22,6 +22,7 @@ setup venvs:
 	@scripts/venv rasa
 	@scripts/venv app
 	@scripts/chromium
+	@scripts/fonts
 
 model: venvs
 	@scripts/train
