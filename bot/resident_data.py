@@ -1,11 +1,13 @@
-"""The resident's own data in every channel: the privacy notice at first contact, "my data" (an export file)
-and "delete my data" (with confirmation), answered by the channel without Rasa (cases/residents_data/)."""
+"""The resident's own data in every channel: the privacy notice at first contact, "my data" (an export file, or
+a single-use link to it where a channel cannot send files) and "delete my data" (with confirmation), answered by the
+channel without Rasa (cases/residents_data/)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Optional
 
 from bot import texts
@@ -13,7 +15,7 @@ from bot.rasa_client import Button, Reply
 from cases import residents
 from cases.clock import utcnow
 from cases.guards.privacy import pseudonym
-from cases.residents_data import conversation, export, forget, notice
+from cases.residents_data import conversation, export, forget, links, notice
 from cases.store.db import Database
 from huiyin import bootstrap
 from huiyin.settings import Settings
@@ -74,6 +76,35 @@ def build_export(db: Database, settings: Settings, sender: str) -> Optional[Docu
             return None
         document = export.export_resident(session, resident=resident, now=now, conversation=said)
     return Document(export.export_filename(now), export.export_json(document))
+
+
+def _issue_link(db: Database, settings: Settings, sender: str) -> Optional[str]:
+    channel, external_id = residents.parse_sender_id(sender)
+    with db.transaction() as session:
+        resident = residents.find_resident(session, channel=channel, external_id=external_id)
+        if resident is None:
+            return None
+        return links.issue_link(session, resident=resident, now=utcnow(),
+                                lifetime=timedelta(minutes=settings.export_link_minutes))
+
+
+async def export_link_reply(db: Database, settings: Settings, *, sender: str, base_url: str,
+                            language: str) -> Reply:
+    """"my data" where the channel cannot send a file: a link `base_url/<token>` that opens the export once, for
+    EXPORT_LINK_MINUTES (`export_by_link`)."""
+    token = await asyncio.to_thread(_issue_link, db, settings, sender)
+    if token is None:
+        return Reply(text=texts.text("export_none", language))
+    return Reply(text=texts.text("export_link", language, link=f"{base_url}/{token}",
+                                 minutes=f"{settings.export_link_minutes:g}"))
+
+
+def export_by_link(db: Database, settings: Settings, token: str) -> Optional[Document]:
+    """The export a link's token opens, the token used up; None if it opens nothing (any more)."""
+    with db.transaction() as session:
+        resident = links.redeem_link(session, token=token, now=utcnow())
+        sender = None if resident is None else residents.sender_id(resident.channel, resident.external_id)
+    return None if sender is None else build_export(db, settings, sender)
 
 
 def _ask(db: Database, sender: str, language: str) -> list[Reply]:

@@ -41,6 +41,8 @@ TEXTS = {
         "choose_number": "Reply with a number to choose.",
         "export_wechat": "Sorry, I can't send your data file in WeChat yet. Please ask the city's service desk "
                          "for a copy.",
+        "export_link": "Here is everything we hold about you, as a JSON file: {link}\n\nThe link works once, "
+                       "for {minutes} minutes. Please do not share it.",
     },
     "zh": {
         "unavailable": "抱歉，由于技术问题，我没能回复您刚才的消息。请几分钟后重新发送。",
@@ -69,6 +71,8 @@ TEXTS = {
         "forget_none": "我们没有保存关于您的数据。",
         "choose_number": "回复数字选择",
         "export_wechat": "抱歉，暂时无法在微信中发送数据文件。如需副本，请联系市民服务窗口。",
+        "export_link": "这是我们保存的关于您的全部数据（JSON 文件）：{link}\n\n"
+                       "此链接只能打开一次，{minutes} 分钟内有效。请勿分享。",
     },
 }
 

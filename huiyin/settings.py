@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     wechat_language: str = "zh"
     wechat_host: str = "127.0.0.1"
     wechat_port: int = 8002
+    # As Telegram's: every message is stored before WeChat is answered; a worker leases a resident's messages to
+    # handle them in order, and a crashed worker's pass to another after this long (README "WeChat").
+    wechat_lease_seconds: float = 15.0
+    wechat_inbox_poll_seconds: float = 1.0
+    # The https address of the server URL set in WeChat's admin console (e.g. https://city.example/wechat): "my
+    # data" links (single-use, EXPORT_LINK_MINUTES) are made under it. Empty: "my data" points to the service desk.
+    wechat_public_url: str = ""
     # The template message (模板消息) a status push becomes when the resident last wrote more than 48 hours ago (WeChat
     # then refuses customer-service messages). Its fields: keyword1 the case reference, keyword2 its status, keyword3
     # the time; it links to the case's page on the public board when BOARD_PUBLIC_URL is set. Unset: such pushes are
@@ -213,6 +220,14 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"[A-Za-z0-9+/]{43}", value):
             raise ValueError("WECHAT_ENCODING_AES_KEY must be the 43 characters of the admin console's EncodingAESKey")
         return value
+
+    @field_validator("wechat_public_url")
+    @classmethod
+    def _wechat_url_is_https(cls, value: str) -> str:
+        # Residents open these links in WeChat's browser, and a link to their data must not travel in the clear.
+        if value and not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("WECHAT_PUBLIC_URL must be an https:// address (the server URL set in WeChat's console)")
+        return value.rstrip("/")
 
     def wechat_enabled(self) -> bool:
         """Whether the WeChat channel is configured (token, app id and app secret all set)."""

@@ -1,4 +1,4 @@
-"""What the WeChat channel records in the database: messages seen once, residents by OpenID and when they last
+"""What the WeChat channel records in the database: residents by OpenID and when they last
 wrote (WeChat's 48-hour window), their offered choices, who unsubscribed, relayed messages during a live chat.
 Each function is one transaction (run in a worker thread)."""
 
@@ -13,7 +13,6 @@ from bot.wechat import choices
 from cases.clock import utcnow
 from cases.residents import find_resident, get_or_create_resident, mark_unreachable
 from cases.store.db import Database
-from cases.store.inbox import remember
 
 CHANNEL = "wechat"
 
@@ -28,12 +27,6 @@ def message_key(message: Any) -> str:
         what = f"{message.time}|{message.event}|{getattr(message, 'key', '') or ''}"
         return f"event:{message.source}:{hashlib.sha256(what.encode()).hexdigest()[:32]}"
     return f"msg:{message.source}:{message.id}"
-
-
-def first_time(db: Database, key: str) -> bool:
-    """Record the key as seen; False if it was seen before (WeChat retried a call we had already taken)."""
-    with db.transaction() as session:
-        return remember(session, CHANNEL, key, utcnow())
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,8 @@ def create(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await rasa.wait_until_ready()  # calls before Rasa has its model would only get apologies
-        yield
-        await app.state.turns.drain()  # turns already answered "success" to WeChat finish first
+        await rasa.wait_until_ready()  # stored messages taken before Rasa has its model would only get apologies
+        yield  # the app's inbox has stopped by now: turns in hand finished, the rest stored for another worker
         await rasa.aclose()
         api.close()
         db.dispose()

@@ -1,18 +1,20 @@
-"""A WeChat call's turn, run after WeChat has had its answer: the message to Rasa, the replies as customer-service
-messages.
+"""A WeChat message's turn, run after WeChat has had its answer: the message to Rasa, the replies as
+customer-service messages.
 
-WeChat waits 5 seconds for an answer and then retries, so the route answers "success" at once and the turn runs
-here as a task. A resident's turns run one after another, in the order their calls arrived (a lock per OpenID).
+WeChat waits 5 seconds for an answer and then retries, so the route stores the message and answers "success" at
+once (bot/wechat/inbox.py); the dispatcher then runs its turn here, a resident's turns one after another in the
+order their messages came, on whichever worker holds the resident's lease.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Optional, TypeVar
+
+from wechatpy import parse_message
 
 from bot import inbound, photos, resident_data, texts
 from bot.conversation import confirm_delivered, converse, urgent_answer
@@ -30,42 +32,24 @@ T = TypeVar("T")
 # What WeChat calls the message types we cannot read, in texts.MEDIA_NAMES' terms.
 UNSUPPORTED = {"voice": "voice", "video": "video", "shortvideo": "video", "link": "other", "miniprogrampage": "other"}
 SUBSCRIBE_EVENTS = frozenset({"subscribe", "subscribe_scan"})
+MY_DATA_PATH = "/mydata"  # "my data" links: WECHAT_PUBLIC_URL (the server URL, e.g. https://…/wechat) + this + token
 
 
 class Turns:
-    """Runs turns as tasks, one resident's in order; `drain` waits for those still running (at shutdown)."""
+    """What every turn needs (settings, database, Rasa, WeChat's API), and the handling of one stored message."""
 
     def __init__(self, *, settings: Settings, db: Database, rasa: RasaClient, api: WeChatApi):
         self.settings, self.db, self.rasa, self.api = settings, db, rasa, api
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: Counter[str] = Counter()
-        self._tasks: set[asyncio.Task] = set()
 
-    def start(self, message: Any) -> None:
-        """Run the turn of a parsed WeChat message or event in the background."""
-        task = asyncio.create_task(self._in_order(message))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def drain(self, timeout: float = 30.0) -> None:
-        """Wait for running turns (at most `timeout` seconds)."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
-
-    async def _in_order(self, message: Any) -> None:
+    async def handle(self, payload: str) -> None:
+        """Run the turn of a stored WeChat message (its XML); a failure is logged and the resident apologised to."""
+        message = parse_message(payload)
         openid = str(message.source)
-        self._waiting[openid] += 1
-        lock = self._locks.setdefault(openid, asyncio.Lock())
         try:
-            async with lock:
-                await Turn(self, openid).handle(message)
+            await Turn(self, openid).handle(message)
         except Exception:  # logged with its trace; the resident gets an apology if WeChat still takes messages
             log.exception("a WeChat turn of resident %s failed", resident_tag(records.CHANNEL, openid))
             await Turn(self, openid).say(texts.text("unavailable", self.settings.wechat_language), quiet=True)
-        finally:
-            self._waiting[openid] -= 1
-            if not self._waiting[openid]:
-                del self._waiting[openid], self._locks[openid]
 
 
 class Turn:
@@ -184,8 +168,8 @@ class Turn:
     async def answer(self, message: str) -> None:
         """Rasa's answer (or the channel's own, for the resident's data) sent as numbered-choice texts."""
         request = inbound.data_request(message)
-        if request == "my_data":  # the export is a file, which customer-service messages cannot carry yet
-            await self.say(texts.text("export_wechat", self.language))
+        if request == "my_data":  # customer-service messages carry no files: a link to the export instead
+            await self.my_data()
             return
         if request is not None:
             turn = await resident_data.answer_data_request(self.db, self.settings, sender=self.sender,
@@ -201,6 +185,17 @@ class Turn:
         if await self.deliver(replies, remember=answered):
             await confirm_delivered(self.db, sender=self.sender, messages=[r.text for r in replies],
                                     prefix=self.settings.reference_prefix)
+
+    async def my_data(self) -> None:
+        """A single-use link to the resident's export, opened in WeChat's browser (bot/wechat/app.py serves it);
+        without WECHAT_PUBLIC_URL there is no address to link to, and the service desk is named instead."""
+        public_url = self.settings.wechat_public_url
+        if not public_url:
+            await self.say(texts.text("export_wechat", self.language))
+            return
+        reply = await resident_data.export_link_reply(self.db, self.settings, sender=self.sender,
+                                                      base_url=f"{public_url}{MY_DATA_PATH}", language=self.language)
+        await self.deliver([reply])
 
     async def deliver(self, replies: list[Reply], *, remember: bool = True) -> bool:
         """Send replies with their buttons as numbered choices (remembered for the resident's next message);

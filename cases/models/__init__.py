@@ -7,6 +7,7 @@ migrations) and SQLAlchemy can resolve the relationships between modules by clas
 from cases.models.api import ApiKey
 from cases.models.base import Base, UTCDateTime
 from cases.models.case import Case, CaseEvent, CasePhoto, Resident
+from cases.models.exports import ExportLink
 from cases.models.following import CaseFollower
 from cases.models.followup import CaseChase, Survey
 from cases.models.handoff import HandoffMessage, HandoffRequest
@@ -27,6 +28,7 @@ __all__ = [
     "CasePhoto",
     "ChatLease",
     "ChatPace",
+    "ExportLink",
     "HandoffMessage",
     "HandoffRequest",
     "InboundUpdate",

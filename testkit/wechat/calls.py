@@ -78,14 +78,15 @@ class WeChatCaller:
                 f"</FromUserName><CreateTime>{created or int(time.time())}</CreateTime>"
                 f"<MsgType><![CDATA[{msg_type}]]></MsgType>{fields}</xml>")
 
-    def text_xml(self, openid: str, text: str, *, msg_id: Optional[int] = None) -> str:
-        """A text message."""
+    def text_xml(self, openid: str, text: str, *, msg_id: Optional[int] = None, created: Optional[int] = None) -> str:
+        """A text message (written at `created`, seconds since 1970: now unless given)."""
         return self.envelope(openid, "text", f"<Content>{escape(text)}</Content>"
-                                             f"<MsgId>{msg_id or self.next_id()}</MsgId>")
+                                             f"<MsgId>{msg_id or self.next_id()}</MsgId>", created=created)
 
-    async def text(self, openid: str, text: str, *, msg_id: Optional[int] = None) -> httpx.Response:
+    async def text(self, openid: str, text: str, *, msg_id: Optional[int] = None,
+                   created: Optional[int] = None) -> httpx.Response:
         """The resident types `text`."""
-        return await self.post_xml(self.text_xml(openid, text, msg_id=msg_id))
+        return await self.post_xml(self.text_xml(openid, text, msg_id=msg_id, created=created))
 
     async def image(self, openid: str, media_id: str) -> httpx.Response:
         """The resident sends a photo (uploaded to WeChat as `media_id`)."""

@@ -96,15 +96,15 @@ async def test_subscribe_greets_unsubscribe_marks_unreachable_and_menu_clicks_ar
         assert channel.resident(openid).language == "zh"
 
         await channel.wechat.event(openid, "unsubscribe", created=created + 1)
-        await channel.app.state.turns.drain()
+        await channel.settle()
         assert channel.resident(openid).unreachable_at is not None
         await channel.wechat.event(openid, "subscribe", created=created + 2)  # back, a little later
-        await channel.app.state.turns.drain()
+        await channel.settle()
         assert channel.resident(openid).unreachable_at is None
 
         await channel.wechat.event(openid, "CLICK", "/help")
         await channel.wechat.event(openid, "CLICK", "/restart")  # not a payload a menu may carry
-        await channel.app.state.turns.drain()
+        await channel.settle()
         assert rasa.sent == ["/greet", "/greet", "/help"]
         assert channel.fake.texts_to(openid)[-1] == texts.text("button_expired", "zh")
 
@@ -115,7 +115,7 @@ async def test_a_number_without_such_a_choice_is_read_as_text(sqlite_db, rasa, t
         await channel.wechat.text(openid, "删除我的数据")  # offers two choices
         await channel.fake.wait_for_texts(openid, 1)
         await channel.wechat.text(openid, "7")
-        await channel.app.state.turns.drain()
+        await channel.settle()
         assert rasa.sent == ["7"]
 
 
@@ -124,7 +124,7 @@ async def test_photo_is_fetched_with_the_token_stored_without_exif_and_its_posit
     async with wechat_channel(sqlite_db, rasa, media) as channel:
         await channel.wechat.image(openid, channel.fake.add_media(gps_jpeg(31.2304, 121.4737)))
         await channel.wechat.location(openid, 31.2301, 121.4741, "人民广场")
-        await channel.app.state.turns.drain()
+        await channel.settle()
         photo, location = rasa.sent
         assert photo.startswith("/share_photo")
         entities = json.loads(photo[len("/share_photo"):])
@@ -152,7 +152,7 @@ async def test_broken_or_unsigned_bodies_get_4xx_and_no_trace(sqlite_db, rasa, t
         aes = await wechat.client.post("/wechat", params={**wechat.signed_query(), "encrypt_type": "aes"},
                                        content=wechat.text_xml(openid, "hi").encode())
         assert aes.status_code == 400
-        await channel.app.state.turns.drain()
+        await channel.settle()
         assert rasa.sent == [] and channel.fake.sent == []
         assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
         assert TOKEN not in caplog.text

@@ -1,15 +1,19 @@
 """A resident files a report over WeChat, everything real but WeChat's servers (testkit/wechat fakes them): the
 real Rasa model and action server, the database, the channel's app. Each call is answered at once ("success"),
 the replies arrive as customer-service messages with their buttons as numbered choices; staff's status change
-reaches them through the real jobs process, with the access token the channel stored."""
+reaches them through the real jobs process, with the access token the channel stored; "my data" is a link that
+opens their export once."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,6 +30,7 @@ from tests.city import CITY
 from tests.e2e.loop_harness import QUIET_HOURS_OFF_ENV, REFERENCE, WAIT
 
 pytestmark = pytest.mark.e2e
+PUBLIC = "https://city.example/wechat"  # WECHAT_PUBLIC_URL: where "my data" links point
 
 
 @contextlib.contextmanager
@@ -49,7 +54,7 @@ async def test_wechat_resident_files_a_pothole_report_and_hears_of_its_progress(
     openid, photo = new_openid(), gps_jpeg()
     db, rasa = Database(stack.database_url), RasaClient(stack.rasa_url)
     try:
-        async with wechat_channel(db, rasa, stack.media_dir) as channel:
+        async with wechat_channel(db, rasa, stack.media_dir, wechat_public_url=PUBLIC) as channel:
             wechat, fake = channel.wechat, channel.fake
 
             async def turn(call) -> list[str]:
@@ -92,6 +97,13 @@ async def test_wechat_resident_files_a_pothole_report_and_hears_of_its_progress(
             assert reference in pushed[0] and "工程队已出发" in pushed[0], pushed
             assert fake.templates == []  # they wrote minutes ago: inside WeChat's 48 hours
             assert len(fake.tokens) == 1  # the jobs process used the token the channel stored
+
+            # "My data": a link (customer-service messages carry no files) that opens their export once.
+            [link] = re.findall(r"https://\S+", (await turn(wechat.text(openid, "我的数据")))[-1])
+            opened = await wechat.client.get(urlsplit(link).path)
+            assert opened.status_code == 200, opened.text
+            assert [c["reference"] for c in json.loads(opened.content)["cases"]] == [reference]
+            assert (await wechat.client.get(urlsplit(link).path)).status_code == 404
     finally:
         await rasa.aclose()
         db.dispose()
