@@ -5,7 +5,8 @@ locale/<language>/LC_MESSAGES/<domain>.po. The catalogues are compiled in memory
 asked for, so the repository holds no compiled files and there is no build step. Domains split the strings
 by where they are read:
 - console: the web console's pages, forms, flash messages and errors (web/);
-- notices: what reaches staff outside the console: alerts and report summaries on Telegram or WeChat;
+- notices: what the domain (cases/, jobs/) says to staff: alerts and report summaries on Telegram or WeChat,
+  and the refusals the console shows (raised as `N_("...", name=value)`, a Text);
 - circular: the monthly supervision circular (通报) as a PDF.
 In Python, `translate(language, "text")` where the language is known, `N_("text")` where a string is defined
 and read later; in templates, `{% trans %}` and `_()` (jinja2.ext.i18n).
@@ -16,9 +17,10 @@ catalogues; tests/i18n fails when a staff-facing string has no translation.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from babel import Locale
 from babel.messages.mofile import write_mo
@@ -65,9 +67,51 @@ def translations(language: str) -> NullTranslations:
     return merged if merged is not None else NullTranslations()
 
 
-def N_(message: str) -> str:
-    """Mark a string for translation where it is defined; `translate` turns it into a language where it is read."""
-    return message
+class Text(str):
+    """A message for staff: English as the str (logs, tests, callers that do not care), translated where it is read."""
+
+    msgid: str
+    values: dict[str, Any]
+
+    def __new__(cls, msgid: str, values: Optional[Mapping[str, Any]] = None) -> Text:
+        values = dict(values or {})
+        made = super().__new__(cls, msgid % values if values else msgid)
+        made.msgid, made.values = msgid, values
+        return made
+
+    def in_language(self, language: str) -> str:
+        """The message in `language` (English where the catalogue lacks it), values that are Text in it too."""
+        text = translate(language, self.msgid)
+        if not self.values:
+            return text
+        return text % {name: value.in_language(language) if isinstance(value, Text) else value
+                       for name, value in self.values.items()}
+
+
+class Named(Text):
+    """The name of a thing (a status, a request type) in each staff language; the English name as the str."""
+
+    names: dict[str, str]
+
+    def __new__(cls, english: str, names: Optional[Mapping[str, str]] = None) -> Named:
+        made = str.__new__(cls, english)
+        made.msgid, made.values, made.names = english, {}, dict(names or {})
+        return made
+
+    def in_language(self, language: str) -> str:
+        """The name in `language` (the English, the str itself, where there is none)."""
+        return str(self) if language == SOURCE_LANGUAGE else self.names.get(language) or str(self)
+
+
+def N_(message: str, **values: Any) -> Text:
+    """Mark a message for translation where it is defined (`make translations` finds it); it is translated where it
+    is read, its `%(name)s` placeholders filled from `values`. The English is the str."""
+    return Text(message, values)
+
+
+def shown_in(message: object, language: str) -> str:
+    """A message as staff read it: a Text translated, anything else as it is."""
+    return message.in_language(language) if isinstance(message, Text) else str(message)
 
 
 def translate(language: str, message: str) -> str:

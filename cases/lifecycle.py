@@ -17,6 +17,7 @@ from cases.clock import utcnow
 from cases.events import ASSIGNMENT, STATUS_EVENT, TYPE_CHANGE, record_event
 from cases.guards.cleaning import clean_text
 from cases.hours import QuietHours
+from cases.i18n import N_
 from cases.models import Case, CaseEvent, CasePhoto, Resident, StaffUser
 from cases.queries import CaseNotFound, find_case, find_case_for_resident, followers
 from cases.questions import check_answers
@@ -32,11 +33,11 @@ def resident_may_cancel(case: Case) -> bool:
 def _check_location(latitude: Optional[float], longitude: Optional[float], address: Optional[str]) -> None:
     """Refuse a case without a usable location: both coordinates in range, or an address."""
     if latitude is None and longitude is None and not (address or "").strip():
-        raise ValueError("a case needs a location: coordinates or an address")
+        raise ValueError(N_("a case needs a location: coordinates or an address"))
     if (latitude is None) != (longitude is None):
-        raise ValueError("give both latitude and longitude, or neither")
+        raise ValueError(N_("give both latitude and longitude, or neither"))
     if latitude is not None and longitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ValueError("coordinates out of range")
+        raise ValueError(N_("coordinates out of range"))
 
 
 def open_case(
@@ -73,7 +74,7 @@ def open_case(
     description = clean_text(description).strip()
     address = clean_text(address)
     if not description:
-        raise ValueError("a case needs a description")
+        raise ValueError(N_("a case needs a description"))
     _check_location(latitude, longitude, address)
     checked_answers = check_answers(
         kind.questions, {code: clean_text(v) if isinstance(v, str) else v for code, v in (answers or {}).items()},
@@ -127,11 +128,11 @@ def _check_move(case: Case, to_status: Status, actor: Actor, *, scheduled_for: O
     """Refuse a move the workflow does not allow, or one that lacks what its new status needs."""
     workflow.check(Status(case.status), to_status, actor)
     if to_status is Status.SCHEDULED and scheduled_for is None:
-        raise ScheduleDateRequired("a scheduled case needs the date the work is booked for")
+        raise ScheduleDateRequired(N_("a scheduled case needs the date the work is booked for"))
     if to_status is Status.DUPLICATE and (
         duplicate_of is None or duplicate_of.id == case.id or duplicate_of.duplicate_of_id is not None
     ):
-        raise InvalidDuplicate("a duplicate needs another case that is not itself a duplicate")
+        raise InvalidDuplicate(N_("a duplicate needs another case that is not itself a duplicate"))
 
 
 def _move(case: Case, to_status: Status, actor: Actor, *, scheduled_for: Optional[date],
@@ -215,7 +216,7 @@ def assign(
     """Give a case to a department and/or a staff member (None: the department's agents); staff only, not pushed."""
     department = (department or "").strip() or case.department
     if assignee is not None and not assignee.active:
-        raise ValueError("that staff account is disabled")
+        raise ValueError(N_("that staff account is disabled"))
     before = f"{case.department} / {case.assignee.display_name if case.assignee else '-'}"
     case.department = department
     case.assignee_id = assignee.id if assignee is not None else None
@@ -245,7 +246,7 @@ def change_request_type(
     catalog = catalog or load_catalog()
     kind = catalog.get(request_type)
     if kind.code == case.request_type:
-        raise ValueError("the case already has that request type")
+        raise ValueError(N_("the case already has that request type"))
     now = now or utcnow()
     old = catalog.get(case.request_type).name if case.request_type in catalog else case.request_type
     case.request_type, case.department = kind.code, kind.department
@@ -284,7 +285,7 @@ def mark_duplicate(
     try:
         original = find_case(session, reference=original_reference)
     except CaseNotFound:
-        raise InvalidDuplicate(f"no case {original_reference}") from None
+        raise InvalidDuplicate(N_("no case %(reference)s", reference=original_reference)) from None
     if original.duplicate_of is not None:
         original = original.duplicate_of  # follow the chain to the case that is worked
     event = change_status(session, case=case, to_status=Status.DUPLICATE, actor=Actor.STAFF, staff=staff,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cases.events import NOTE, record_event
 from cases.guards.cleaning import clean_text
+from cases.i18n import N_
 from cases.models import Case, CasePhoto, StaffUser
 from cases.workflow import Actor
 
@@ -32,7 +33,7 @@ def approve(session: Session, *, case: Case, staff: StaffUser, description: Opti
     """Publish the description (`description`: staff's redacted text; empty or None: as the resident wrote
     it) and the photos with these ids; the others stay private."""
     if not case.publish_allowed:
-        raise NotPublishable("the resident asked not to publish their description and photos")
+        raise NotPublishable(N_("the resident asked not to publish their description and photos"))
     text = clean_text(description or "").strip()[:MAX_PUBLIC_DESCRIPTION]
     redacted = bool(text) and text != case.description
     case.public_description = text or case.description

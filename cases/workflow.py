@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from cases.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Named
+
 
 class Status(str, Enum):
     """Where a case stands."""
@@ -63,11 +65,26 @@ FINAL_STATUSES = frozenset({S.CLOSED_FIXED, S.CLOSED_NOT_FIXED, S.DUPLICATE, S.C
 WORKING_STATUSES = frozenset(_OPEN)
 
 
+# Who moved a case, as a refusal names them to staff.
+ACTOR_NAMES = {Actor.RESIDENT: N_("resident"), Actor.STAFF: N_("staff"), Actor.SYSTEM: N_("system")}
+
+
+def status_name(status: Status) -> Named:
+    """A status as staff read it in a message: its code in English (as refusals have always said), its label in
+    other languages."""
+    from cases.messages import status_label  # messages builds on the statuses defined here
+
+    return Named(status.value, {language: status_label(status, language)
+                                for language in LANGUAGES if language != SOURCE_LANGUAGE})
+
+
 class TransitionNotAllowed(Exception):
     """A status change the transition table does not allow for that actor."""
 
     def __init__(self, from_status: Status, to_status: Status, actor: Actor):
-        super().__init__(f"{actor.value} may not move a case from {from_status.value} to {to_status.value}")
+        super().__init__(N_("%(actor)s may not move a case from %(from_status)s to %(to_status)s",
+                            actor=ACTOR_NAMES[actor], from_status=status_name(from_status),
+                            to_status=status_name(to_status)))
         self.from_status, self.to_status, self.actor = from_status, to_status, actor
 
 

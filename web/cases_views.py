@@ -88,7 +88,7 @@ def _case_or_404(session, reference: str, me: Current) -> Case:
 @guard()
 async def case_page(request: Request) -> Response:
     """One case: what was reported, where, by whom on which channel, its history and the actions."""
-    console, me = console_of(request), current(request)
+    console, me, language = console_of(request), current(request), language_of(request)
     reference = request.path_params["reference"]
     now = utcnow()
 
@@ -100,7 +100,7 @@ async def case_page(request: Request) -> Response:
         return console.render(
             request, "case.html", case=case, resident=case.resident, events=list(case.events),
             grid=area_path(areas, case.grid_code), grid_choices=_grid_choices(case, me),
-            rungs=[ladder.describe(case, rung, areas) for rung in rungs],
+            rungs=[ladder.describe(case, rung, areas, language=language, catalog=console.catalog) for rung in rungs],
             photos=list(case.photos), merged=merged_into(session, case), moves=moves,
             followers=following.follower_count(session, case=case),
             may_duplicate=Status.DUPLICATE in next_statuses(Status(case.status), Actor.STAFF),

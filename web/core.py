@@ -238,8 +238,8 @@ def with_query(path: str, **params: Any) -> str:
 
 
 def polite(exc: Exception, language: str = i18n.SOURCE_LANGUAGE) -> str:
-    """An error's message as a sentence for the flash area (a console message in `language`; the domain's own
-    refusals are English)."""
+    """An error's message as a sentence for the flash area, in `language` when it is a Text (the console's
+    messages and the domain's refusals)."""
     text = shown_in(exc.args[0] if exc.args else exc, language).strip()
     if not text or (isinstance(exc, KeyError) and not exc.args):
         text = i18n.translate(language, "That could not be done")

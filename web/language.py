@@ -8,7 +8,7 @@ language travels in the template context (`language`) and in `request.state` (ca
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -18,39 +18,12 @@ from jinja2.runtime import Context
 from starlette.requests import Request
 
 from cases import i18n
+from cases.i18n import N_, Text, shown_in  # noqa: F401  (the domain's; web code imports them from here)
 
 # What staff choose between in the language menus; None is "as my browser asks".
 CHOICES = {"en": "English", "zh": "中文"}
 # The <html lang> of each language.
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
-
-
-class Text(str):
-    """A console message: English as a str (logs, tests, callers that do not care), translated where it is shown."""
-
-    msgid: str
-    values: dict[str, Any]
-
-    def __new__(cls, msgid: str, values: Optional[dict[str, Any]] = None) -> Text:
-        values = values or {}
-        made = super().__new__(cls, msgid % values if values else msgid)
-        made.msgid, made.values = msgid, values
-        return made
-
-    def in_language(self, language: str) -> str:
-        """The message in `language` (English where the catalogue lacks it)."""
-        text = i18n.translate(language, self.msgid)
-        return text % self.values if self.values else text
-
-
-def N_(message: str, **values: Any) -> Text:
-    """Mark a console message for translation (`make translations` finds it); `%(name)s` takes `values`."""
-    return Text(message, values)
-
-
-def shown_in(message: object, language: str) -> str:
-    """A message as staff read it: a Text translated, anything else as it is."""
-    return message.in_language(language) if isinstance(message, Text) else str(message)
 
 
 def language_of(request: Request) -> str:

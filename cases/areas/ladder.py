@@ -17,17 +17,19 @@ from typing import Optional
 
 from cases.areas.areas import AreaMap
 from cases.catalog import Catalog
+from cases.i18n import N_, SOURCE_LANGUAGE
 from cases.models import Case
+from cases.staff import wording
 
 GRID_LADDER = ("grid", "community", "subdistrict", "district", "city")
 DEPARTMENT_LADDER = ("department", "department_supervisor", "district", "city")
 NO_GRID_LADDER = ("department", "department_supervisor", "city")
 
-# For staff: internal notes and alerts ("escalated to level 2, the community's supervisors").
-RUNG_NAMES = {"grid": "the grid worker of {area}", "department": "the agents of {department}",
-              "department_supervisor": "the supervisor of {department}", "community": "the supervisors of {area}",
-              "subdistrict": "the supervisors of {area}", "district": "the supervisors of {area}",
-              "city": "the city's supervisors"}
+# For staff: internal notes, alerts and the case page ("escalated to level 2, the community's supervisors").
+RUNG_NAMES = {"grid": N_("the grid worker of %(area)s"), "department": N_("the agents of %(department)s"),
+              "department_supervisor": N_("the supervisor of %(department)s"),
+              "community": N_("the supervisors of %(area)s"), "subdistrict": N_("the supervisors of %(area)s"),
+              "district": N_("the supervisors of %(area)s"), "city": N_("the city's supervisors")}
 
 
 def ladder_for(case: Case, *, catalog: Catalog, areas: AreaMap) -> tuple[str, ...]:
@@ -53,7 +55,12 @@ def area_at(case: Case, rung: str, areas: AreaMap) -> Optional[str]:
     return areas.ancestor(case.grid_code, rung)
 
 
-def describe(case: Case, rung: str, areas: AreaMap) -> str:
-    """The rung for staff, naming the area or department."""
+def describe(case: Case, rung: str, areas: AreaMap, *, language: str = SOURCE_LANGUAGE,
+             catalog: Optional[Catalog] = None) -> str:
+    """The rung for staff in `language`, naming the area or department (in the catalog's words, given one)."""
     area = areas.get(area_at(case, rung, areas))
-    return RUNG_NAMES[rung].format(department=case.department, area=f"{area.name} ({area.code})" if area else "")
+    department = wording.department(catalog, case.department, case.request_type) if catalog else case.department
+    return wording.render(RUNG_NAMES[rung], {
+        "department": department,
+        "area": wording.names(lambda name_language: f"{area.name_in(name_language)} ({area.code})") if area else ""},
+        language)

@@ -8,8 +8,12 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.areas.areas import AreaMap
+from cases.areas.areas import LEVEL_NAMES, AreaMap
+from cases.i18n import N_, Named, Text
 from cases.models import StaffUser
+
+# A role with its article, as a refusal names it.
+A_ROLE: dict[str, Text] = {"agent": N_("an agent"), "supervisor": N_("a supervisor"), "admin": N_("an admin")}
 
 
 class AreaAssignmentError(ValueError):
@@ -22,14 +26,16 @@ def set_area(session: Session, *, staff: StaffUser, area_code: Optional[str], ar
     if code is not None:
         area = areas.get(code)
         if area is None:
-            raise AreaAssignmentError(f"there is no area {code}")
+            raise AreaAssignmentError(N_("there is no area %(code)s", code=code))
         wanted = "agent" if area.level == "grid" else "supervisor"
         if staff.role != wanted:
-            raise AreaAssignmentError(f"a {area.level} takes a{'n' if wanted == 'agent' else ''} {wanted}, "
-                                      f"and {staff.username} is a{'n' if staff.role in ('agent', 'admin') else ''} "
-                                      f"{staff.role}")
+            raise AreaAssignmentError(N_("a %(level)s takes %(wanted)s, and %(username)s is %(role)s",
+                                         level=Named(area.level, LEVEL_NAMES.get(area.level, {})),
+                                         wanted=A_ROLE[wanted], username=staff.username,
+                                         role=A_ROLE.get(staff.role, Named(staff.role))))
         if staff.department is not None:  # someone answers either for a department or for an area
-            raise AreaAssignmentError(f"{staff.username} works for {staff.department}; remove the department first")
+            raise AreaAssignmentError(N_("%(username)s works for %(department)s; remove the department first",
+                                         username=staff.username, department=staff.department))
     staff.area_code = code
     session.flush()
     return staff

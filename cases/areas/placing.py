@@ -18,7 +18,7 @@ from cases.areas.areas import LEVEL_NAMES, Area, AreaMap
 from cases.catalog import Catalog
 from cases.clock import utcnow
 from cases.events import ASSIGNMENT, record_event
-from cases.i18n import N_
+from cases.i18n import LANGUAGES, N_, Named
 from cases.models import Case, CaseEvent, StaffUser
 from cases.reporting.areas import TRIAGE, area_label
 from cases.staff import alerts, wording
@@ -66,18 +66,28 @@ def place_in_grid(
 def _checked_grid(case: Case, code: str, staff: StaffUser, areas: AreaMap) -> Area:
     """The grid `code` names, if this staff member may place this case there; else PlacementRefused."""
     grid = areas.get(code)
-    if grid is None or grid.level != "grid":
-        kind = f" (it is a {LEVEL_NAMES[grid.level]['en']})" if grid is not None else ""
-        raise PlacementRefused(f"there is no grid {code or '(none chosen)'}{kind}")
+    if grid is None:
+        raise PlacementRefused(N_("there is no grid %(code)s", code=code or N_("(none chosen)")))
+    if grid.level != "grid":
+        raise PlacementRefused(N_("there is no grid %(code)s (it is a %(level)s)", code=code,
+                                  level=Named(LEVEL_NAMES[grid.level]["en"], LEVEL_NAMES[grid.level])))
     if not workflow.is_active(workflow.Status(case.status)):
-        raise PlacementRefused(f"case {case.reference} is closed: a closed case stays where it is")
+        raise PlacementRefused(N_("case %(reference)s is closed: a closed case stays where it is",
+                                  reference=case.reference))
     if case.grid_code == grid.code:
-        raise PlacementRefused(f"the case is already in grid {grid.name} ({grid.code})")
+        raise PlacementRefused(N_("the case is already in grid %(grid)s", grid=_named(grid)))
     scope = own_area(staff, areas)
     if scope is not None and scope not in areas.lineage(grid.code):
-        raise PlacementRefused(f"you may place cases only in the grids of {area_label(areas, scope)}, "
-                               f"and {grid.code} is not one of them")
+        area = areas.get(scope)
+        raise PlacementRefused(N_("you may place cases only in the grids of %(area)s, and %(code)s is not one of them",
+                                  area=_named(area) if area else Named(area_label(areas, scope)), code=grid.code))
     return grid
+
+
+def _named(area: Area) -> Named:
+    """An area as staff read it in a refusal, "Jing'an Temple (D01-S01)", in each language."""
+    return Named(f"{area.name} ({area.code})", {language: f"{area.name_in(language)} ({area.code})"
+                                                for language in LANGUAGES})
 
 
 def _assignee_elsewhere(case: Case, grid_code: str, areas: AreaMap) -> bool:

@@ -30,11 +30,6 @@ from cases.staff import alerts, wording
 from cases.store.db import affected_rows
 from cases.workflow import Actor
 
-# Who answers at each rung (cases/areas/ladder.py), as an alert names them in its reader's language.
-RUNG_PHRASES = {"grid": N_("the grid worker of %(area)s"), "department": N_("the agents of %(department)s"),
-                "department_supervisor": N_("the supervisor of %(department)s"),
-                "community": N_("the supervisors of %(area)s"), "subdistrict": N_("the supervisors of %(area)s"),
-                "district": N_("the supervisors of %(area)s"), "city": N_("the city's supervisors")}
 OVERDUE = N_("%(reference)s (%(type)s, %(department)s) is overdue: it was due %(due)s. "
              "Escalated to level %(level)s (%(who)s).")
 
@@ -109,7 +104,7 @@ def _escalate(session: Session, case: Case, level: int, rung: str, *, tell_resid
             "reference": case.reference, "type": wording.request_type(catalog, case.request_type),
             "department": department, "due": wording.day(case.due_at.astimezone(ZoneInfo(timezone)).date()),
             "level": level, "who": wording.phrase(
-                RUNG_PHRASES[rung], department=department,
+                ladder.RUNG_NAMES[rung], department=department,
                 area=wording.names(lambda language: f"{area.name_in(language)} ({area.code})") if area else "")})
     if not tell_resident:  # a sweep that skipped a level tells the resident only where the case is now
         return

@@ -18,6 +18,7 @@ from cases import messages as resident_messages
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
 from cases.guards.cleaning import clean_text
+from cases.i18n import N_
 from cases.messages import in_language
 from cases.models import Case, HandoffMessage, HandoffRequest, Resident, StaffUser
 
@@ -137,9 +138,9 @@ def record_resident_message(
 def take(session: Session, *, handoff: HandoffRequest, staff: StaffUser, now: Optional[datetime] = None) -> None:
     """An agent takes a waiting conversation (or a supervisor takes over an active one); the resident is told."""
     if handoff.status == HandoffStatus.ENDED:
-        raise HandoffError("this conversation has ended")
+        raise HandoffError(N_("this conversation has ended"))
     if handoff.status == HandoffStatus.ACTIVE and handoff.agent_id not in (None, staff.id) and staff.role == "agent":
-        raise HandoffError("another agent has taken this conversation")
+        raise HandoffError(N_("another agent has taken this conversation"))
     if handoff.status == HandoffStatus.ACTIVE and handoff.agent_id == staff.id:
         return
     now = now or utcnow()
@@ -156,11 +157,11 @@ def agent_reply(
     """Send the agent's message to the resident on their channel (urgent: no quiet hours) and keep it."""
     text = (text or "").strip()
     if not text:
-        raise ValueError("an empty reply")
+        raise ValueError(N_("an empty reply"))
     if len(text) > 3500:
-        raise ValueError("a reply is at most 3,500 characters")
+        raise ValueError(N_("a reply is at most 3,500 characters"))
     if handoff.status != HandoffStatus.ACTIVE or handoff.agent_id != staff.id:
-        raise HandoffError("take the conversation before replying")
+        raise HandoffError(N_("take the conversation before replying"))
     now = now or utcnow()
     notification = outbox.queue(
         session, resident=handoff.resident, urgent=True, now=now,
@@ -172,7 +173,7 @@ def agent_reply(
 def attach_case(session: Session, *, handoff: HandoffRequest, case: Case) -> None:
     """Link the conversation to a case (made from it, or an existing one of the resident's)."""
     if case.resident_id != handoff.resident_id:
-        raise HandoffError("that case belongs to another resident")
+        raise HandoffError(N_("that case belongs to another resident"))
     handoff.case_id = case.id
     session.flush()
 

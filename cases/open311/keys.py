@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cases.clock import utcnow
 from cases.guards import throttle
 from cases.guards.cleaning import clean_line
+from cases.i18n import N_
 from cases.models import ApiKey, StaffUser
 
 KEY_PREFIX = "hy311_"
@@ -43,7 +44,7 @@ def create_key(session: Session, *, name: str, staff: Optional[StaffUser] = None
     """A new key for a client called `name`: the stored row and the key itself (never stored, shown once)."""
     name = clean_line(name).strip()[:MAX_NAME]
     if not name:
-        raise ValueError("give the key a name (who uses it)")
+        raise ValueError(N_("give the key a name (who uses it)"))
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(name=name, key_hash=_digest(key), prefix=key[:SHOWN_PREFIX], created_at=now or utcnow(),
                  created_by_id=staff.id if staff else None)

@@ -10,6 +10,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases.i18n import N_, Named, Text
 from cases.models import PolicyAnswer, StaffUser
 
 CODE = re.compile(r"[a-z0-9_]{2,64}")
@@ -17,6 +18,10 @@ LANGUAGES = ("en", "zh")
 TEXT_FIELDS = ("title", "answer", "keywords")
 LIMITS = {"title": 200, "answer": 3500, "keywords": 2000}
 MAX_URL = 500
+# How a refusal names the form's fields and languages to staff.
+FIELD_NAMES: dict[str, Text] = {"title": N_("title"), "answer": N_("answer"), "keywords": N_("keywords"),
+                                "effective date": N_("effective date"), "expiry date": N_("expiry date")}
+LANGUAGE_NAMES = {"en": Named("en", {"zh": "英文"}), "zh": Named("zh", {"zh": "中文"})}
 
 
 class PolicyError(ValueError):
@@ -74,7 +79,8 @@ def as_date(value: Any, what: str) -> Optional[date]:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise PolicyError(f"the {what} must be a date as YYYY-MM-DD") from None
+        raise PolicyError(N_("the %(what)s must be a date as YYYY-MM-DD",
+                              what=FIELD_NAMES.get(what, what))) from None
 
 
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:
@@ -84,23 +90,26 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
         for lang in LANGUAGES:
             text = str(fields.get(f"{name}_{lang}") or "").strip()
             if len(text) > LIMITS[name]:
-                raise PolicyError(f"the {name} ({lang}) is too long (at most {LIMITS[name]:,} characters)")
+                raise PolicyError(N_("the %(field)s (%(language)s) is too long (at most %(limit)s characters)",
+                                     field=FIELD_NAMES[name], language=LANGUAGE_NAMES[lang],
+                                     limit=format(LIMITS[name], ",")))
             values[f"{name}_{lang}"] = text
     for lang in LANGUAGES:
         if bool(values[f"title_{lang}"]) != bool(values[f"answer_{lang}"]):
-            raise PolicyError(f"give both a title and an answer in {lang}, or neither")
+            raise PolicyError(N_("give both a title and an answer in %(language)s, or neither",
+                                     language=LANGUAGE_NAMES[lang]))
     if not any(values[f"answer_{lang}"] for lang in LANGUAGES):
-        raise PolicyError("an answer needs a title and a text in English or Chinese")
+        raise PolicyError(N_("an answer needs a title and a text in English or Chinese"))
     url = str(fields.get("source_url") or "").strip()
     if url and (len(url) > MAX_URL or not re.fullmatch(r"https?://\S+", url)):
-        raise PolicyError("the source link must be an http(s) address")
+        raise PolicyError(N_("the source link must be an http(s) address"))
     values["source_url"] = url
     effective, expires = as_date(fields.get("effective_from"), "effective date"), as_date(
         fields.get("expires_on"), "expiry date")
     if effective is None:
-        raise PolicyError("an answer needs the date it takes effect")
+        raise PolicyError(N_("an answer needs the date it takes effect"))
     if expires is not None and expires <= effective:
-        raise PolicyError("the expiry date must come after the effective date")
+        raise PolicyError(N_("the expiry date must come after the effective date"))
     values.update(effective_from=effective, expires_on=expires)
     return values
 
@@ -110,9 +119,9 @@ def create_policy(session: Session, *, code: str, fields: dict[str, Any], now: d
     """Add an answer; PolicyError for bad data or a code already used."""
     code = (code or "").strip()
     if not CODE.fullmatch(code):
-        raise PolicyError("the code must be 2–64 lower-case letters, digits or underscores")
+        raise PolicyError(N_("the code must be 2–64 lower-case letters, digits or underscores"))
     if session.scalar(select(PolicyAnswer.id).where(PolicyAnswer.code == code)) is not None:
-        raise PolicyError(f"there is already an answer with code {code}")
+        raise PolicyError(N_("there is already an answer with code %(code)s", code=code))
     row = PolicyAnswer(code=code, **_checked(fields), created_at=now, updated_at=now,
                        updated_by_id=staff.id if staff is not None else None)
     session.add(row)

@@ -35,6 +35,7 @@ from cases.areas import routing
 from cases.areas.areas import AreaMap
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
+from cases.i18n import LANGUAGES, Named
 from cases.models import Case, CaseEvent
 from cases.reporting import measures
 from cases.reporting.areas import AreaLine, area_label, by_area, in_area
@@ -52,7 +53,7 @@ class OpenCaseLine:
 
     reference: str
     request_type: str
-    type_name: str
+    type_name: Named  # English as the str; the console shows it in its reader's language
     department: str
     status: str
     created_at: datetime
@@ -83,7 +84,7 @@ class Report:
     satisfaction_counts: dict[int, int] = field(default_factory=lambda: {n: 0 for n in range(1, 6)})
     open_by_status: dict[str, int] = field(default_factory=dict)
     overdue_open: int = 0  # filed before the period's end and overdue now (queries.is_overdue)
-    by_type: list[tuple[str, int, int]] = field(default_factory=list)
+    by_type: list[tuple[Named, int, int]] = field(default_factory=list)  # (type name, received, resolved)
     daily_received: list[tuple[date, int]] = field(default_factory=list)
     oldest_open: list[OpenCaseLine] = field(default_factory=list)
     by_area: list[AreaLine] = field(default_factory=list)  # per district, sub-district, community, grid; triage
@@ -196,5 +197,10 @@ def _resolved(session: Session, report: Report, within: measures.Scope) -> Count
     return Counter(request_type for _, request_type, *_ in resolved)
 
 
-def _type_name(catalog: Catalog, code: str) -> str:
-    return catalog.get(code).name if code in catalog else code
+def _type_name(catalog: Catalog, code: str) -> Named:
+    """A request type's name, English as the str, in each staff language for the console (a removed type: its
+    code)."""
+    if code not in catalog:
+        return Named(code)
+    kind = catalog.get(code)
+    return Named(kind.name, {language: kind.name_in(language) for language in LANGUAGES})

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cases import i18n
 from cases.areas.areas import AreaMap
 from cases.clock import utcnow
+from cases.i18n import N_
 from cases.models import Case, StaffSession, StaffUser
 
 ROLES = ("agent", "supervisor", "admin")
@@ -51,14 +52,14 @@ def hash_password(password: str) -> str:
 def check_password(password: str) -> None:
     """Raise StaffError unless the password is long enough."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise StaffError(N_("a password needs at least %(count)d characters", count=MIN_PASSWORD_LENGTH))
 
 
 def _check_fields(role: str, department: Optional[str]) -> None:
     if role not in ROLES:
-        raise StaffError(f"role must be one of {', '.join(ROLES)}")
+        raise StaffError(N_("role must be one of %(roles)s", roles=", ".join(ROLES)))
     if department is not None and len(department) > 200:
-        raise StaffError("the department name is too long")
+        raise StaffError(N_("the department name is too long"))
 
 
 def _clean(value: Optional[str]) -> Optional[str]:
@@ -81,13 +82,13 @@ def create_staff(
     """A new staff account; raises StaffError for bad data or a username already taken."""
     username = (username or "").strip().lower()
     if not USERNAME.fullmatch(username):
-        raise StaffError("a username is 3-64 characters: lowercase letters, digits, dot, dash, underscore")
+        raise StaffError(N_("a username is 3-64 characters: lowercase letters, digits, dot, dash, underscore"))
     department, telegram_chat_id = _clean(department), _clean(telegram_chat_id)
     _check_fields(role, department)
     if telegram_chat_id is not None and not re.fullmatch(r"-?\d{1,20}", telegram_chat_id):
-        raise StaffError("a Telegram chat id is a number")
+        raise StaffError(N_("a Telegram chat id is a number"))
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
-        raise StaffError(f"the username {username} is taken")
+        raise StaffError(N_("the username %(username)s is taken", username=username))
     user = StaffUser(username=username, display_name=_clean(display_name) or username,
                      password_hash=hash_password(password), role=role, department=department,
                      telegram_chat_id=telegram_chat_id, active=True, created_at=now or utcnow())
@@ -98,7 +99,7 @@ def create_staff(
             session.add(user)
             session.flush()
     except IntegrityError:  # created a moment ago by someone else
-        raise StaffError(f"the username {username} is taken") from None
+        raise StaffError(N_("the username %(username)s is taken", username=username)) from None
     return user
 
 
@@ -167,7 +168,7 @@ def set_language(session: Session, *, staff: StaffUser, language: Optional[str])
     """Set the language an account reads the console, alerts and reports in (None or "": as their browser asks)."""
     language = (language or "").strip() or None
     if language is not None and language not in i18n.LANGUAGES:
-        raise StaffError(f"the language must be one of {', '.join(i18n.LANGUAGES)}")
+        raise StaffError(N_("the language must be one of %(languages)s", languages=", ".join(i18n.LANGUAGES)))
     staff.language = language
 
 
@@ -176,7 +177,7 @@ def set_wechat_openid(session: Session, *, staff: StaffUser, openid: Optional[st
     (None or "": not on WeChat)."""
     openid = (openid or "").strip() or None
     if openid is not None and not WECHAT_OPENID.fullmatch(openid):
-        raise StaffError("a WeChat OpenID is 6-64 letters, digits, dashes or underscores")
+        raise StaffError(N_("a WeChat OpenID is 6-64 letters, digits, dashes or underscores"))
     staff.wechat_openid = openid
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cases.catalog import Catalog, load_catalog
 from cases.clock import utcnow
+from cases.i18n import N_
 from cases.models import CannedReply, StaffUser
 from cases.residents import SUPPORTED_LANGUAGES
 from cases.workflow import Status
@@ -24,15 +25,15 @@ def _checked(request_type: Optional[str], status: Optional[str], language: str, 
     request_type, status = (request_type or "").strip() or None, (status or "").strip() or None
     title, body = (title or "").strip(), (body or "").strip()
     if request_type is not None and request_type not in (catalog or load_catalog()):
-        raise CannedError(f"unknown request type {request_type}")
+        raise CannedError(N_("unknown request type %(code)s", code=request_type))
     if status is not None and status not in {s.value for s in Status}:
-        raise CannedError(f"unknown status {status}")
+        raise CannedError(N_("unknown status %(code)s", code=status))
     if language not in SUPPORTED_LANGUAGES:
-        raise CannedError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        raise CannedError(N_("language must be one of %(languages)s", languages=", ".join(SUPPORTED_LANGUAGES)))
     if not title or len(title) > 200:
-        raise CannedError("a canned reply needs a title (at most 200 characters)")
+        raise CannedError(N_("a canned reply needs a title (at most 200 characters)"))
     if not body or len(body) > 3500:
-        raise CannedError("a canned reply needs a text (at most 3,500 characters)")
+        raise CannedError(N_("a canned reply needs a text (at most 3,500 characters)"))
     return request_type, status, language, title, body
 
 
