@@ -164,7 +164,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)  # registered for HTTPException only (Starlette types handlers loosely)
     titles = {404: N_("Not found"), 405: N_("Not allowed here"), 413: N_("Too large")}
     message = exc.detail if exc.status_code != 405 else N_("That page does not take this kind of request.")
-    if exc.status_code == 404 and message == "Not Found":  # Starlette's own, for a path no route has
+    # Starlette's own, for a path no route has (the inbox's script reads the API's as it is).
+    if exc.status_code == 404 and message == "Not Found" and not request.url.path.startswith("/api/"):
         message = N_("There is no such page.")
     return _page_error(request, exc.status_code, titles.get(exc.status_code, N_("Sorry")), message)
 
