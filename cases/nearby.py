@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from cases import workflow
@@ -39,6 +39,9 @@ class NearbyCase:
 
     case: Case
     distance_m: Optional[float]
+
+
+FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -107,8 +110,11 @@ def _at_address(session: Session, *, request_type: str, key: str, now: datetime)
     """Open cases with a typed address of the same street and number and no pin (the filing form keeps one or the
     other); the index narrows them to those without a pin, the number to a few."""
     number = key.rsplit("#", 1)[1]
+    # Addresses are stored as typed: the number may be in full-width digits (a Chinese keyboard's "１２８").
+    wide = number.translate(FULL_WIDTH_DIGITS)
     rows = session.scalars(_open_of_type(request_type, now).where(
-        Case.latitude.is_(None), Case.address.contains(number, autoescape=True)).order_by(Case.id))
+        Case.latitude.is_(None), or_(Case.address.contains(number, autoescape=True),
+                                     Case.address.contains(wide, autoescape=True))).order_by(Case.id))
     return [NearbyCase(case=case, distance_m=None) for case in rows if address_key(case.address) == key]
 
 

@@ -102,6 +102,8 @@ def test_catalog_radii_and_default():
     ("42 Park Road", "outside 42, park rd."),
     ("12 Hill Street", "12 HILL ST"),
     ("建设路128号对面", "在建设路１２８号"),
+    ("在建设路１２８号", "建设路128号对面"),  # the one filed first has full-width digits
+    ("４２ Park Road", "42 park rd"),
     ("建設路128號", "建设路 128 号"),
 ])
 def test_same_street_and_number_without_coordinates_is_found(db, first, second):
