@@ -15,7 +15,8 @@ BATCH = 500
 
 
 def delete_stale_updates(session: Session, *, before: datetime) -> int:
-    """Delete Telegram updates stored before `before` and never handled (they hold a resident's message); how many.
+    """Delete Telegram updates and WeChat messages stored before `before` and never handled (they hold a
+    resident's message); how many.
 
     Handled updates are deleted as they are handled (cases/store/inbox.py); only stuck ones get this old."""
     result = session.execute(delete(PendingUpdate).where(PendingUpdate.received_at < before)
