@@ -109,6 +109,7 @@ async def staff_create(request: Request) -> Response:
                               password=str(form.get("password") or ""), role=str(form.get("role") or ""),
                               display_name=str(form.get("display_name") or ""), department=department,
                               telegram_chat_id=str(form.get("telegram_chat_id") or ""),
+                              wechat_openid=str(form.get("wechat_openid") or ""),
                               language=str(form.get("language") or ""))
 
     return await _post(request, "/staff", work, N_("Account created."))
@@ -159,6 +160,16 @@ async def staff_language(request: Request) -> Response:
         accounts.set_language(session, staff=_member_or_404(session, request), language=str(form.get("language") or ""))
 
     return await _post(request, "/staff", work, N_("Language saved."))
+
+
+@guard("manage_staff")
+async def staff_wechat(request: Request) -> Response:
+    """Set the WeChat OpenID an account's alerts and reports go to (empty: not on WeChat)."""
+    def work(session, me, form) -> None:
+        accounts.set_wechat_openid(session, staff=_member_or_404(session, request),
+                                   openid=str(form.get("wechat_openid") or ""))
+
+    return await _post(request, "/staff", work, N_("WeChat OpenID saved."))
 
 
 @guard()

@@ -131,6 +131,7 @@ def routes() -> list:
         Route("/staff/{staff_id:id}/password", admin_views.staff_password, methods=["POST"]),
         Route("/staff/{staff_id:id}/area", admin_views.staff_area, methods=["POST"]),
         Route("/staff/{staff_id:id}/language", admin_views.staff_language, methods=["POST"]),
+        Route("/staff/{staff_id:id}/wechat", admin_views.staff_wechat, methods=["POST"]),
         Route("/language", admin_views.own_language, methods=["POST"]),
         Route("/api-keys", api_keys_views.key_list, methods=["GET"]),
         Route("/api-keys", api_keys_views.key_create, methods=["POST"]),

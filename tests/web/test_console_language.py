@@ -145,6 +145,39 @@ async def test_an_admin_sets_another_accounts_language(app, db):
     assert forbidden.status_code == 403 and "您的角色无权进行此操作。" in forbidden.text
 
 
+async def test_an_admin_sets_where_wechat_reaches_an_account(app, db):
+    add_staff(db, "root", "admin")
+    agent_id = add_staff(db, "wuli", "agent")
+    admin = await log_in(app, "root", ENGLISH)
+
+    assert f'action="/staff/{agent_id}/wechat"' in (await admin.get("/staff")).text
+    done = await admin.post(f"/staff/{agent_id}/wechat", data={"csrf_token": admin.csrf,
+                                                               "wechat_openid": "oWu_1234567890"})
+    assert done.status_code == 303 and flash(await admin.get("/staff")) == "WeChat OpenID saved."
+    assert openid_of(db, "wuli") == "oWu_1234567890"
+    refused = await admin.post(f"/staff/{agent_id}/wechat", data={"csrf_token": admin.csrf,
+                                                                  "wechat_openid": "not an openid!"})
+    assert "Not done" in flash(await admin.get(refused.headers["location"]))
+    assert openid_of(db, "wuli") == "oWu_1234567890"
+    cleared = await admin.post(f"/staff/{agent_id}/wechat", data={"csrf_token": admin.csrf, "wechat_openid": ""})
+    assert cleared.status_code == 303 and openid_of(db, "wuli") is None
+
+    created = await admin.post("/staff", data={"csrf_token": admin.csrf, "username": "zhou", "role": "supervisor",
+                                                "password": PASSWORD, "wechat_openid": "oZhou_987654321"})
+    assert flash(await admin.get(created.headers["location"])) == "Account created."
+    assert openid_of(db, "zhou") == "oZhou_987654321"
+
+    agent = await log_in(app, "wuli", ENGLISH)
+    forbidden = await agent.post(f"/staff/{agent_id}/wechat", data={"csrf_token": agent.csrf,
+                                                                    "wechat_openid": "oSomeoneElse_1"})
+    assert forbidden.status_code == 403 and openid_of(db, "wuli") is None
+
+
+def openid_of(db, username: str):
+    with db.transaction() as session:
+        return session.query(StaffUser).filter_by(username=username).one().wechat_openid
+
+
 @pytest.mark.parametrize("path,heading", [
     ("/inbox", "人工对话"), ("/alerts", "提醒"), ("/canned", "常用回复"), ("/policies", "政策答复"),
     ("/staff", "工作人员账号"), ("/api-keys", "Open311 API 密钥"), ("/reports?start=2026-03-02", "周报"),
