@@ -2,8 +2,8 @@
 
 Every figure comes from the report's and the record's own builders (figures.build_report, responsiveness), run
 once with the same `now`, so the circular says what the console's pages say. What the circular adds is a reading:
-in each column of the record the best and the worst row (when they differ), and the officials and departments it
-names for the highest and the lowest share resolved on time.
+in each column of the record the best and the worst row (when they differ, among rows resting on MIN_BASE cases or
+more), and the officials and departments it names for the highest and the lowest share resolved on time.
 """
 
 from __future__ import annotations
@@ -24,6 +24,12 @@ from cases.reporting.responsiveness import Row, responsiveness
 # The record's columns a circular ranks, and whether more is better.
 RANKED = {"median_first_response_hours": False, "on_time_percent": True, "reopen_rate_percent": False,
           "chased": False, "satisfaction_average": True}
+# How many cases (or answers) a figure must rest on before a circular marks or names it: one case resolved late
+# is not a record, and a circular names people in front of their peers.
+MIN_BASE = 2
+# What each ranked figure rests on.
+BASE = {"median_first_response_hours": "received", "on_time_percent": "resolved", "reopen_rate_percent": "resolved",
+        "chased": "handled", "satisfaction_average": "satisfaction_answers"}
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,9 @@ def _below(rows: list[Row], asked: Optional[str]) -> list[Row]:
 
 
 def extremes(rows: list[Row], column: str, more_is_better: bool) -> tuple[list[Row], list[Row]]:
-    """The rows with the best and with the worst value of a column; none when fewer than two differ."""
-    valued = [row for row in rows if getattr(row, column) is not None]
+    """The rows with the best and with the worst value of a column, among those resting on at least MIN_BASE
+    cases; none when fewer than two differ."""
+    valued = [row for row in rows if getattr(row, column) is not None and getattr(row, BASE[column]) >= MIN_BASE]
     values = {getattr(row, column) for row in valued}
     if len(values) < 2:
         return [], []

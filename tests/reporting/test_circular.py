@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from cases.models import Case
 from cases.reporting import figures
-from cases.reporting.circular import build_circular
+from cases.reporting.circular import build_circular, extremes, standouts
 from cases.reporting.circular_pdf import render_pdf
-from cases.reporting.responsiveness import responsiveness
+from cases.reporting.responsiveness import Row, responsiveness
 from tests.cases.builders import T0, TZ
 from tests.reporting.city_month import fill
 
@@ -133,3 +133,16 @@ def test_a_month_with_nothing_still_renders(db):
                                   now=NOW)
     text = text_of(render_pdf(circular, language="zh", timezone=TZ))
     assert "关于2026年6月城市事件办理情况的通报" in text and "本期无相关案件。" in text
+
+
+def test_a_figure_resting_on_one_case_is_neither_marked_nor_named():
+    def official(key: str, resolved: int, on_time: float) -> Row:
+        return Row(level="staff", key=key, name=key, handled=resolved, received=resolved,
+                   median_first_response_hours=1.0, resolved=resolved, on_time_percent=on_time, reopened=0,
+                   reopen_rate_percent=0.0, chased=0, satisfaction_average=None, satisfaction_answers=0)
+
+    steady, lucky, unlucky, slow = (official("steady", 6, 80.0), official("lucky", 1, 100.0),
+                                    official("unlucky", 1, 0.0), official("slow", 4, 50.0))
+    named = standouts([steady, lucky, unlucky, slow])
+    assert (named.best, named.worst) == ([steady], [slow])  # one case on time (or late) is not a record
+    assert extremes([steady, lucky], "on_time_percent", True) == ([], [])  # one row left: nothing to compare
