@@ -134,42 +134,42 @@ async def staff_disable(request: Request) -> Response:
     return await _post(request, "/staff", work, N_("Account disabled."))
 
 
+async def _change_member(request: Request, change: Callable, done: str) -> Response:
+    """Change the account the path names with `change(session, member, form)`; back to the staff page."""
+    return await _post(request, "/staff", lambda session, me, form: change(session, _member_or_404(session, request),
+                                                                            form), done)
+
+
+def _field(form, name: str) -> str:
+    return str(form.get(name) or "")
+
+
 @guard("manage_staff")
 async def staff_password(request: Request) -> Response:
     """Give an account a new password (its sessions end)."""
-    def work(session, me, form) -> None:
-        accounts.set_password(session, staff=_member_or_404(session, request), password=str(form.get("password") or ""))
-
-    return await _post(request, "/staff", work, N_("Password changed; that account was logged out."))
+    return await _change_member(request, lambda session, member, form: accounts.set_password(
+        session, staff=member, password=_field(form, "password")), N_("Password changed; that account was logged out."))
 
 
 @guard("manage_staff")
 async def staff_area(request: Request) -> Response:
     """Make an account a grid's worker or an area's supervisor (or neither)."""
-    def work(session, me, form) -> None:
-        people.set_area(session, staff=_member_or_404(session, request), area_code=str(form.get("area") or ""),
-                        areas=routing.router().areas)
-
-    return await _post(request, "/staff", work, N_("Area saved."))
+    return await _change_member(request, lambda session, member, form: people.set_area(
+        session, staff=member, area_code=_field(form, "area"), areas=routing.router().areas), N_("Area saved."))
 
 
 @guard("manage_staff")
 async def staff_language(request: Request) -> Response:
     """Set the language an account reads the console in (empty: as their browser asks)."""
-    def work(session, me, form) -> None:
-        accounts.set_language(session, staff=_member_or_404(session, request), language=str(form.get("language") or ""))
-
-    return await _post(request, "/staff", work, N_("Language saved."))
+    return await _change_member(request, lambda session, member, form: accounts.set_language(
+        session, staff=member, language=_field(form, "language")), N_("Language saved."))
 
 
 @guard("manage_staff")
 async def staff_wechat(request: Request) -> Response:
     """Set the WeChat OpenID an account's alerts and reports go to (empty: not on WeChat)."""
-    def work(session, me, form) -> None:
-        accounts.set_wechat_openid(session, staff=_member_or_404(session, request),
-                                   openid=str(form.get("wechat_openid") or ""))
-
-    return await _post(request, "/staff", work, N_("WeChat OpenID saved."))
+    return await _change_member(request, lambda session, member, form: accounts.set_wechat_openid(
+        session, staff=member, openid=_field(form, "wechat_openid")), N_("WeChat OpenID saved."))
 
 
 @guard()
