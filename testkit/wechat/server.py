@@ -80,7 +80,12 @@ class FakeWeChatServer:
                                 ws="none", timeout_graceful_shutdown=1)
         self._server = _Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))
+        deadline = asyncio.get_running_loop().time() + 10
         while not self._server.started:
+            if self._task.done():
+                self._task.result()  # it failed to start: say why
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError("fake WeChat server did not start")
             await asyncio.sleep(0.01)
         return self
 

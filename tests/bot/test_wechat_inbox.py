@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from cases.models import PendingUpdate
 from testkit.wechat import FakeWeChatServer
+from tests.bot.telegram_harness import wait_until
 from tests.bot.wechat_harness import EchoRasa, new_openid, wechat_channel
 
 FAST = {"wechat_lease_seconds": 1.0, "wechat_inbox_poll_seconds": 0.1}  # a dead worker's residents pass on in 1 s
@@ -37,14 +38,6 @@ async def crash(channel) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def wait_until(condition, timeout: float = 10.0) -> None:
-    """Wait for `condition()` to hold, failing after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def test_a_message_acknowledged_by_a_worker_that_died_is_answered_by_a_new_one(db, tmp_path):
