@@ -15,8 +15,8 @@ from web.language import N_
 
 # Editing answers is the same trust as editing canned replies: supervisors and admins.
 EDIT = "edit_canned"
-FORM_FIELDS = ("title_en", "answer_en", "keywords_en", "title_zh", "answer_zh", "keywords_zh", "source_url",
-               "effective_from", "expires_on")
+FORM_FIELDS = ("title_en", "answer_en", "keywords_en", "examples_en", "title_zh", "answer_zh", "keywords_zh",
+               "examples_zh", "source_url", "effective_from", "expires_on")
 
 
 def _fields(form) -> dict[str, str]:

@@ -29,6 +29,9 @@ class PolicyAnswer(Base):
     # Comma-separated words residents use (synonyms included), weighted like the title when matching.
     keywords_en: Mapped[str] = mapped_column(Text, default="")
     keywords_zh: Mapped[str] = mapped_column(Text, default="")
+    # Questions residents ask that this answers, one a line: matched like residents' words, in whole sentences.
+    examples_en: Mapped[str] = mapped_column(Text, default="")
+    examples_zh: Mapped[str] = mapped_column(Text, default="")
     source_url: Mapped[str] = mapped_column(String(500), default="")
     effective_from: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[Optional[date]] = mapped_column(Date)

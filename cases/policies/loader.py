@@ -28,10 +28,12 @@ def _fields(item: dict[str, Any]) -> dict[str, Any]:
     for lang in LANGUAGES:
         texts = item.get(lang) or {}
         if not isinstance(texts, dict):
-            raise PolicyError(f"{lang} must hold title, answer and keywords")
+            raise PolicyError(f"{lang} must hold title, answer, keywords and examples")
         for name in TEXT_FIELDS:
             value = texts.get(name) or ""
-            fields[f"{name}_{lang}"] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            # Keywords are a comma-separated text; example questions one a line.
+            joiner = "\n" if name == "examples" else ", "
+            fields[f"{name}_{lang}"] = joiner.join(map(str, value)) if isinstance(value, list) else str(value)
     return fields
 
 

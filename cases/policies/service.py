@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Optional
 
@@ -15,11 +15,12 @@ from cases.models import PolicyAnswer, StaffUser
 
 CODE = re.compile(r"[a-z0-9_]{2,64}")
 LANGUAGES = ("en", "zh")
-TEXT_FIELDS = ("title", "answer", "keywords")
-LIMITS = {"title": 200, "answer": 3500, "keywords": 2000}
+TEXT_FIELDS = ("title", "answer", "keywords", "examples")
+LIMITS = {"title": 200, "answer": 3500, "keywords": 2000, "examples": 8000}
 MAX_URL = 500
 # How a refusal names the form's fields and languages to staff.
 FIELD_NAMES: dict[str, Text] = {"title": N_("title"), "answer": N_("answer"), "keywords": N_("keywords"),
+                                "examples": N_("example questions"),
                                 "effective date": N_("effective date"), "expiry date": N_("expiry date")}
 LANGUAGE_NAMES = {"en": Named("en", {"zh": "英文"}), "zh": Named("zh", {"zh": "中文"})}
 
@@ -40,6 +41,8 @@ class PolicyEntry:
     source_url: str
     effective_from: date
     expires_on: Optional[date]
+    # Example questions, one a line (staff's, or none).
+    examples: dict[str, str] = field(default_factory=lambda: {lang: "" for lang in LANGUAGES})
 
     def live_on(self, today: date) -> bool:
         """Whether it may be given today: effective_from <= today < expires_on."""
@@ -65,7 +68,8 @@ def entry_of(row: PolicyAnswer) -> PolicyEntry:
     return PolicyEntry(
         id=row.id, code=row.code, titles={"en": row.title_en, "zh": row.title_zh},
         answers={"en": row.answer_en, "zh": row.answer_zh}, keywords={"en": row.keywords_en, "zh": row.keywords_zh},
-        source_url=row.source_url, effective_from=row.effective_from, expires_on=row.expires_on)
+        source_url=row.source_url, effective_from=row.effective_from, expires_on=row.expires_on,
+        examples={"en": row.examples_en or "", "zh": row.examples_zh or ""})
 
 
 def as_date(value: Any, what: str) -> Optional[date]:
@@ -89,6 +93,8 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     for name in TEXT_FIELDS:
         for lang in LANGUAGES:
             text = str(fields.get(f"{name}_{lang}") or "").strip()
+            if name == "examples":  # one question a line, blank lines and stray spaces dropped
+                text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
             if len(text) > LIMITS[name]:
                 raise PolicyError(N_("the %(field)s (%(language)s) is too long (at most %(limit)s characters)",
                                      field=FIELD_NAMES[name], language=LANGUAGE_NAMES[lang],

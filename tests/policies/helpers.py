@@ -12,11 +12,13 @@ TODAY = NOW.date()
 
 
 def fields(*, title_en: str = "", answer_en: str = "", keywords_en: str = "", title_zh: str = "", answer_zh: str = "",
-           keywords_zh: str = "", effective_from: Optional[date] = None, expires_on: Optional[date] = None,
+           keywords_zh: str = "", examples_en: str = "", examples_zh: str = "", effective_from: Optional[date] = None,
+           expires_on: Optional[date] = None,
            source_url: str = "https://www.example.gov/x") -> dict[str, Any]:
     """The fields of an answer, effective for a year before TODAY unless told."""
     return dict(title_en=title_en, answer_en=answer_en, keywords_en=keywords_en, title_zh=title_zh,
-                answer_zh=answer_zh, keywords_zh=keywords_zh, source_url=source_url,
+                answer_zh=answer_zh, keywords_zh=keywords_zh, examples_en=examples_en, examples_zh=examples_zh,
+                source_url=source_url,
                 effective_from=effective_from or TODAY - timedelta(days=365), expires_on=expires_on)
 
 

@@ -17,7 +17,8 @@ from tests.web.conftest import add_staff, app, console_settings, login  # noqa: 
 ROOT = Path(__file__).resolve().parents[2]
 FORM = {"code": "fireworks", "title_en": "Fireworks", "answer_en": "Banned inside the ring road.",
         "keywords_en": "fireworks, firecrackers", "title_zh": "烟花爆竹", "answer_zh": "环路以内禁放。",
-        "keywords_zh": "烟花, 鞭炮", "source_url": "https://www.example.gov/fireworks",
+        "keywords_zh": "烟花, 鞭炮", "examples_en": "can I let off rockets on my balcony\r\n\r\nsparklers ok?",
+        "examples_zh": "过年能放炮吗", "source_url": "https://www.example.gov/fireworks",
         "effective_from": "2024-01-01", "expires_on": ""}
 
 
@@ -33,8 +34,10 @@ async def test_supervisor_adds_edits_and_retires_an_answer(app, db):
     assert created.status_code == 303 and created.headers["location"] == "/policies"
     [row] = rows(db)
     assert (row.code, row.answer_zh, row.expires_on) == ("fireworks", "环路以内禁放。", None)
+    assert (row.examples_en, row.examples_zh) == ("can I let off rockets on my balcony\nsparklers ok?", "过年能放炮吗")
     page = await client.get(f"/policies?edit={row.id}")
     assert 'id="policy-edit-form"' in page.text and "Banned inside the ring road." in page.text
+    assert 'name="examples_en"' in page.text and "sparklers ok?</textarea>" in page.text
     saved = await client.post(f"/policies/{row.id}", data={"csrf_token": client.csrf, **FORM,
                                                            "answer_en": "Banned everywhere.",
                                                            "expires_on": "2030-01-01"})

@@ -19,8 +19,9 @@ policies:
   - code: fireworks
     effective_from: 2024-01-01
     source_url: https://www.example.gov/fireworks
-    en: {title: Fireworks, answer: Banned in the city., keywords: [fireworks, firecrackers]}
-    zh: {title: 烟花, answer: 市区禁放。, keywords: 烟花}
+    en: {title: Fireworks, answer: Banned in the city., keywords: [fireworks, firecrackers],
+         examples: ["can we let off rockets at new year?", "  sparklers in the garden ok  "]}
+    zh: {title: 烟花, answer: 市区禁放。, keywords: 烟花, examples: "过年能放鞭炮吗\n\n 小区里放烟花会被罚吗 "}
 """
 
 
@@ -40,6 +41,9 @@ def test_a_file_adds_then_updates_by_code(db):
         assert loader.load_policies(session, text=ONE, now=NOW) == (1, 0)
         row = service.find_policy(session, code="fireworks")
         assert row.keywords_en == "fireworks, firecrackers"
+        # Example questions are one a line, as a list or a text, without blank lines or stray spaces.
+        assert row.examples_en == "can we let off rockets at new year?\nsparklers in the garden ok"
+        assert row.examples_zh == "过年能放鞭炮吗\n小区里放烟花会被罚吗"
         service.retire_policy(session, policy=row, now=NOW)
         assert loader.load_policies(session, text=ONE.replace("Banned in the city.", "Banned."), now=NOW) == (0, 1)
     with db.transaction() as session:
@@ -62,3 +66,5 @@ def test_a_bad_file_changes_nothing(db, text, error):
 def test_the_sample_file_is_valid_yaml_with_both_languages():
     items = yaml.safe_load(loader.SAMPLE_FILE.read_text(encoding="utf-8"))["policies"]
     assert all(item["en"]["keywords"] and item["zh"]["keywords"] for item in items)
+    # Every sample answer comes with example questions in both languages (they carry most of the ranking).
+    assert all(len(item[lang]["examples"]) >= 10 for item in items for lang in ("en", "zh"))
