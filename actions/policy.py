@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.conversation import language, latest_text
 from actions.language import response_in
 from actions.runtime.deps import Deps, UsesCaseSystem
 from actions.runtime.errors import apologises, log_failure
 from cases.clock import utcnow
+from cases.policies import words
 from cases.policies.asking import worth_asking
 from cases.policies.matching import IndexCache, Match, answer_question
+
+log = logging.getLogger(__name__)
 
 
 def validity(match: Match, domain: dict, lang: str) -> str:
@@ -47,6 +52,17 @@ def may_ask_policy(tracker: Tracker) -> bool:
 # One index per process (per database), shared by every action that asks the list; rebuilt only when staff
 # change the answers.
 _INDEX = IndexCache()
+
+
+def warm(deps: Deps) -> None:
+    """Load jieba's dictionary and build the index now (about a second together), before the server takes calls:
+    otherwise the first resident to ask would wait for both. A database not yet set up is left to the first call."""
+    words.warm()
+    try:
+        with deps.database().transaction() as session:
+            _INDEX.index(session)
+    except SQLAlchemyError as exc:
+        log.warning("policy answers not indexed at start (%s); the first question will do it", type(exc).__name__)
 
 
 class PolicyAnswers:

@@ -23,6 +23,7 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
+from actions import policy
 from actions.runtime.deps import Deps, UsesCaseSystem
 from huiyin.asgi import SERVER_KEEP_ALIVE_SECONDS
 
@@ -88,6 +89,10 @@ def build_app(token: str, deps: Deps) -> Sanic:
     executor = executor_for(deps)
     app = Sanic("rasa_sdk", configure_logging=False)
     app.config.KEEP_ALIVE_TIMEOUT = SERVER_KEEP_ALIVE_SECONDS  # Rasa reuses connections idle up to 30 s
+
+    @app.before_server_start
+    async def _warm(app: Sanic, loop: Any) -> None:
+        await asyncio.to_thread(policy.warm, deps)
 
     @app.get("/health")
     async def _health(request: Request) -> response.HTTPResponse:

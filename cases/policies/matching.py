@@ -20,21 +20,31 @@ from sqlalchemy.orm import Session
 
 from cases.models import PolicyAnswer
 from cases.policies.service import LANGUAGES, PolicyEntry, entry_of
-from cases.policies.words import UNIGRAM_WEIGHT, is_cjk, terms
+from cases.policies.words import GROUP_PREFIX, terms
 
-# Field weights: residents' words for a topic are in the title and keywords; the answer's text adds context.
-FIELD_WEIGHTS = {"titles": 2.0, "keywords": 3.0, "answers": 1.0}
+# Field weights: residents' words for a topic are in the title, keywords and example questions; the answer's
+# text adds context.
+FIELD_WEIGHTS = {"titles": 2.0, "keywords": 3.0, "answers": 1.0, "examples": 1.0}
 K1, B = 1.2, 0.75
+# How much a term counts towards coverage: fully when staff named it in the title or keywords, half when it only
+# occurs in the answer's text (incidental words: "clinic", "tomorrow") or in an example question (its
+# circumstances: "my nan", "last week").
 TEXT_ONLY = 0.5
+FIELD_STRENGTH = {"titles": 1.0, "keywords": 1.0, "answers": TEXT_ONLY, "examples": TEXT_ONLY}
 UNSEEN_FACTOR = 1.0
 # Whether the best answer fits is a logistic model of how it ranked (features below), fitted by
-# `python -m bench.policy_fit` on our own question sets (tests/policies/own*, dev*), never on the held-out ones.
-DECISION_WEIGHTS = (2.0238, -0.7797, 0.4476, 2.0508, -1.8583, 0.6113, -3.1768)
-DECISION_BIAS = -3.2220
-MIN_FIT = 0.5
-# An answer that holds nearly all of the question is given whatever the model says: in a short list (a city
-# starting with a few answers) idf is small everywhere, and the model, fitted on a longer list, would doubt it.
+# `python -m bench.policy_fit` on our own question sets (tests/policies/own*, dev*), never on the held-out ones,
+# asked of the sample list with and without its example questions.
+DECISION_WEIGHTS = (2.3614, 0.0858, 0.1751, 1.5022, -1.6731, 1.8417, -2.2248, -0.5778, 0.7901, -2.1588)
+DECISION_BIAS = -4.4000
+# The probability below which no answer is given: of the thresholds bench.policy_fit tries over our own sets (each
+# left out of the fit in turn), 0.7 has the highest lowest figure of the four (top-1 and "no answer", both
+# languages: 87% against 80% at 0.5, where a fifth of the questions that have no answer got one).
+MIN_FIT = 0.7
+# Coverage, and closeness to one of the answer's example questions, above which the best answer is given
+# whatever the model says (`sure`).
 SURE_COVERAGE = 0.8
+SURE_NEAREST = 0.7
 
 
 class Ranked(NamedTuple):
@@ -46,6 +56,11 @@ class Ranked(NamedTuple):
     coverage: float
     evidence: float
     missing: float = 0.0  # the largest share of the question in one word the answer lacks ("passport")
+    # The share of the question's thesaurus concepts ("fine", "student") not in the answer's title, keywords or
+    # example questions: a question about a neighbouring topic (a parking fine, not a permit) names a concept
+    # staff did not give.
+    foreign: float = 0.0
+    nearest: float = 0.0  # the question's closeness (cosine, idf-weighted) to the answer's closest example question
 
 
 @dataclass(frozen=True)
@@ -62,20 +77,27 @@ class PolicyIndex:
     def __init__(self, entries: list[PolicyEntry]) -> None:
         self.entries = entries
         self.docs: list[defaultdict[str, float]] = []
-        # Per answer, how much each of its terms counts towards coverage: fully when staff named it in the
-        # title or keywords, half when it only occurs in the answer's text (incidental words: "clinic", "tomorrow").
+        self.named: list[set[str]] = []  # per answer, the terms of its title, keywords and example questions
+        # Per answer, how much each of its terms counts towards coverage (FIELD_STRENGTH).
         self.strength: list[dict[str, float]] = []
+        examples: list[list[dict[str, float]]] = []  # per answer, each example question's terms
         document_frequency: Counter[str] = Counter()
         for entry in entries:
+            # Each text read once (finding the thesaurus's phrases is most of the cost); examples line by line.
+            lines = [terms(line) for lang in LANGUAGES for line in entry.examples[lang].splitlines()]
+            read = {field_name: [term for lang in LANGUAGES for term in terms(getattr(entry, field_name)[lang])]
+                    for field_name in ("titles", "keywords", "answers")}
+            read["examples"] = [term for line in lines for term in line]
             weights: defaultdict[str, float] = defaultdict(float)
             strength: dict[str, float] = {}
             for field_name, factor in FIELD_WEIGHTS.items():
-                for lang in LANGUAGES:
-                    for term, weight in terms(getattr(entry, field_name)[lang]):
-                        weights[term] += weight * factor
-                        strength[term] = max(strength.get(term, 0.0), 1.0 if field_name != "answers" else TEXT_ONLY)
+                for term, weight in read[field_name]:
+                    weights[term] += weight * factor
+                    strength[term] = max(strength.get(term, 0.0), FIELD_STRENGTH[field_name])
             self.docs.append(weights)
             self.strength.append(strength)
+            self.named.append({term for name in ("titles", "keywords", "examples") for term, _ in read[name]})
+            examples.append([dict(line) for line in lines])
             document_frequency.update(weights.keys())
         count = max(len(entries), 1)
         self.idf = {t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in document_frequency.items()}
@@ -84,15 +106,18 @@ class PolicyIndex:
         # words ("neighbour", "last week") in long questions.
         self.unseen_idf = UNSEEN_FACTOR * math.log(1 + (count + 0.5) / 0.5)
         self.average_length = sum(sum(d.values()) for d in self.docs) / count if self.docs else 1.0
+        # Each example question as a unit vector of idf-weighted terms, for the closest-example figure.
+        self.example_vectors = [[self._unit(example) for example in own] for own in examples]
+
+    def _unit(self, weights: dict[str, float]) -> dict[str, float]:
+        """The terms as a vector of idf weights of length one."""
+        vector = {term: weight * self._weight_unmatched(term) for term, weight in weights.items()}
+        norm = math.sqrt(sum(value * value for value in vector.values())) or 1.0
+        return {term: value / norm for term, value in vector.items()}
 
     def _weight_unmatched(self, term: str) -> float:
-        """A term's idf; for a word no answer has, the rarest word's, unless it is a Chinese bigram across
-        two words (both its characters are known, the pair is not): jieba-less bigrams make many of those."""
-        if term in self.idf:
-            return self.idf[term]
-        if len(term) == 2 and is_cjk(term) and term[0] in self.idf and term[1] in self.idf:
-            return self.unseen_idf * UNIGRAM_WEIGHT
-        return self.unseen_idf
+        """A term's idf; for a word no answer has, the rarest word's."""
+        return self.idf.get(term, self.unseen_idf)
 
     def rank(self, question: str) -> list[Ranked]:
         """Every answer sharing a word with the question, best first."""
@@ -108,8 +133,11 @@ class PolicyIndex:
         total = sum(weight * self._weight_unmatched(term) for term, weight in wanted.items())
         unseen = sum(weight * self._weight_unmatched(term) for term, weight in wanted.items()
                      if term not in self.idf) / total
+        question_vector = self._unit(wanted)
+        concepts = [term for term in wanted if term.startswith(GROUP_PREFIX)]
         ranked = []
-        for entry, doc, strength in zip(self.entries, self.docs, self.strength, strict=True):
+        for entry, doc, strength, examples, named in zip(self.entries, self.docs, self.strength,
+                                                         self.example_vectors, self.named, strict=True):
             length_norm = K1 * (1 - B + B * sum(doc.values()) / self.average_length)
             bm25 = covered = evidence = missing = 0.0
             for term, weight in wanted.items():
@@ -122,7 +150,10 @@ class PolicyIndex:
                 else:
                     missing = max(missing, weight * self._weight_unmatched(term))
             if bm25 > 0:
-                ranked.append(Ranked(entry, bm25, covered / total, evidence, missing / total))
+                foreign = sum(term not in named for term in concepts) / len(concepts) if concepts else 0.0
+                nearest = max((sum(value * example.get(term, 0.0) for term, value in question_vector.items())
+                               for example in examples), default=0.0)
+                ranked.append(Ranked(entry, bm25, covered / total, evidence, missing / total, foreign, nearest))
         ranked.sort(key=lambda item: (-item.bm25, item.entry.code))
         return ranked, unseen, len(wanted)
 
@@ -130,17 +161,27 @@ class PolicyIndex:
 def features(ranked: list[Ranked], unseen: float, question_terms: int) -> tuple[float, ...]:
     """What the decision reads of a ranking: the best answer's coverage and its lead over the next, its BM25
     lead, the weight of the question's words staff gave for it (evidence, in idf), the share in words no answer
-    has, the question's length, and the largest share of it in one word the best answer lacks."""
+    has, the question's length, the largest share of it in one word the best answer lacks, the closest example
+    question's closeness and its lead over the next answer's, and the share of concepts foreign to the answer."""
     best, runner_up = ranked[0], (ranked[1] if len(ranked) > 1 else None)
     return (best.coverage, best.coverage - (runner_up.coverage if runner_up else 0.0),
             math.log((best.bm25 + 1.0) / ((runner_up.bm25 if runner_up else 0.0) + 1.0)),
-            math.log1p(best.evidence), unseen, math.log1p(question_terms), best.missing)
+            math.log1p(best.evidence), unseen, math.log1p(question_terms), best.missing,
+            best.nearest, best.nearest - (runner_up.nearest if runner_up else 0.0), best.foreign)
 
 
 def fit_of(values: tuple[float, ...]) -> float:
     """The decision model's probability that the best answer is the right one."""
     z = DECISION_BIAS + sum(w * x for w, x in zip(DECISION_WEIGHTS, values, strict=True))
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+def sure(values: tuple[float, ...]) -> bool:
+    """Whether the best answer is given whatever the model says: it holds nearly all of the question, or the
+    question is nearly one of its example questions (staff said this question gets this answer). In a short list
+    (a city starting with a few answers) idf is small everywhere, and the model, fitted on a longer list, would
+    doubt them."""
+    return values[0] >= SURE_COVERAGE or values[7] >= SURE_NEAREST
 
 
 def best_match(index: PolicyIndex, *, question: str, today: date, min_fit: float = MIN_FIT) -> Optional[Match]:
@@ -152,8 +193,9 @@ def best_match(index: PolicyIndex, *, question: str, today: date, min_fit: float
     ranked, unseen, count = index.rank_with_unseen(question)
     if not ranked:
         return None
-    fit = fit_of(features(ranked, unseen, count))
-    if (fit < min_fit and ranked[0].coverage < SURE_COVERAGE) or not ranked[0].entry.live_on(today):
+    values = features(ranked, unseen, count)
+    fit = fit_of(values)
+    if (fit < min_fit and not sure(values)) or not ranked[0].entry.live_on(today):
         return None
     return Match(entry=ranked[0].entry, score=round(fit, 3))
 
@@ -184,7 +226,8 @@ class IndexCache:
 
 def _key(entry: PolicyEntry) -> tuple[object, ...]:
     return (entry.id, entry.code, tuple(entry.titles.items()), tuple(entry.answers.items()),
-            tuple(entry.keywords.items()), entry.source_url, entry.effective_from, entry.expires_on)
+            tuple(entry.keywords.items()), tuple(entry.examples.items()), entry.source_url, entry.effective_from,
+            entry.expires_on)
 
 
 def answer_question(session: Session, *, cache: IndexCache, question: str, today: date) -> Optional[Match]:

@@ -1,14 +1,16 @@
-"""Residents' words as index terms: English words lightly stemmed, Chinese as character bigrams (no jieba here),
-and the thesaurus's groups (residents' words and officials' words for one thing, both languages) as one term each.
+"""Residents' words as index terms: English words lightly stemmed, Chinese words as jieba cuts them, and the
+thesaurus's groups (residents' words and officials' words for one thing, both languages) as one term each.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+import jieba
 import yaml
 
 from cases.guards.cleaning import simplified
@@ -65,12 +67,27 @@ def english_terms(text: str) -> list[tuple[str, float]]:
 
 
 def chinese_terms(text: str) -> list[tuple[str, float]]:
-    """(term, weight) for the Chinese of `text`: every character bigram and, lightly, every character."""
+    """(term, weight) for the Chinese of `text`: its words as jieba cuts them (dictionary only: no guessing of
+    unknown words), a one-character word lightly. Words, not character bigrams: a bigram across two words
+    (学生坐 -> 生坐) matches answers by accident and blurs what the question is about."""
     terms: list[tuple[str, float]] = []
     for run in _CJK_RUN.findall(_ZH_STOP.sub(" ", text)):
-        terms.extend((char, UNIGRAM_WEIGHT) for char in run)
-        terms.extend((run[i:i + 2], 1.0) for i in range(len(run) - 1))
+        terms.extend((word, UNIGRAM_WEIGHT if len(word) == 1 else 1.0) for word in _segmenter().lcut(run, HMM=False))
     return terms
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> jieba.Tokenizer:
+    """jieba's tokenizer with its own dictionary, loaded once per process (about a second; `warm` does it early)."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # it reports building its dictionary at debug level
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def warm() -> None:
+    """Load the dictionary now, so that the first Chinese question does not wait for it."""
+    _segmenter()
 
 
 def is_cjk(text: str) -> bool:

@@ -68,3 +68,24 @@ async def test_no_match_while_filing_offers_a_person_without_no_thanks(deps, act
 async def test_an_empty_policy_database_offers_a_person(deps, actions_db, domain):
     _, dispatcher = await run(ActionAnswerPolicy(deps), tracker("how do I sort my rubbish", "ask_policy"), domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_policy_no_answer"]
+
+
+def test_the_server_builds_the_index_before_its_first_call_and_starts_without_a_database(deps, actions_db, settings,
+                                                                                        caplog):
+    import actions.policy as policy
+    from actions.runtime.deps import Deps
+
+    seed(actions_db)
+    where = str(actions_db.engine.url)
+    policy._INDEX._built.pop(where, None)
+    policy.warm(deps)
+    # Built at start: the first question finds the index ready.
+    built = policy._INDEX._built[where][1]
+    with actions_db.transaction() as session:
+        assert policy._INDEX.index(session) is built
+    down = Deps(settings.model_copy(update={"database_url": "postgresql://nobody@127.0.0.1:1/x"}))
+    try:
+        policy.warm(down)  # no database yet: the server still starts, the first question builds the index
+    finally:
+        down.close()
+    assert "policy answers not indexed at start" in caplog.text

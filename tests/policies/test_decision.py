@@ -15,7 +15,7 @@ def test_the_weights_in_matching_are_the_fit_of_our_own_questions(db):
     with db.transaction() as session:
         seed_sample(session, now=NOW)
         index = matching.IndexCache().index(session)
-        rows = [row for path in policy_fit.SETS for row in policy_fit.examples(index, path)]
+        rows = [row for rows in policy_fit.sets_of(index).values() for row in rows]
     assert not any(path.stem.startswith("heldout") for path in policy_fit.SETS)
     weights, bias = policy_fit.fit(rows)
     assert list(matching.DECISION_WEIGHTS) == pytest.approx([round(w, 4) for w in weights], abs=2e-4)
