@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.load import TURN_TIMEOUT, filed_once, next_step, start_bot, web_turns
+from bench.load import TURN_TIMEOUT, client_tls, filed_once, next_step, start_bot, web_turns
 from bot import texts
 from bot.rasa_client import replica_for
 from bot.webchat.sessions import COOKIE
@@ -43,7 +43,7 @@ class Outcome:
 
 
 async def resident(base_url: str, n: int, tag: str, think: float, outcome: Outcome, replicas: list[str]) -> None:
-    async with httpx.AsyncClient(base_url=base_url, timeout=TURN_TIMEOUT) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=TURN_TIMEOUT, verify=client_tls()) as client:
         await client.get("/")
         if replica_for(f"web:{client.cookies[COOKIE].split('.')[0]}", replicas) == replicas[0]:
             outcome.on_killed_replica.add(n)

@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bench.load import REFERENCE, TURN_TIMEOUT, Run, figures
+from bench.load import REFERENCE, TURN_TIMEOUT, Run, client_tls, figures
 from bench.procs import wait_ready
 from bot.wechat import choices
 from cases.residents import find_resident
@@ -141,7 +141,7 @@ async def wechat_run(base_url: str, fake: FakeWeChatServer, db: Database, reside
                      report: bool = True) -> None:
     """N residents filing at once; prints the figures."""
     run = Run()
-    async with httpx.AsyncClient(base_url=base_url, timeout=TURN_TIMEOUT,
+    async with httpx.AsyncClient(base_url=base_url, timeout=TURN_TIMEOUT, verify=client_tls(),
                                  limits=httpx.Limits(max_connections=4 * residents + 10)) as client:
         wechat = WeChatCaller(client, token=TOKEN, app_id=fake.app_id)
         people = [Resident(n, first + n, f"o{tag}{n:04d}".ljust(28, "x")[:28], wechat, fake, db, run)

@@ -136,3 +136,14 @@ def test_address_key_and_distance():
     assert address_key("Park Road") is None and address_key("near my house") is None and address_key("") is None
     assert address_key("42 Park Road") == address_key("42 PARK RD") != address_key("42 Park Lane")
     assert distance_m(LAT, LON, LAT + 0.001, LON) == pytest.approx(111.2, abs=0.2)
+
+
+def test_the_load_benchmark_gives_every_resident_an_address_of_their_own():
+    # bench.load's residents must never meet "someone already reported this": a benchmark run after the warm-up
+    # (or after another run) once counted those as errors.
+    from bench.load import first_message
+
+    messages = [first_message(n, tag) for tag in ("warm-up", "w20-1", "w100-2") for n in range(1, 101)]
+    keys = [address_key(message.split("outside ")[1].split(",")[0]) for message in messages]
+    assert len(set(keys)) == len(keys) and None not in keys
+    assert first_message(7, "w20-1") == messages[106]  # the same resident keeps their address across turns
