@@ -43,6 +43,7 @@ class Example:
     values: tuple[float, ...] | None
     best: str | None
     expected: str
+    answers: int = 0  # how many answers the list had
 
 
 def examples(index: PolicyIndex, path: Path) -> list[Example]:
@@ -51,7 +52,7 @@ def examples(index: PolicyIndex, path: Path) -> list[Example]:
     for text, expected in read_questions(path):
         ranked, unseen, count = index.rank_with_unseen(text)
         values = features(ranked, unseen, count) if ranked else None
-        found.append(Example(values, ranked[0].entry.code if ranked else None, expected))
+        found.append(Example(values, ranked[0].entry.code if ranked else None, expected, len(index.entries)))
     return found
 
 
@@ -93,7 +94,7 @@ def scores(rows: list[Example], weights: np.ndarray, bias: float, min_fit: float
         if row.values is not None:
             z = bias + float(np.dot(weights, row.values))
             # matching.best_match gives the sure ones whatever the model says
-            given = row.best if 1.0 / (1.0 + math.exp(-z)) >= min_fit or sure(row.values) else None
+            given = row.best if 1.0 / (1.0 + math.exp(-z)) >= min_fit or sure(row.values, row.answers) else None
         if row.expected == "none":
             others += 1
             declined += given is None

@@ -45,6 +45,7 @@ MIN_FIT = 0.7
 # whatever the model says (`sure`).
 SURE_COVERAGE = 0.8
 SURE_NEAREST = 0.7
+SHORT_LIST = 5  # answers
 
 
 class Ranked(NamedTuple):
@@ -176,12 +177,13 @@ def fit_of(values: tuple[float, ...]) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
-def sure(values: tuple[float, ...]) -> bool:
-    """Whether the best answer is given whatever the model says: it holds nearly all of the question, or the
-    question is nearly one of its example questions (staff said this question gets this answer). In a short list
-    (a city starting with a few answers) idf is small everywhere, and the model, fitted on a longer list, would
-    doubt them."""
-    return values[0] >= SURE_COVERAGE or values[7] >= SURE_NEAREST
+def sure(values: tuple[float, ...], answers: int) -> bool:
+    """Whether the best answer is given whatever the model says: the question is nearly one of its example
+    questions (staff said this question gets this answer), or, in a short list, the answer holds nearly all of
+    the question. In a short list (a city starting with a few answers) idf is small everywhere, and the model,
+    fitted on a longer list, would doubt a right answer; in a longer one the model decides, or a question with
+    one word left after the stopwords ("how does this work") would get any answer that has the word."""
+    return values[7] >= SURE_NEAREST or (answers <= SHORT_LIST and values[0] >= SURE_COVERAGE)
 
 
 def best_match(index: PolicyIndex, *, question: str, today: date, min_fit: float = MIN_FIT) -> Optional[Match]:
@@ -195,7 +197,7 @@ def best_match(index: PolicyIndex, *, question: str, today: date, min_fit: float
         return None
     values = features(ranked, unseen, count)
     fit = fit_of(values)
-    if (fit < min_fit and not sure(values)) or not ranked[0].entry.live_on(today):
+    if (fit < min_fit and not sure(values, len(index.entries))) or not ranked[0].entry.live_on(today):
         return None
     return Match(entry=ranked[0].entry, score=round(fit, 3))
 
