@@ -177,13 +177,16 @@ def fit_of(values: tuple[float, ...]) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
+COVERAGE, NEAREST = 0, 7  # positions in `features`
+
+
 def sure(values: tuple[float, ...], answers: int) -> bool:
     """Whether the best answer is given whatever the model says: the question is nearly one of its example
     questions (staff said this question gets this answer), or, in a short list, the answer holds nearly all of
     the question. In a short list (a city starting with a few answers) idf is small everywhere, and the model,
     fitted on a longer list, would doubt a right answer; in a longer one the model decides, or a question with
     one word left after the stopwords ("how does this work") would get any answer that has the word."""
-    return values[7] >= SURE_NEAREST or (answers <= SHORT_LIST and values[0] >= SURE_COVERAGE)
+    return values[NEAREST] >= SURE_NEAREST or (answers <= SHORT_LIST and values[COVERAGE] >= SURE_COVERAGE)
 
 
 def best_match(index: PolicyIndex, *, question: str, today: date, min_fit: float = MIN_FIT) -> Optional[Match]:

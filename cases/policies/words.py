@@ -34,8 +34,8 @@ ZH_STOPWORDS = (
 _ZH_STOP = re.compile("|".join(sorted(map(re.escape, ZH_STOPWORDS), key=len, reverse=True)))
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
-# Weight of a lone Chinese character against a bigram: it catches one-character words (狗, 树) without
-# letting common characters (车, 道) decide the match.
+# Weight of a one-character Chinese word against a longer one: it still catches 狗 or 树 without letting
+# common characters (车, 道) decide the match.
 UNIGRAM_WEIGHT = 0.3
 
 
@@ -88,11 +88,6 @@ def _segmenter() -> jieba.Tokenizer:
 def warm() -> None:
     """Load the dictionary now, so that the first Chinese question does not wait for it."""
     _segmenter()
-
-
-def is_cjk(text: str) -> bool:
-    """Whether `text` is all Chinese characters."""
-    return bool(_CJK_RUN.fullmatch(text))
 
 
 THESAURUS = Path(__file__).with_name("thesaurus.yml")
